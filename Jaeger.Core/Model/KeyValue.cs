@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace Jaeger.Model;
+
+/// <summary>The type of a <see cref="KeyValue"/>. The order is the model's own; the Thrift and protobuf enums differ and are mapped by the codecs.</summary>
+public enum KeyValueType : byte
+{
+    /// <summary>A string value.</summary>
+    String = 0,
+
+    /// <summary>A boolean value.</summary>
+    Bool = 1,
+
+    /// <summary>A 64-bit signed integer.</summary>
+    Int64 = 2,
+
+    /// <summary>A 64-bit floating-point number.</summary>
+    Float64 = 3,
+
+    /// <summary>An opaque byte array.</summary>
+    Binary = 4,
+}
+
+/// <summary>
+/// A typed tag or log field. Stored in 24 bytes plus the key: one reference (string or bytes), one 64-bit slot
+/// for bool, int64 and float64 values, and the type.
+/// </summary>
+[StructLayout(LayoutKind.Auto)]
+public readonly struct KeyValue : IEquatable<KeyValue>
+{
+    private readonly object? _reference;
+    private readonly long _bits;
+
+    private KeyValue(string key, KeyValueType type, object? reference, long bits)
+    {
+        Key = key ?? throw new ArgumentNullException(nameof(key));
+        Type = type;
+        _reference = reference;
+        _bits = bits;
+    }
+
+    /// <summary>The key.</summary>
+    public string Key { get; }
+
+    /// <summary>The value's type.</summary>
+    public KeyValueType Type { get; }
+
+    /// <summary>The string value, or "" when the type is not <see cref="KeyValueType.String"/>.</summary>
+    public string StringValue => Type == KeyValueType.String ? (string)_reference! : string.Empty;
+
+    /// <summary>The boolean value, or false when the type is not <see cref="KeyValueType.Bool"/>.</summary>
+    public bool BoolValue => Type == KeyValueType.Bool && _bits != 0;
+
+    /// <summary>The integer value, or 0 when the type is not <see cref="KeyValueType.Int64"/>.</summary>
+    public long Int64Value => Type == KeyValueType.Int64 ? _bits : 0;
+
+    /// <summary>The floating-point value, or 0 when the type is not <see cref="KeyValueType.Float64"/>.</summary>
+    public double Float64Value => Type == KeyValueType.Float64 ? BitConverter.Int64BitsToDouble(_bits) : 0;
+
+    /// <summary>The bytes, or empty when the type is not <see cref="KeyValueType.Binary"/>.</summary>
+    public ReadOnlyMemory<byte> BinaryValue => Type == KeyValueType.Binary ? (byte[])_reference! : ReadOnlyMemory<byte>.Empty;
+
+    /// <summary>A string tag.</summary>
+    public static KeyValue String(string key, string value) =>
+        new(key, KeyValueType.String, value ?? throw new ArgumentNullException(nameof(value)), 0);
+
+    /// <summary>A boolean tag.</summary>
+    public static KeyValue Bool(string key, bool value) => new(key, KeyValueType.Bool, null, value ? 1 : 0);
+
+    /// <summary>An integer tag.</summary>
+    public static KeyValue Int64(string key, long value) => new(key, KeyValueType.Int64, null, value);
+
+    /// <summary>A floating-point tag.</summary>
+    public static KeyValue Float64(string key, double value) => new(key, KeyValueType.Float64, null, BitConverter.DoubleToInt64Bits(value));
+
+    /// <summary>A binary tag. The array is kept, not copied.</summary>
+    public static KeyValue Binary(string key, byte[] value) =>
+        new(key, KeyValueType.Binary, value ?? throw new ArgumentNullException(nameof(value)), 0);
+
+    /// <summary>The value as Jaeger renders it for tag search: strings as is, bools as true/false, numbers invariant, bytes as lower-case hex.</summary>
+    public string ValueAsString() => Type switch
+    {
+        KeyValueType.String => (string)_reference!,
+        KeyValueType.Bool => _bits != 0 ? "true" : "false",
+        KeyValueType.Int64 => _bits.ToString(CultureInfo.InvariantCulture),
+        KeyValueType.Float64 => BitConverter.Int64BitsToDouble(_bits).ToString("R", CultureInfo.InvariantCulture),
+        KeyValueType.Binary => Convert.ToHexStringLower((byte[])_reference!),
+        _ => string.Empty,
+    };
+
+    /// <summary>True when the value, rendered as by <see cref="ValueAsString"/>, equals <paramref name="text"/>; allocates nothing for strings and bools.</summary>
+    public bool ValueEquals(string text) => Type switch
+    {
+        KeyValueType.String => string.Equals((string)_reference!, text, StringComparison.Ordinal),
+        KeyValueType.Bool => string.Equals(_bits != 0 ? "true" : "false", text, StringComparison.Ordinal),
+        _ => string.Equals(ValueAsString(), text, StringComparison.Ordinal),
+    };
+
+    /// <inheritdoc />
+    public bool Equals(KeyValue other)
+    {
+        if (Type != other.Type || !string.Equals(Key, other.Key, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        return Type switch
+        {
+            KeyValueType.String => string.Equals((string?)_reference, (string?)other._reference, StringComparison.Ordinal),
+            KeyValueType.Binary => BinaryValue.Span.SequenceEqual(other.BinaryValue.Span),
+            _ => _bits == other._bits,
+        };
+    }
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is KeyValue other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Key, Type, _bits, Type == KeyValueType.String ? _reference : null);
+
+    /// <summary>"key=value".</summary>
+    public override string ToString() => $"{Key}={ValueAsString()}";
+
+    /// <summary>Value equality.</summary>
+    public static bool operator ==(KeyValue left, KeyValue right) => left.Equals(right);
+
+    /// <summary>Value inequality.</summary>
+    public static bool operator !=(KeyValue left, KeyValue right) => !left.Equals(right);
+}

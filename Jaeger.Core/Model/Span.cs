@@ -1,0 +1,153 @@
+using System.Collections.Immutable;
+
+namespace Jaeger.Model;
+
+/// <summary>One timed operation of a trace, as Jaeger stores it. Times are microseconds since the Unix epoch.</summary>
+public sealed class Span
+{
+    private ImmutableArray<SpanRef> _references = ImmutableArray<SpanRef>.Empty;
+    private ImmutableArray<KeyValue> _tags = ImmutableArray<KeyValue>.Empty;
+    private ImmutableArray<Log> _logs = ImmutableArray<Log>.Empty;
+    private ImmutableArray<string> _warnings = ImmutableArray<string>.Empty;
+
+    /// <summary>The trace the span belongs to.</summary>
+    public TraceId TraceId { get; set; }
+
+    /// <summary>The span's own id.</summary>
+    public SpanId SpanId { get; set; }
+
+    /// <summary>The operation name.</summary>
+    public string OperationName { get; set; } = string.Empty;
+
+    /// <summary>References to other spans. The parent is a CHILD_OF reference (see <see cref="ParentSpanId"/>).</summary>
+    public ImmutableArray<SpanRef> References
+    {
+        get => _references;
+        set => _references = value.IsDefault ? ImmutableArray<SpanRef>.Empty : value;
+    }
+
+    /// <summary>Sampled, debug and firehose flags.</summary>
+    public SpanFlags Flags { get; set; }
+
+    /// <summary>Start time in microseconds since the Unix epoch.</summary>
+    public long StartTimeMicros { get; set; }
+
+    /// <summary>Duration in microseconds.</summary>
+    public long DurationMicros { get; set; }
+
+    /// <summary>Span tags.</summary>
+    public ImmutableArray<KeyValue> Tags
+    {
+        get => _tags;
+        set => _tags = value.IsDefault ? ImmutableArray<KeyValue>.Empty : value;
+    }
+
+    /// <summary>Span logs.</summary>
+    public ImmutableArray<Log> Logs
+    {
+        get => _logs;
+        set => _logs = value.IsDefault ? ImmutableArray<Log>.Empty : value;
+    }
+
+    /// <summary>The emitting process; spans of one batch share one instance.</summary>
+    public Process Process { get; set; } = Process.Unknown;
+
+    /// <summary>Problems found while receiving or adjusting the span, shown to the user.</summary>
+    public ImmutableArray<string> Warnings
+    {
+        get => _warnings;
+        set => _warnings = value.IsDefault ? ImmutableArray<string>.Empty : value;
+    }
+
+    /// <summary>Start time as a date.</summary>
+    public DateTimeOffset StartTime
+    {
+        get => Time.FromUnixMicros(StartTimeMicros);
+        set => StartTimeMicros = Time.ToUnixMicros(value);
+    }
+
+    /// <summary>Duration as a time span.</summary>
+    public TimeSpan Duration
+    {
+        get => Time.FromMicros(DurationMicros);
+        set => DurationMicros = Time.ToMicros(value);
+    }
+
+    /// <summary>True when the sampled flag is set.</summary>
+    public bool IsSampled => (Flags & SpanFlags.Sampled) != 0;
+
+    /// <summary>True when the debug flag is set.</summary>
+    public bool IsDebug => (Flags & SpanFlags.Debug) != 0;
+
+    /// <summary>
+    /// The parent, as Jaeger defines it: the first CHILD_OF reference within the same trace, else the first
+    /// FOLLOWS_FROM reference within the same trace, else <see cref="SpanId"/> zero.
+    /// </summary>
+    public SpanId ParentSpanId
+    {
+        get
+        {
+            SpanId followsFrom = default;
+            var found = false;
+            foreach (var reference in _references)
+            {
+                if (reference.TraceId != TraceId)
+                {
+                    continue;
+                }
+
+                if (reference.RefType == SpanRefType.ChildOf)
+                {
+                    return reference.SpanId;
+                }
+
+                if (!found)
+                {
+                    followsFrom = reference.SpanId;
+                    found = true;
+                }
+            }
+
+            return followsFrom;
+        }
+    }
+
+    /// <summary>The value of the <c>span.kind</c> tag, or "" when absent.</summary>
+    public string SpanKind
+    {
+        get
+        {
+            foreach (var tag in _tags)
+            {
+                if (tag.Type == KeyValueType.String && string.Equals(tag.Key, WellKnownTags.SpanKind, StringComparison.Ordinal))
+                {
+                    return tag.StringValue;
+                }
+            }
+
+            return string.Empty;
+        }
+    }
+
+    /// <summary>Finds a span tag by key.</summary>
+    public bool TryGetTag(string key, out KeyValue tag)
+    {
+        foreach (var t in _tags)
+        {
+            if (string.Equals(t.Key, key, StringComparison.Ordinal))
+            {
+                tag = t;
+                return true;
+            }
+        }
+
+        tag = default;
+        return false;
+    }
+
+    /// <summary>A shallow copy: collections are immutable and shared, the process is shared.</summary>
+    public Span Clone() => (Span)MemberwiseClone();
+
+    /// <inheritdoc />
+    public override string ToString() => $"{TraceId}:{SpanId} {OperationName}";
+}
