@@ -190,3 +190,31 @@ public sealed class ThriftRoundTripTests
         Assert.Equal(KeyValue.String("weird", "Unknown VType: 9"), decoded.Spans[0].Tags[0]);
     }
 }
+
+public sealed class ThriftWriterAllocationTests
+{
+    [Theory]
+    [InlineData(ThriftProtocol.Binary)]
+    [InlineData(ThriftProtocol.Compact)]
+    public void Encoding_InSteadyState_AllocatesNothing(ThriftProtocol protocol)
+    {
+        var batch = ThriftFixtures.Hundred();
+        var rich = ThriftFixtures.Rich();
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256 * 1024);
+        JaegerThriftSerializer.WriteEmitBatch(buffer, batch, protocol);
+        JaegerThriftSerializer.WriteBatch(buffer, rich, protocol);
+        buffer.ResetWrittenCount();
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10; i++)
+        {
+            buffer.ResetWrittenCount();
+            JaegerThriftSerializer.WriteBatch(buffer, batch, protocol);
+            JaegerThriftSerializer.WriteEmitBatch(buffer, rich, protocol, sequenceId: i);
+            _ = JaegerThriftSerializer.GetSpanSize(batch.Spans[i], protocol);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(buffer.WrittenCount > 40_000);
+    }
+}
