@@ -132,6 +132,21 @@ public sealed class ThriftRoundTripTests
     }
 
     [Theory]
+    [InlineData(ThriftProtocol.Binary, -1, 0)]
+    [InlineData(ThriftProtocol.Compact, -1, 4)]
+    [InlineData(ThriftProtocol.Compact, 300, 1)]
+    [InlineData(ThriftProtocol.Compact, 127, 0)]
+    public void SequenceIdWidth_AddsTheDocumentedBytesToTheOverhead(ThriftProtocol protocol, int sequenceId, int extra)
+    {
+        var batch = ThriftFixtures.Hundred(3);
+        var expected = ThriftFixtures.Encode(batch, protocol, emitBatch: true, sequenceId).Length;
+
+        var computed = JaegerThriftSerializer.GetEmitBatchOverhead(batch, protocol) + batch.Spans.Sum(s => JaegerThriftSerializer.GetSpanSize(s, protocol));
+
+        Assert.Equal(expected, computed + extra);
+    }
+
+    [Theory]
     [InlineData(ThriftProtocol.Binary)]
     [InlineData(ThriftProtocol.Compact)]
     public void Overhead_OfABatchWithoutSpans_EqualsItsEncodedLength(ThriftProtocol protocol)
