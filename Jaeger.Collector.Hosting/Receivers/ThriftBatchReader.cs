@@ -1,4 +1,5 @@
 using Jaeger.Model;
+using Jaeger.Thrift;
 
 namespace Jaeger.Collector.Receivers;
 
@@ -7,9 +8,23 @@ internal static class ThriftBatchReader
 {
     public static bool TryRead(ReadOnlySpan<byte> body, out List<Span> spans, out string error)
     {
-        spans = [];
-        error = "the Thrift codec is not available yet";
-        _ = body;
-        return false;
+        if (!JaegerThriftSerializer.TryReadBatch(body, ThriftProtocol.Binary, out var batch, out var decodeError))
+        {
+            spans = [];
+            error = $"{decodeError.Kind}: {decodeError.Message}";
+            return false;
+        }
+
+        spans = batch.Spans as List<Span> ?? [.. batch.Spans];
+        foreach (var span in spans)
+        {
+            if (ReferenceEquals(span.Process, Process.Unknown))
+            {
+                span.Process = batch.Process;
+            }
+        }
+
+        error = string.Empty;
+        return true;
     }
 }
