@@ -61,6 +61,9 @@ internal sealed class CollectorHost : IAsyncDisposable
     {
         writer ??= new RecordingWriter();
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        services?.Invoke(builder.Services);
+
+        // Added after the caller's services: storage registers its writer with TryAdd, and both must receive spans.
         builder.Services.AddSingleton<ISpanWriter>(writer);
         builder.Services.AddJaegerCollector(o =>
         {
@@ -72,7 +75,6 @@ internal sealed class CollectorHost : IAsyncDisposable
             o.Admin.Address = "127.0.0.1:0";
             configure?.Invoke(o);
         });
-        services?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
         var started = new CollectorHost(host, writer);
