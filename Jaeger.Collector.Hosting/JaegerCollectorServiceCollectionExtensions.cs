@@ -22,17 +22,19 @@ public static class JaegerCollectorServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         var options = services.AddOptions<JaegerCollectorOptions>();
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
         if (services.Any(d => d.ServiceType == typeof(CollectorMarker)))
         {
+            if (configure is not null)
+            {
+                options.Configure(configure);
+            }
+
             return new Builder(services);
         }
 
         services.AddSingleton<CollectorMarker>();
+
+        // Configuration first, so code given to AddJaegerCollector overrides it.
         options
             .Configure<IServiceProvider>(static (o, provider) =>
             {
@@ -44,6 +46,11 @@ public static class JaegerCollectorServiceCollectionExtensions
             })
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JaegerCollectorOptions>, JaegerCollectorOptionsValidator>());
 
         services.AddMetrics();

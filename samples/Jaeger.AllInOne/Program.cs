@@ -1,7 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 // Every Jaeger role in one Generic Host with in-memory storage. Each role wires itself in here as it lands.
 var builder = Host.CreateApplicationBuilder(args);
+builder.Services.AddJaegerCollector(); // Thrift HTTP 14268, gRPC 14250, OTLP 4317/4318, Zipkin 9411, admin 14269
 
 var host = builder.Build();
 await host.RunAsync().ConfigureAwait(false);

@@ -6,6 +6,7 @@ using Jaeger.Collector.Pipeline;
 using Jaeger.Model;
 using Jaeger.Storage;
 using Jaeger.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
@@ -239,6 +240,30 @@ public sealed class PipelineTests
 
         Assert.Equal(count + 1, services.Count); // only the extra configure action
         Assert.Equal(3, services.Count(d => d.ServiceType == typeof(IHostedService)));
+    }
+
+    [Fact]
+    public void Options_bind_from_the_jaeger_collector_section_and_code_overrides_configuration()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Jaeger:Collector:QueueSize"] = "123",
+            ["Jaeger:Collector:Workers"] = "7",
+            ["Jaeger:Collector:FullQueuePolicy"] = "PushBack",
+            ["Jaeger:Collector:Zipkin:Enabled"] = "false",
+            ["Jaeger:Collector:Tags:dc"] = "west",
+        });
+        builder.Services.AddJaegerCollector(o => o.Workers = 2);
+        using var host = builder.Build();
+
+        var options = host.Services.GetRequiredService<IOptions<JaegerCollectorOptions>>().Value;
+
+        Assert.Equal(123, options.QueueSize);
+        Assert.Equal(2, options.Workers);
+        Assert.Equal(FullQueuePolicy.PushBack, options.FullQueuePolicy);
+        Assert.False(options.Zipkin.Enabled);
+        Assert.Equal("west", options.Tags["dc"]);
     }
 
     private sealed class DropHealthChecks : ISpanFilter
