@@ -268,6 +268,37 @@ public sealed class ReceiverTests
     }
 
     [Fact]
+    public async Task Gzip_compressed_otlp_over_http_and_grpc_is_accepted()
+    {
+        await using var collector = await CollectorHost.StartAsync();
+        using var channel = GrpcChannel.ForAddress(collector.Collector.OtlpGrpcEndpoint!);
+        var client = new Otlp.TraceService.TraceServiceClient(channel);
+
+        var http = await collector.Http.PostAsync(
+            new Uri(collector.Collector.OtlpHttpEndpoint!, "v1/traces"),
+            Content(OtlpRequest("gz", "over-http").ToByteArray(), "application/x-protobuf", gzip: true));
+        await client.ExportAsync(OtlpRequest("gz", "over-grpc"), new Metadata { { "grpc-internal-encoding-request", "gzip" } });
+
+        Assert.Equal(HttpStatusCode.OK, http.StatusCode);
+        await Eventually.UntilAsync(() => collector.Writer.Spans.Count == 2, "both gzip spans stored");
+        Assert.Equal(["over-grpc", "over-http"], collector.Writer.Spans.Select(s => s.OperationName).Order());
+    }
+
+    [Fact]
+    public async Task Corrupt_gzip_body_gets_400()
+    {
+        await using var collector = await CollectorHost.StartAsync();
+        var content = new ByteArrayContent([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xff, 0xff, 0xff, 0xff]);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-thrift");
+        content.Headers.ContentEncoding.Add("gzip");
+
+        var response = await collector.Http.PostAsync(new Uri(collector.Collector.ThriftHttpEndpoint!, "api/traces"), content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("gzip", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Health_endpoint_reports_jaeger_status_json()
     {
         await using var collector = await CollectorHost.StartAsync();
