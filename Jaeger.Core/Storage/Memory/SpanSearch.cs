@@ -6,7 +6,8 @@ namespace Jaeger.Storage.Memory;
 /// <summary>A trace query turned into the per-span test: every condition must hold on one span.</summary>
 internal readonly struct SpanSearch
 {
-    private readonly KeyValuePair<string, string>[] _tags;
+    private readonly TagCondition[] _tags;
+    private readonly ulong _requiredSignature;
 
     private SpanSearch(TraceQueryParameters query)
     {
@@ -16,7 +17,18 @@ internal readonly struct SpanSearch
         MaxStart = query.StartTimeMax is { } max ? Time.ToUnixMicros(max) : long.MaxValue;
         MinDuration = query.DurationMin is { } dmin ? Time.ToMicros(dmin) : long.MinValue;
         MaxDuration = query.DurationMax is { } dmax ? Time.ToMicros(dmax) : long.MaxValue;
-        _tags = query.Tags is { Count: > 0 } tags ? [.. tags] : [];
+        _requiredSignature = (ServiceName is null ? 0 : SpanSignature.Service(ServiceName)) |
+            (OperationName is null ? 0 : SpanSignature.Operation(OperationName));
+        _tags = [];
+        if (query.Tags is { Count: > 0 } tags)
+        {
+            _tags = new TagCondition[tags.Count];
+            var i = 0;
+            foreach (var (key, value) in tags)
+            {
+                _tags[i++] = new TagCondition(key, value);
+            }
+        }
     }
 
     public string? ServiceName { get; }
@@ -38,10 +50,20 @@ internal readonly struct SpanSearch
         return new SpanSearch(query);
     }
 
-    public bool MatchesAnySpan(List<Span> spans)
+    public bool MatchesAnySpan(TraceEntry entry)
     {
-        for (var i = 0; i < spans.Count; i++)
+        var spans = entry.Spans;
+        var signatures = entry.Signatures;
+        var required = _requiredSignature;
+        for (var i = 0; i < spans.Length; i++)
         {
+            // The signature rules most spans out without reading them.
+            var signature = signatures[i];
+            if ((signature & required) != required || !TagsMayMatch(signature))
+            {
+                continue;
+            }
+
             if (Matches(spans[i]))
             {
                 return true;
@@ -49,6 +71,19 @@ internal readonly struct SpanSearch
         }
 
         return false;
+    }
+
+    private bool TagsMayMatch(ulong signature)
+    {
+        foreach (var condition in _tags)
+        {
+            if (!condition.MayMatch(signature))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private bool Matches(Span span)
@@ -70,9 +105,9 @@ internal readonly struct SpanSearch
             return false;
         }
 
-        foreach (var (key, value) in _tags)
+        foreach (var condition in _tags)
         {
-            if (!Contains(span.Tags, key, value) && !Contains(span.Process.Tags, key, value) && !InLogs(span.Logs, key, value))
+            if (!Contains(span.Tags, condition) && !Contains(span.Process.Tags, condition) && !InLogs(span.Logs, condition))
             {
                 return false;
             }
@@ -81,11 +116,11 @@ internal readonly struct SpanSearch
         return true;
     }
 
-    private static bool InLogs(ImmutableArray<Log> logs, string key, string value)
+    private static bool InLogs(ImmutableArray<Log> logs, in TagCondition condition)
     {
         foreach (var log in logs)
         {
-            if (Contains(log.Fields, key, value))
+            if (Contains(log.Fields, condition))
             {
                 return true;
             }
@@ -94,11 +129,11 @@ internal readonly struct SpanSearch
         return false;
     }
 
-    private static bool Contains(ImmutableArray<KeyValue> tags, string key, string value)
+    private static bool Contains(ImmutableArray<KeyValue> tags, in TagCondition condition)
     {
         foreach (var tag in tags)
         {
-            if (string.Equals(tag.Key, key, StringComparison.Ordinal) && tag.ValueEquals(value))
+            if (condition.Matches(tag))
             {
                 return true;
             }
