@@ -123,6 +123,7 @@ internal sealed partial class CollectorServers : IHostedService, IAsyncDisposabl
                 },
                 routes =>
                 {
+                    routes.MapGrpcService<GrpcHealthService>();
                     foreach (var receiver in receivers)
                     {
                         if (receiver == Receiver.Grpc)

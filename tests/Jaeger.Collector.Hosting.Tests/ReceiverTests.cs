@@ -314,6 +314,22 @@ public sealed class ReceiverTests
     }
 
     [Fact]
+    public async Task Grpc_health_reports_serving_for_hosted_services_and_not_found_for_others()
+    {
+        await using var collector = await CollectorHost.StartAsync();
+        using var channel = GrpcChannel.ForAddress(collector.Collector.GrpcEndpoint!);
+        var health = new Protos.Grpc.Health.V1.Health.HealthClient(channel);
+
+        var server = await health.CheckAsync(new Protos.Grpc.Health.V1.HealthCheckRequest());
+        var collectorService = await health.CheckAsync(new Protos.Grpc.Health.V1.HealthCheckRequest { Service = "jaeger.api_v2.CollectorService" });
+        var unknown = await Assert.ThrowsAsync<RpcException>(async () => await health.CheckAsync(new Protos.Grpc.Health.V1.HealthCheckRequest { Service = "nope" }));
+
+        Assert.Equal(Protos.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, server.Status);
+        Assert.Equal(Protos.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, collectorService.Status);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
     public async Task Disabled_receiver_is_not_started()
     {
         await using var collector = await CollectorHost.StartAsync(o => o.Zipkin.Enabled = false);
