@@ -83,7 +83,7 @@ internal sealed class OtlpTraceService(SpanPipeline pipeline, CollectorMetrics m
 /// grpc.health.v1.Health on the gRPC receivers, as Jaeger registers it: SERVING for the whole server ("") and for
 /// each service it hosts, SERVICE_UNKNOWN (NOT_FOUND for Check) for any other name.
 /// </summary>
-internal sealed class GrpcHealthService : Protos.Grpc.Health.V1.Health.HealthBase
+internal sealed class GrpcHealthService(ServersStopping stopping) : Protos.Grpc.Health.V1.Health.HealthBase
 {
     private static readonly HashSet<string> Known = new(StringComparer.Ordinal)
     {
@@ -111,12 +111,26 @@ internal sealed class GrpcHealthService : Protos.Grpc.Health.V1.Health.HealthBas
         await responseStream.WriteAsync(new Protos.Grpc.Health.V1.HealthCheckResponse { Status = status }, context.CancellationToken).ConfigureAwait(false);
         try
         {
-            // The status does not change while the server runs; the stream stays open until the client leaves.
-            await Task.Delay(Timeout.Infinite, context.CancellationToken).ConfigureAwait(false);
+            // The status does not change while the server runs; the stream stays open until the client leaves or
+            // the servers stop (so an open watch never holds up a graceful stop).
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping.Token);
+            await Task.Delay(Timeout.Infinite, either.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             // The client left or the server stops.
         }
     }
+}
+
+/// <summary>Fires when the collector's servers begin to stop, ending long-lived streams.</summary>
+internal sealed class ServersStopping : IDisposable
+{
+    private readonly CancellationTokenSource _source = new();
+
+    public CancellationToken Token => _source.Token;
+
+    public void Signal() => _source.Cancel();
+
+    public void Dispose() => _source.Dispose();
 }

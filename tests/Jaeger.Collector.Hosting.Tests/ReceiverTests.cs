@@ -8,6 +8,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Jaeger.Model;
+using Microsoft.Extensions.DependencyInjection;
 using CollectorService = Jaeger.Protos.ApiV2.CollectorService;
 using PostSpansRequest = Jaeger.Protos.ApiV2.PostSpansRequest;
 using Jaeger.Testing;
@@ -327,6 +328,26 @@ public sealed class ReceiverTests
         Assert.Equal(Protos.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, server.Status);
         Assert.Equal(Protos.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, collectorService.Status);
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_open_grpc_health_watch_does_not_hold_up_a_graceful_stop()
+    {
+        var collector = await CollectorHost.StartAsync();
+        using var channel = GrpcChannel.ForAddress(collector.Collector.GrpcEndpoint!);
+        using var watch = new Protos.Grpc.Health.V1.Health.HealthClient(channel).Watch(new Protos.Grpc.Health.V1.HealthCheckRequest());
+        Assert.True(await watch.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(Protos.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, watch.ResponseStream.Current.Status);
+        await collector.Host.Services.GetRequiredService<Jaeger.Storage.ISpanSink>().SubmitAsync(TestSpans.Batch("late", 5));
+
+        // A short shutdown timeout: the watch must end at once so the pipeline still has time to drain.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await collector.Host.StopAsync(timeout.Token);
+
+        Assert.False(timeout.IsCancellationRequested);
+        Assert.Equal(5, collector.Writer.Spans.Count);
+        collector.Host.Dispose();
+        collector.Http.Dispose();
     }
 
     [Fact]
