@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 // Every Jaeger role in one Generic Host with in-memory storage. Each role wires itself in here as it lands.
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddJaegerInMemoryStorage(o => o.MaxTraces = builder.Configuration.GetValue("Jaeger:Storage:Memory:MaxTraces", 100_000));
+builder.Services.AddJaegerCollector(); // Thrift HTTP 14268, gRPC 14250, OTLP 4317/4318, Zipkin 9411, admin 14269
 
 var host = builder.Build();
 await host.RunAsync().ConfigureAwait(false);
