@@ -26,7 +26,15 @@ function layout(links) {
   }
   const layers = [];
   for (const n of all.sort((a, b) => a.name.localeCompare(b.name))) (layers[n.layer] ||= []).push(n);
-  return { nodes: all, layers: layers.filter(Boolean) };
+  const dense = layers.filter(Boolean);
+  // Order each layer by the mean position of its callers, which removes most edge crossings.
+  dense.forEach((layer, i) => layer.forEach((n, j) => { n.order = j; }));
+  for (let i = 1; i < dense.length; i++) {
+    const mean = (n) => (n.in.length ? n.in.reduce((sum, p) => sum + p.order, 0) / n.in.length : n.order);
+    dense[i].sort((a, b) => mean(a) - mean(b) || a.name.localeCompare(b.name));
+    dense[i].forEach((n, j) => { n.order = j; });
+  }
+  return { nodes: all, layers: dense };
 }
 
 export async function renderDependencies(main, { isCurrent }) {

@@ -161,7 +161,9 @@ export async function renderTrace(main, id, { navigate, isCurrent }) {
         kind ? h('span', { class: 'kind muted' }, kind) : null),
       h('div', { class: 'bar-col' },
         h('div', { class: 'span-bar', style: { left: `${left}%`, width: `${width}%`, background: span.hasError ? '' : color } }),
-        h('span', { class: 'bar-label', style: { left: `${Math.min(left + width, 92)}%` } }, formatDuration(span.duration))));
+        left + width > 85
+          ? h('span', { class: 'bar-label inside', style: { right: `${100 - left}%` } }, formatDuration(span.duration))
+          : h('span', { class: 'bar-label', style: { left: `${left + width}%` } }, formatDuration(span.duration))));
       timeline.append(row);
       if (expanded.has(span.spanID)) timeline.append(spanDetail(span, trace));
     }
