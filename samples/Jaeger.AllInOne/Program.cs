@@ -1,7 +1,10 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 // Every Jaeger role in one Generic Host with in-memory storage. Each role wires itself in here as it lands.
 var builder = Host.CreateApplicationBuilder(args);
+builder.Services.AddJaegerInMemoryStorage(o => o.MaxTraces = builder.Configuration.GetValue("Jaeger:Storage:Memory:MaxTraces", 100_000));
 
 var host = builder.Build();
 await host.RunAsync().ConfigureAwait(false);

@@ -6,7 +6,7 @@ namespace Jaeger.Storage.Memory;
 /// <summary>A trace query turned into the per-span test: every condition must hold on one span.</summary>
 internal readonly struct SpanSearch
 {
-    private readonly KeyValuePair<string, string>[] _tags;
+    private readonly TagCondition[] _tags;
 
     private SpanSearch(TraceQueryParameters query)
     {
@@ -16,7 +16,16 @@ internal readonly struct SpanSearch
         MaxStart = query.StartTimeMax is { } max ? Time.ToUnixMicros(max) : long.MaxValue;
         MinDuration = query.DurationMin is { } dmin ? Time.ToMicros(dmin) : long.MinValue;
         MaxDuration = query.DurationMax is { } dmax ? Time.ToMicros(dmax) : long.MaxValue;
-        _tags = query.Tags is { Count: > 0 } tags ? [.. tags] : [];
+        _tags = [];
+        if (query.Tags is { Count: > 0 } tags)
+        {
+            _tags = new TagCondition[tags.Count];
+            var i = 0;
+            foreach (var (key, value) in tags)
+            {
+                _tags[i++] = new TagCondition(key, value);
+            }
+        }
     }
 
     public string? ServiceName { get; }
@@ -70,9 +79,9 @@ internal readonly struct SpanSearch
             return false;
         }
 
-        foreach (var (key, value) in _tags)
+        foreach (var condition in _tags)
         {
-            if (!Contains(span.Tags, key, value) && !Contains(span.Process.Tags, key, value) && !InLogs(span.Logs, key, value))
+            if (!Contains(span.Tags, condition) && !Contains(span.Process.Tags, condition) && !InLogs(span.Logs, condition))
             {
                 return false;
             }
@@ -81,11 +90,11 @@ internal readonly struct SpanSearch
         return true;
     }
 
-    private static bool InLogs(ImmutableArray<Log> logs, string key, string value)
+    private static bool InLogs(ImmutableArray<Log> logs, in TagCondition condition)
     {
         foreach (var log in logs)
         {
-            if (Contains(log.Fields, key, value))
+            if (Contains(log.Fields, condition))
             {
                 return true;
             }
@@ -94,11 +103,11 @@ internal readonly struct SpanSearch
         return false;
     }
 
-    private static bool Contains(ImmutableArray<KeyValue> tags, string key, string value)
+    private static bool Contains(ImmutableArray<KeyValue> tags, in TagCondition condition)
     {
         foreach (var tag in tags)
         {
-            if (string.Equals(tag.Key, key, StringComparison.Ordinal) && tag.ValueEquals(value))
+            if (condition.Matches(tag))
             {
                 return true;
             }
