@@ -27,7 +27,7 @@ internal sealed partial class JaegerQueryHostedService(
 
         _http = await EndpointServer.StartAsync(
             ListenAddress.Parse(o.HttpListenAddress),
-            HttpProtocols.Http1AndHttp2,
+            HttpProtocols.Http1,
             loggerFactory,
             static _ => { },
             routes => QueryEndpoints.Map(routes, o.BasePath, handler, o.EnableUi),

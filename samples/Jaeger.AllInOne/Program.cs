@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 // Every Jaeger role in one Generic Host with in-memory storage. Each role wires itself in here as it lands.
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddJaegerInMemoryStorage(o => o.MaxTraces = builder.Configuration.GetValue("Jaeger:Storage:Memory:MaxTraces", 100_000));
+builder.Services.AddJaegerQuery(); // API and web UI on http://localhost:16686, gRPC QueryService on 16685
 
 var host = builder.Build();
 await host.RunAsync().ConfigureAwait(false);
