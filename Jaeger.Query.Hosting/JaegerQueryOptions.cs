@@ -6,8 +6,11 @@ namespace Jaeger.Query;
 /// <summary>Options of the query role (configuration section <c>Jaeger:Query</c>), with Jaeger's defaults.</summary>
 public sealed class JaegerQueryOptions : IValidatableObject
 {
-    /// <summary>Where the HTTP API and the web UI listen (Jaeger's <c>--query.http-server.host-port</c>); port 0 binds a free port.</summary>
-    public string HttpListenAddress { get; set; } = ":16686";
+    /// <summary>
+    /// Where the HTTP API and the web UI listen (Jaeger's <c>--query.http-server.host-port</c>); port 0 binds a free port.
+    /// Null or "" runs no listener of its own (for an app that only uses <c>MapJaegerQuery()</c>).
+    /// </summary>
+    public string? HttpListenAddress { get; set; } = ":16686";
 
     /// <summary>Where the gRPC api_v2 QueryService listens (Jaeger's <c>--query.grpc-server.host-port</c>); null or "" turns it off.</summary>
     public string? GrpcListenAddress { get; set; } = ":16685";
@@ -41,7 +44,8 @@ public sealed class JaegerQueryOptions : IValidatableObject
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (!ListenAddress.TryParse(HttpListenAddress, out _, out var error))
+        var error = string.Empty;
+        if (!string.IsNullOrEmpty(HttpListenAddress) && !ListenAddress.TryParse(HttpListenAddress, out _, out error))
         {
             yield return new ValidationResult($"Jaeger:Query:HttpListenAddress: {error}.", [nameof(HttpListenAddress)]);
         }

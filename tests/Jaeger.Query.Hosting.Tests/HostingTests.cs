@@ -95,6 +95,12 @@ public sealed class HostingTests
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddJaegerInMemoryStorage();
+        builder.Services.AddJaegerQuery(o =>
+        {
+            o.HttpListenAddress = "";
+            o.GrpcListenAddress = "";
+            o.DefaultLimit = 1;
+        });
         await using var app = builder.Build();
         app.MapJaegerQuery("/tracing");
         app.MapGet("/hello", () => "world");
@@ -108,6 +114,11 @@ public sealed class HostingTests
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
         Assert.Contains("<base href=\"/tracing/\"", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal("world", await new HttpClient().GetStringAsync(address + "/hello"));
+
+        // The role's options apply, and it started no listener of its own.
+        using var search = JsonDocument.Parse(await client.GetStringAsync("api/traces?service=frontend"));
+        Assert.Equal(1, search.RootElement.GetProperty("data").GetArrayLength());
+        Assert.Null(app.Services.GetRequiredService<JaegerQuery>().HttpEndpoint);
         await app.StopAsync();
     }
 }
