@@ -1,5 +1,8 @@
 using Jaeger.Hosting.Http;
 using Jaeger.Query.Api;
+using Jaeger.Query.Grpc;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,10 +19,29 @@ internal sealed partial class JaegerQueryHostedService(
     ILogger<JaegerQueryHostedService> logger) : IHostedService, IAsyncDisposable
 {
     private EndpointServer? _http;
+    private EndpointServer? _grpc;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
+        if (!string.IsNullOrEmpty(o.GrpcListenAddress))
+        {
+            _grpc = await EndpointServer.StartAsync(
+                ListenAddress.Parse(o.GrpcListenAddress),
+                HttpProtocols.Http2,
+                loggerFactory,
+                services =>
+                {
+                    services.AddGrpc();
+                    services.AddSingleton(handler);
+                },
+                static routes => routes.MapGrpcService<GrpcQueryService>(),
+                maxRequestBodySize: 64 * 1024,
+                cancellationToken).ConfigureAwait(false);
+            state.SetGrpc(_grpc.BoundEndpoint);
+            LogGrpcListening(logger, _grpc.BoundEndpoint);
+        }
+
         if (string.IsNullOrEmpty(o.HttpListenAddress))
         {
             return;
@@ -44,16 +66,30 @@ internal sealed partial class JaegerQueryHostedService(
         {
             await _http.StopAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        if (_grpc is not null)
+        {
+            await _grpc.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (_grpc is not null)
+        {
+            await _grpc.DisposeAsync().ConfigureAwait(false);
+            _grpc = null;
+        }
+
         if (_http is not null)
         {
             await _http.DisposeAsync().ConfigureAwait(false);
             _http = null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Jaeger query gRPC QueryService listening on {Endpoint}")]
+    private static partial void LogGrpcListening(ILogger logger, System.Net.IPEndPoint endpoint);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Jaeger query API and UI listening on {Address}")]
     private static partial void LogListening(ILogger logger, Uri address);
