@@ -5,12 +5,14 @@ using Jaeger.Query.Adjusters;
 using Jaeger.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Jaeger.Query.Api;
 
 /// <summary>The handlers of the query HTTP API, shared by the role's own server and by <c>MapJaegerQuery()</c>.</summary>
-internal sealed class QueryHandler
+internal sealed partial class QueryHandler
 {
     private const int FlushThreshold = 64 * 1024;
 
@@ -19,9 +21,12 @@ internal sealed class QueryHandler
     private readonly JaegerQueryOptions _options;
     private readonly TraceAdjuster _adjuster;
 
-    public QueryHandler(IServiceProvider services, IOptions<JaegerQueryOptions> options, TimeProvider? time = null)
+    private readonly ILogger _logger;
+
+    public QueryHandler(IServiceProvider services, IOptions<JaegerQueryOptions> options, TimeProvider? time = null, ILogger<QueryHandler>? logger = null)
     {
         _services = services;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
         _time = time ?? TimeProvider.System;
         _options = options.Value;
         _adjuster = new TraceAdjuster(_options.AdjustClockSkew, _options.MaxClockSkewAdjustment);
@@ -37,6 +42,31 @@ internal sealed class QueryHandler
     internal IDependencyReader? DependencyReader => _services.GetService<IDependencyReader>();
 
     internal Trace Adjust(Trace trace, bool raw) => raw ? trace : _adjuster.Adjust(trace);
+
+    /// <summary>Storage failures become a logged HTTP 500 in Jaeger's envelope, not a dropped connection.</summary>
+    public RequestDelegate Guard(RequestDelegate inner) => async context =>
+    {
+        try
+        {
+            await inner(context).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogRequestFailed(_logger, context.Request.Path, e);
+            if (!context.Response.HasStarted)
+            {
+                context.Response.Clear();
+                await WriteErrorAsync(context, StatusCodes.Status500InternalServerError, e.Message).ConfigureAwait(false);
+            }
+        }
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Jaeger query request {Path} failed")]
+    private static partial void LogRequestFailed(ILogger logger, PathString path, Exception exception);
 
     public async Task GetServicesAsync(HttpContext context)
     {

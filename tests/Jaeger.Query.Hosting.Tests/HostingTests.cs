@@ -122,3 +122,48 @@ public sealed class HostingTests
         await app.StopAsync();
     }
 }
+
+public sealed class FailingStorageTests
+{
+    private sealed class FailingReader : ISpanReader
+    {
+        public int Calls;
+
+        public ValueTask<Trace?> GetTraceAsync(TraceId traceId, CancellationToken cancellationToken = default) => throw new InvalidOperationException("storage is down");
+
+        public ValueTask<IReadOnlyList<string>> GetServicesAsync(CancellationToken cancellationToken = default) =>
+            Interlocked.Increment(ref Calls) == 1 ? throw new InvalidOperationException("storage is down") : new(["ok"]);
+
+        public ValueTask<IReadOnlyList<Operation>> GetOperationsAsync(OperationQueryParameters query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public ValueTask<IReadOnlyList<Trace>> FindTracesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public ValueTask<IReadOnlyList<TraceId>> FindTraceIdsAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public async Task Storage_failure_is_a_500_in_the_envelope_and_the_server_keeps_serving()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<ISpanReader, FailingReader>();
+        builder.Services.AddJaegerQuery(o =>
+        {
+            o.HttpListenAddress = "127.0.0.1:0";
+            o.GrpcListenAddress = "";
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        using var client = new HttpClient { BaseAddress = host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress };
+        using var failed = await client.GetAsync("api/traces/abc");
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal("{\"data\":null,\"total\":0,\"limit\":0,\"offset\":0,\"errors\":[{\"code\":500,\"msg\":\"storage is down\"}]}", await failed.Content.ReadAsStringAsync());
+        using var first = await client.GetAsync("api/services");
+        Assert.Equal(HttpStatusCode.InternalServerError, first.StatusCode);
+        Assert.Contains("\"ok\"", await client.GetStringAsync("api/services"), StringComparison.Ordinal);
+
+        // No dependency reader registered: an empty list, not an error.
+        Assert.Contains("\"data\":[]", await client.GetStringAsync("api/dependencies"), StringComparison.Ordinal);
+        await host.StopAsync();
+    }
+}
