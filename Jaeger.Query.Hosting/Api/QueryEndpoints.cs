@@ -11,19 +11,19 @@ internal static class QueryEndpoints
     public static IEndpointConventionBuilder Map(IEndpointRouteBuilder routes, string basePath, QueryHandler handler, bool withUi)
     {
         var group = routes.MapGroup(basePath == "/" ? string.Empty : basePath);
-        group.MapGet("/api/services", handler.Guard(handler.GetServicesAsync));
-        group.MapGet("/api/services/{service}/operations", handler.Guard(handler.GetServiceOperationsAsync));
-        group.MapGet("/api/operations", handler.Guard(handler.GetOperationsAsync));
-        group.MapGet("/api/traces", handler.Guard(handler.SearchTracesAsync));
-        group.MapGet("/api/traces/{traceID}", handler.Guard(handler.GetTraceAsync));
-        group.MapGet("/api/dependencies", handler.Guard(handler.GetDependenciesAsync));
+        group.MapGet("/api/services", handler.Guard("/api/services", handler.GetServicesAsync));
+        group.MapGet("/api/services/{service}/operations", handler.Guard("/api/services/{service}/operations", handler.GetServiceOperationsAsync));
+        group.MapGet("/api/operations", handler.Guard("/api/operations", handler.GetOperationsAsync));
+        group.MapGet("/api/traces", handler.Guard("/api/traces", handler.SearchTracesAsync));
+        group.MapGet("/api/traces/{traceID}", handler.Guard("/api/traces/{traceID}", handler.GetTraceAsync));
+        group.MapGet("/api/dependencies", handler.Guard("/api/dependencies", handler.GetDependenciesAsync));
 
         var v3 = new ApiV3Handler(handler);
-        group.MapGet("/api/v3/services", handler.Guard(v3.GetServicesAsync));
-        group.MapGet("/api/v3/operations", handler.Guard(v3.GetOperationsAsync));
-        group.MapGet("/api/v3/traces/{traceID}", handler.Guard(v3.GetTraceAsync));
-        group.MapGet("/api/v3/traces", handler.Guard(v3.FindTracesAsync));
-        group.MapGet("/api/v3/trace-summaries", handler.Guard(v3.FindTraceSummariesAsync));
+        group.MapGet("/api/v3/services", handler.Guard("/api/v3/services", v3.GetServicesAsync));
+        group.MapGet("/api/v3/operations", handler.Guard("/api/v3/operations", v3.GetOperationsAsync));
+        group.MapGet("/api/v3/traces/{traceID}", handler.Guard("/api/v3/traces/{traceID}", v3.GetTraceAsync));
+        group.MapGet("/api/v3/traces", handler.Guard("/api/v3/traces", v3.FindTracesAsync));
+        group.MapGet("/api/v3/trace-summaries", handler.Guard("/api/v3/trace-summaries", v3.FindTraceSummariesAsync));
         group.Map("/api/{**rest}", static context => QueryHandler.WriteErrorAsync(context, StatusCodes.Status404NotFound, "404 page not found"));
 
         if (withUi)

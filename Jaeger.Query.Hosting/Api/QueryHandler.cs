@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.IO.Pipelines;
 using System.Text.Json;
 using Jaeger.Model;
@@ -23,8 +24,11 @@ internal sealed partial class QueryHandler
 
     private readonly ILogger _logger;
 
-    public QueryHandler(IServiceProvider services, IOptions<JaegerQueryOptions> options, TimeProvider? time = null, ILogger<QueryHandler>? logger = null)
+    private readonly QueryMetrics _metrics;
+
+    public QueryHandler(IServiceProvider services, IOptions<JaegerQueryOptions> options, TimeProvider? time = null, ILogger<QueryHandler>? logger = null, IMeterFactory? meterFactory = null)
     {
+        _metrics = new QueryMetrics(meterFactory);
         _services = services;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _time = time ?? TimeProvider.System;
@@ -44,11 +48,13 @@ internal sealed partial class QueryHandler
     internal Trace Adjust(Trace trace, bool raw) => raw ? trace : _adjuster.Adjust(trace);
 
     /// <summary>Storage failures become a logged HTTP 500 in Jaeger's envelope, not a dropped connection.</summary>
-    public RequestDelegate Guard(RequestDelegate inner) => async context =>
+    public RequestDelegate Guard(string endpoint, RequestDelegate inner) => async context =>
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await inner(context).ConfigureAwait(false);
+            _metrics.Record(endpoint, context.Response.StatusCode, started);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -62,6 +68,8 @@ internal sealed partial class QueryHandler
                 context.Response.Clear();
                 await WriteErrorAsync(context, StatusCodes.Status500InternalServerError, e.Message).ConfigureAwait(false);
             }
+
+            _metrics.Record(endpoint, StatusCodes.Status500InternalServerError, started);
         }
     };
 

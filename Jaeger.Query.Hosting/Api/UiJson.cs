@@ -150,6 +150,9 @@ internal static class UiJson
     {
         var processes = new List<Process>();
         var processIndex = new Dictionary<Process, int>();
+
+        // Spans of one batch share their Process instance, so most lookups are by reference; equal copies still merge.
+        var byReference = new Dictionary<Process, int>(ReferenceEqualityComparer.Instance);
         Process? lastProcess = null;
         var lastIndex = -1;
 
@@ -165,11 +168,16 @@ internal static class UiJson
             }
             else
             {
-                if (!processIndex.TryGetValue(span.Process, out index))
+                if (!byReference.TryGetValue(span.Process, out index))
                 {
-                    index = processes.Count;
-                    processes.Add(span.Process);
-                    processIndex[span.Process] = index;
+                    if (!processIndex.TryGetValue(span.Process, out index))
+                    {
+                        index = processes.Count;
+                        processes.Add(span.Process);
+                        processIndex[span.Process] = index;
+                    }
+
+                    byReference[span.Process] = index;
                 }
 
                 lastProcess = span.Process;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Jaeger.Model;
 using Jaeger.Storage;
+using Jaeger.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -164,6 +165,34 @@ public sealed class FailingStorageTests
 
         // No dependency reader registered: an empty list, not an error.
         Assert.Contains("\"data\":[]", await client.GetStringAsync("api/dependencies"), StringComparison.Ordinal);
+        await host.StopAsync();
+    }
+}
+
+public sealed class QueryMetricsTests
+{
+    [Fact]
+    public async Task Requests_are_counted_by_endpoint_and_status_on_the_Jaeger_Query_meter()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddJaegerInMemoryStorage();
+        builder.Services.AddJaegerQuery(o =>
+        {
+            o.HttpListenAddress = "127.0.0.1:0";
+            o.GrpcListenAddress = "";
+        });
+        using var host = builder.Build();
+        using var collector = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(
+            host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "Jaeger.Query", "jaeger.query.requests");
+        await host.StartAsync();
+        using var client = new HttpClient { BaseAddress = host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress };
+        (await client.GetAsync("api/services")).Dispose();
+        (await client.GetAsync("api/traces?limit=x")).Dispose();
+        await Eventually.UntilAsync(() => collector.GetMeasurementSnapshot().Count == 2, "two requests counted");
+        var measurements = collector.GetMeasurementSnapshot();
+        Assert.Contains(measurements, m => (string?)m.Tags["endpoint"] == "/api/services" && (int?)m.Tags["status_code"] == 200);
+        Assert.Contains(measurements, m => (string?)m.Tags["endpoint"] == "/api/traces" && (int?)m.Tags["status_code"] == 400);
         await host.StopAsync();
     }
 }
