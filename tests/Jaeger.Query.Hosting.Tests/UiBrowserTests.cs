@@ -222,6 +222,39 @@ public sealed class UiBrowserTests : IAsyncLifetime
         Assert.Empty(errors);
     }
 
+    [ChromiumFact]
+    public async Task Ui_works_under_a_base_path()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddJaegerInMemoryStorage();
+        builder.Services.AddJaegerQuery(o =>
+        {
+            o.HttpListenAddress = "127.0.0.1:0";
+            o.GrpcListenAddress = "";
+            o.BasePath = "/jaeger";
+        });
+        using var host = builder.Build();
+        await host.Services.GetRequiredService<ISpanWriter>().WriteSpansAsync(CheckoutTrace(Time.ToUnixMicros(DateTimeOffset.UtcNow) - 60_000_000));
+        await host.StartAsync();
+        var baseAddress = host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress!;
+        var context = await _browser!.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        await page.GotoAsync(new Uri(baseAddress, $"trace/{CheckoutTraceId}").AbsoluteUri);
+        await Expect(page.Locator("#trace-name")).ToHaveTextAsync("web: POST /checkout");
+        await page.ClickAsync("#nav-search");
+        Assert.Equal(new Uri(baseAddress, "search").AbsoluteUri, page.Url);
+        await page.SelectOptionAsync("#search-service", "payments");
+        await page.ClickAsync("#search-submit");
+        await Expect(page.Locator(".result-item")).ToHaveCountAsync(1);
+        Assert.StartsWith(new Uri(baseAddress, "search?").AbsoluteUri, page.Url, StringComparison.Ordinal);
+        Assert.Empty(errors);
+        await context.CloseAsync();
+        await host.StopAsync();
+    }
+
     /// <summary>A checkout across six services, for the screenshots and the tree tests.</summary>
     public static List<Span> CheckoutTrace(long t)
     {
