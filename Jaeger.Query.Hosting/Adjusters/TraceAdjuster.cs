@@ -12,19 +12,16 @@ internal sealed class TraceAdjuster(bool adjustClockSkew, TimeSpan maxClockSkewA
 {
     public Trace Adjust(Trace trace)
     {
-        var adjusted = new Trace { Warnings = trace.Warnings };
-        foreach (var span in trace.Spans)
-        {
-            adjusted.Spans.Add(Clone(span));
-        }
-
-        DeduplicateSpanIds(adjusted.Spans);
-        FixReferences(adjusted.Spans);
+        // Stored spans are shared with storage: a span is copied only when an adjuster changes it.
+        var spans = new CopyOnWriteSpans(trace.Spans);
+        DeduplicateSpanIds(spans);
+        FixReferences(spans);
         if (adjustClockSkew)
         {
-            AdjustClockSkew(adjusted.Spans, maxClockSkewAdjustment);
+            AdjustClockSkew(spans, maxClockSkewAdjustment);
         }
 
+        var adjusted = new Trace(spans.Items) { Warnings = trace.Warnings };
         adjusted.Spans.Sort(static (a, b) =>
         {
             var c = a.StartTimeMicros.CompareTo(b.StartTimeMicros);
@@ -49,8 +46,9 @@ internal sealed class TraceAdjuster(bool adjustClockSkew, TimeSpan maxClockSkewA
     };
 
     /// <summary>Zipkin-style shared spans: the server span that shares its id with a client span gets a new id and becomes the client's child.</summary>
-    internal static void DeduplicateSpanIds(List<Span> spans)
+    internal static void DeduplicateSpanIds(CopyOnWriteSpans list)
     {
+        var spans = list.Items;
         var counts = new Dictionary<SpanId, int>(spans.Count);
         ulong max = 0;
         var duplicates = false;
@@ -68,13 +66,16 @@ internal sealed class TraceAdjuster(bool adjustClockSkew, TimeSpan maxClockSkewA
         }
 
         var oldToNew = new Dictionary<SpanId, SpanId>();
-        var renamed = new HashSet<Span>(ReferenceEqualityComparer.Instance);
-        foreach (var span in spans)
+        var renamed = new bool[spans.Count];
+        for (var i = 0; i < spans.Count; i++)
         {
+            var span = spans[i];
             if (counts[span.SpanId] < 2 || SpanKind(span) != "server" || oldToNew.ContainsKey(span.SpanId))
             {
                 continue;
             }
+
+            span = list.Own(i);
 
             var newId = NextFreeId(ref max, counts);
             var oldId = span.SpanId;
@@ -91,12 +92,13 @@ internal sealed class TraceAdjuster(bool adjustClockSkew, TimeSpan maxClockSkewA
             }
 
             span.References = references.ToImmutable();
-            renamed.Add(span);
+            renamed[i] = true;
         }
 
-        foreach (var span in spans)
+        for (var i = 0; i < spans.Count; i++)
         {
-            if (renamed.Contains(span) || span.References.IsEmpty)
+            var span = spans[i];
+            if (renamed[i] || span.References.IsEmpty)
             {
                 continue;
             }
@@ -107,12 +109,13 @@ internal sealed class TraceAdjuster(bool adjustClockSkew, TimeSpan maxClockSkewA
                 continue;
             }
 
+            span = list.Own(i);
             var builder = span.References.ToBuilder();
-            for (var i = 0; i < builder.Count; i++)
+            for (var r = 0; r < builder.Count; r++)
             {
-                if (builder[i].TraceId == span.TraceId && builder[i].SpanId == parent)
+                if (builder[r].TraceId == span.TraceId && builder[r].SpanId == parent)
                 {
-                    builder[i] = builder[i] with { SpanId = newParent };
+                    builder[r] = builder[r] with { SpanId = newParent };
                     break;
                 }
             }
@@ -138,10 +141,11 @@ internal sealed class TraceAdjuster(bool adjustClockSkew, TimeSpan maxClockSkewA
     }
 
     /// <summary>Drops references with an empty trace or span id (with a warning) and puts the parent reference first.</summary>
-    internal static void FixReferences(List<Span> spans)
+    internal static void FixReferences(CopyOnWriteSpans list)
     {
-        foreach (var span in spans)
+        for (var index = 0; index < list.Items.Count; index++)
         {
+            var span = list.Items[index];
             var references = span.References;
             if (references.IsEmpty)
             {
@@ -168,6 +172,7 @@ internal sealed class TraceAdjuster(bool adjustClockSkew, TimeSpan maxClockSkewA
                 continue;
             }
 
+            span = list.Own(index);
             var builder = ImmutableArray.CreateBuilder<SpanRef>(references.Length - invalid);
             var warnings = span.Warnings.ToBuilder();
             if (parentAt >= 0)
@@ -198,49 +203,55 @@ internal sealed class TraceAdjuster(bool adjustClockSkew, TimeSpan maxClockSkewA
     /// that does not fit inside the parent is shifted into it (splitting the difference as network latency); the
     /// shift is inherited by its descendants on the same host.
     /// </summary>
-    internal static void AdjustClockSkew(List<Span> spans, TimeSpan maxDelta)
+    internal static void AdjustClockSkew(CopyOnWriteSpans list, TimeSpan maxDelta)
     {
-        var byId = new Dictionary<SpanId, Span>(spans.Count);
-        foreach (var span in spans)
+        var spans = list.Items;
+        var byId = new Dictionary<SpanId, int>(spans.Count);
+        for (var i = 0; i < spans.Count; i++)
         {
-            byId.TryAdd(span.SpanId, span);
+            byId.TryAdd(spans[i].SpanId, i);
         }
 
-        var children = new Dictionary<SpanId, List<Span>>();
-        var roots = new List<Span>();
-        foreach (var span in spans)
+        var children = new Dictionary<int, List<int>>();
+        var roots = new List<int>();
+        for (var i = 0; i < spans.Count; i++)
         {
+            var span = spans[i];
             var parent = span.ParentSpanId;
-            if (!parent.IsEmpty && parent != span.SpanId && byId.ContainsKey(parent))
+            if (!parent.IsEmpty && parent != span.SpanId && byId.TryGetValue(parent, out var parentIndex))
             {
-                if (!children.TryGetValue(parent, out var list))
+                if (!children.TryGetValue(parentIndex, out var kids))
                 {
-                    children[parent] = list = [];
+                    children[parentIndex] = kids = [];
                 }
 
-                list.Add(span);
+                kids.Add(i);
             }
             else
             {
-                roots.Add(span);
+                roots.Add(i);
             }
         }
 
         var maxMicros = Time.ToMicros(maxDelta);
-        var visited = new HashSet<SpanId>();
-        var stack = new Stack<(Span Span, Span? Parent, long ParentDelta)>();
+        var visited = new bool[spans.Count];
+        var stack = new Stack<(int Index, int Parent, long ParentDelta)>();
         foreach (var root in roots)
         {
-            stack.Push((root, null, 0));
+            stack.Push((root, -1, 0));
         }
 
         while (stack.Count > 0)
         {
-            var (span, parent, parentDelta) = stack.Pop();
-            if (!visited.Add(span.SpanId))
+            var (index, parentIndex, parentDelta) = stack.Pop();
+            if (visited[index])
             {
                 continue;
             }
+
+            visited[index] = true;
+            var span = spans[index];
+            var parent = parentIndex < 0 ? null : spans[parentIndex];
 
             long delta = 0;
             if (parent is not null)
@@ -256,6 +267,7 @@ internal sealed class TraceAdjuster(bool adjustClockSkew, TimeSpan maxClockSkewA
                     delta = Skew(span, parent);
                     if (Math.Abs(delta) > maxMicros)
                     {
+                        span = list.Own(index);
                         span.Warnings = span.Warnings.Add(
                             $"max clock skew adjustment delta of {GoDuration.Format(maxDelta)} exceeded; not applying calculated delta of {GoDuration.Format(Time.FromMicros(delta))}");
                         delta = 0;
@@ -265,14 +277,14 @@ internal sealed class TraceAdjuster(bool adjustClockSkew, TimeSpan maxClockSkewA
 
             if (delta != 0)
             {
-                Shift(span, delta);
+                Shift(list.Own(index), delta);
             }
 
-            if (children.TryGetValue(span.SpanId, out var kids))
+            if (children.TryGetValue(index, out var kids))
             {
                 foreach (var kid in kids)
                 {
-                    stack.Push((kid, span, delta));
+                    stack.Push((kid, index, delta));
                 }
             }
         }
@@ -344,5 +356,26 @@ internal sealed class TraceAdjuster(bool adjustClockSkew, TimeSpan maxClockSkewA
         }
 
         return string.Empty;
+    }
+}
+
+/// <summary>The spans of a trace being adjusted: the stored instances until an adjuster changes one, which is then copied.</summary>
+internal sealed class CopyOnWriteSpans(IEnumerable<Span> spans)
+{
+    private bool[]? _owned;
+
+    public List<Span> Items { get; } = [.. spans];
+
+    /// <summary>The span at <paramref name="index"/>, copied first if it is still the stored instance.</summary>
+    public Span Own(int index)
+    {
+        _owned ??= new bool[Items.Count];
+        if (!_owned[index])
+        {
+            Items[index] = TraceAdjuster.Clone(Items[index]);
+            _owned[index] = true;
+        }
+
+        return Items[index];
     }
 }
