@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddJaegerInMemoryStorage(o => o.MaxTraces = builder.Configuration.GetValue("Jaeger:Storage:Memory:MaxTraces", 100_000));
 builder.Services.AddJaegerCollector(); // Thrift HTTP 14268, gRPC 14250, OTLP 4317/4318, Zipkin 9411, admin 14269
+builder.Services.AddJaegerQuery(); // API and web UI on http://localhost:16686, gRPC QueryService on 16685
 
 var host = builder.Build();
 await host.RunAsync().ConfigureAwait(false);

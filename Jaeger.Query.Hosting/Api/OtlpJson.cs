@@ -1,0 +1,290 @@
+using System.Text.Json;
+using Jaeger.Model;
+
+namespace Jaeger.Query.Api;
+
+/// <summary>Writes Jaeger traces as OTLP JSON (proto3 JSON mapping: hex ids, 64-bit numbers as strings, enums as numbers).</summary>
+internal static class OtlpJson
+{
+    public static void WriteResourceSpans(Utf8JsonWriter w, IReadOnlyList<Trace> traces)
+    {
+        w.WriteStartArray("resourceSpans");
+        foreach (var trace in traces)
+        {
+            // One resourceSpans entry per distinct process, in order of first appearance.
+            var groups = new Dictionary<Process, List<Span>>();
+            var order = new List<Process>();
+            foreach (var span in trace.Spans)
+            {
+                if (!groups.TryGetValue(span.Process, out var list))
+                {
+                    groups[span.Process] = list = [];
+                    order.Add(span.Process);
+                }
+
+                list.Add(span);
+            }
+
+            foreach (var process in order)
+            {
+                w.WriteStartObject();
+                w.WriteStartObject("resource");
+                w.WriteStartArray("attributes");
+                WriteAttribute(w, KeyValue.String("service.name", process.ServiceName));
+                foreach (var tag in process.Tags)
+                {
+                    WriteAttribute(w, tag);
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+                w.WriteStartArray("scopeSpans");
+                w.WriteStartObject();
+                w.WriteStartObject("scope");
+                w.WriteEndObject();
+                w.WriteStartArray("spans");
+                foreach (var span in groups[process])
+                {
+                    WriteSpan(w, span);
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static void WriteSpan(Utf8JsonWriter w, Span span)
+    {
+        w.WriteStartObject();
+        WriteTraceId(w, "traceId", span.TraceId);
+        w.WriteString("spanId", span.SpanId.ToString());
+        var parent = span.ParentSpanId;
+        if (!parent.IsEmpty)
+        {
+            w.WriteString("parentSpanId", parent.ToString());
+        }
+
+        w.WriteNumber("flags", (int)span.Flags & 0xff);
+        w.WriteString("name", span.OperationName);
+        var isError = false;
+        var kind = 1; // SPAN_KIND_INTERNAL when the span says nothing
+        foreach (var tag in span.Tags)
+        {
+            if (tag.Key == WellKnownTags.SpanKind)
+            {
+                kind = tag.ValueAsString() switch
+                {
+                    "server" => 2,
+                    "client" => 3,
+                    "producer" => 4,
+                    "consumer" => 5,
+                    _ => 1,
+                };
+            }
+            else if (tag.Key == WellKnownTags.Error && tag.ValueEquals("true"))
+            {
+                isError = true;
+            }
+        }
+
+        w.WriteNumber("kind", kind);
+        w.WriteString("startTimeUnixNano", Nanos(span.StartTimeMicros));
+        w.WriteString("endTimeUnixNano", Nanos(span.StartTimeMicros + span.DurationMicros));
+        w.WriteStartArray("attributes");
+        foreach (var tag in span.Tags)
+        {
+            if (tag.Key != WellKnownTags.SpanKind)
+            {
+                WriteAttribute(w, tag);
+            }
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("events");
+        foreach (var log in span.Logs)
+        {
+            w.WriteStartObject();
+            w.WriteString("timeUnixNano", Nanos(log.TimestampMicros));
+            var name = "event";
+            foreach (var field in log.Fields)
+            {
+                if (field.Key == WellKnownTags.LogEvent)
+                {
+                    name = field.ValueAsString();
+                }
+            }
+
+            w.WriteString("name", name);
+            w.WriteStartArray("attributes");
+            foreach (var field in log.Fields)
+            {
+                if (field.Key != WellKnownTags.LogEvent)
+                {
+                    WriteAttribute(w, field);
+                }
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("links");
+        var parentSkipped = false;
+        foreach (var reference in span.References)
+        {
+            if (!parentSkipped && reference.TraceId == span.TraceId && reference.SpanId == parent)
+            {
+                parentSkipped = true;
+                continue;
+            }
+
+            w.WriteStartObject();
+            WriteTraceId(w, "traceId", reference.TraceId);
+            w.WriteString("spanId", reference.SpanId.ToString());
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartObject("status");
+        if (isError)
+        {
+            w.WriteNumber("code", 2);
+        }
+
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>One entry of <c>/api/v3/trace-summaries</c>.</summary>
+    public static void WriteSummary(Utf8JsonWriter w, Trace trace)
+    {
+        var ids = new HashSet<SpanId>();
+        long minStart = long.MaxValue, maxEnd = long.MinValue;
+        foreach (var span in trace.Spans)
+        {
+            ids.Add(span.SpanId);
+            minStart = Math.Min(minStart, span.StartTimeMicros);
+            maxEnd = Math.Max(maxEnd, span.StartTimeMicros + span.DurationMicros);
+        }
+
+        Span? root = null;
+        int errors = 0, orphans = 0;
+        var services = new Dictionary<string, (int Spans, int Errors)>(StringComparer.Ordinal);
+        var serviceOrder = new List<string>();
+        foreach (var span in trace.Spans)
+        {
+            var parent = span.ParentSpanId;
+            if (parent.IsEmpty || !ids.Contains(parent))
+            {
+                if (!parent.IsEmpty)
+                {
+                    orphans++;
+                }
+
+                if (root is null || (root.ParentSpanId.IsEmpty ? 0 : 1, root.StartTimeMicros).CompareTo((parent.IsEmpty ? 0 : 1, span.StartTimeMicros)) > 0)
+                {
+                    root = span;
+                }
+            }
+
+            var isError = IsError(span);
+            errors += isError ? 1 : 0;
+            var name = span.Process.ServiceName;
+            if (!services.TryGetValue(name, out var counts))
+            {
+                serviceOrder.Add(name);
+            }
+
+            services[name] = (counts.Spans + 1, counts.Errors + (isError ? 1 : 0));
+        }
+
+        w.WriteStartObject();
+        WriteTraceId(w, "traceId", trace.TraceId);
+        w.WriteString("rootServiceName", root?.Process.ServiceName ?? string.Empty);
+        w.WriteString("rootOperationName", root?.OperationName ?? string.Empty);
+        w.WriteString("minStartTimeUnixNano", Nanos(minStart == long.MaxValue ? 0 : minStart));
+        w.WriteString("maxEndTimeUnixNano", Nanos(maxEnd == long.MinValue ? 0 : maxEnd));
+        w.WriteNumber("spanCount", trace.Spans.Count);
+        w.WriteNumber("errorSpanCount", errors);
+        w.WriteNumber("orphanSpanCount", orphans);
+        w.WriteStartArray("services");
+        foreach (var name in serviceOrder)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", name);
+            w.WriteNumber("spanCount", services[name].Spans);
+            w.WriteNumber("errorSpanCount", services[name].Errors);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    internal static bool IsError(Span span)
+    {
+        foreach (var tag in span.Tags)
+        {
+            if (tag.Key == WellKnownTags.Error && tag.ValueEquals("true"))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void WriteTraceId(Utf8JsonWriter w, string name, TraceId id)
+    {
+        // OTLP trace ids are always 16 bytes: 32 hex digits.
+        Span<char> buffer = stackalloc char[32];
+        id.High.TryFormat(buffer, out _, "x16", System.Globalization.CultureInfo.InvariantCulture);
+        id.Low.TryFormat(buffer[16..], out _, "x16", System.Globalization.CultureInfo.InvariantCulture);
+        w.WriteString(name, buffer);
+    }
+
+    private static string Nanos(long micros) =>
+        ((decimal)micros * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static void WriteAttribute(Utf8JsonWriter w, KeyValue kv)
+    {
+        w.WriteStartObject();
+        w.WriteString("key", kv.Key);
+        w.WriteStartObject("value");
+        switch (kv.Type)
+        {
+            case KeyValueType.Bool:
+                w.WriteBoolean("boolValue", kv.BoolValue);
+                break;
+            case KeyValueType.Int64:
+                w.WriteString("intValue", kv.Int64Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                break;
+            case KeyValueType.Float64:
+                if (double.IsFinite(kv.Float64Value))
+                {
+                    w.WriteNumber("doubleValue", kv.Float64Value);
+                }
+                else
+                {
+                    w.WriteString("doubleValue", double.IsNaN(kv.Float64Value) ? "NaN" : kv.Float64Value > 0 ? "Infinity" : "-Infinity");
+                }
+
+                break;
+            case KeyValueType.Binary:
+                w.WriteBase64String("bytesValue", kv.BinaryValue.Span);
+                break;
+            default:
+                w.WriteString("stringValue", kv.StringValue);
+                break;
+        }
+
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+}

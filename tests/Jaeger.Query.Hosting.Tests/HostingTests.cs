@@ -1,0 +1,198 @@
+using System.Net;
+using System.Text.Json;
+using Jaeger.Model;
+using Jaeger.Storage;
+using Jaeger.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Jaeger.Query.Hosting.Tests;
+
+public sealed class HostingTests
+{
+    private static async Task<IHost> StartAsync(Action<HostApplicationBuilder> configure)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddJaegerInMemoryStorage();
+        configure(builder);
+        var host = builder.Build();
+        await host.Services.GetRequiredService<ISpanWriter>().WriteSpansAsync(QueryFixture.Spans(Time.ToUnixMicros(DateTimeOffset.UtcNow)));
+        await host.StartAsync();
+        return host;
+    }
+
+    [Fact]
+    public async Task Adding_the_role_twice_runs_one_server_and_keeps_both_configurations()
+    {
+        using var host = await StartAsync(b =>
+        {
+            b.Services.AddJaegerQuery(o => o.HttpListenAddress = "127.0.0.1:0");
+            b.Services.AddJaegerQuery(o => o.DefaultLimit = 1);
+        });
+        Assert.Single(host.Services.GetServices<IHostedService>());
+        var query = host.Services.GetRequiredService<JaegerQuery>();
+        Assert.NotEqual(0, query.HttpEndpoint!.Port);
+        using var client = new HttpClient { BaseAddress = query.HttpBaseAddress };
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("api/traces?service=frontend"));
+        Assert.Equal(1, doc.RootElement.GetProperty("data").GetArrayLength());
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Options_are_bound_from_the_Jaeger_Query_section_and_base_path_prefixes_every_route()
+    {
+        using var host = await StartAsync(b =>
+        {
+            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Jaeger:Query:HttpListenAddress"] = "127.0.0.1:0",
+                ["Jaeger:Query:BasePath"] = "/jaeger",
+                ["Jaeger:Query:GrpcListenAddress"] = "",
+            });
+            b.Services.AddJaegerQuery();
+        });
+        var query = host.Services.GetRequiredService<JaegerQuery>();
+        Assert.EndsWith("/jaeger/", query.HttpBaseAddress!.AbsoluteUri, StringComparison.Ordinal);
+        Assert.Null(query.GrpcEndpoint);
+        using var client = new HttpClient { BaseAddress = query.HttpBaseAddress };
+        using var ok = await client.GetAsync("api/services");
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var html = await client.GetStringAsync("trace/abc");
+        Assert.Contains("<base href=\"/jaeger/\"", html, StringComparison.Ordinal);
+        using var root = new HttpClient { BaseAddress = new Uri(query.HttpBaseAddress, "/") };
+        using var outside = await root.GetAsync("api/services");
+        Assert.Equal(HttpStatusCode.NotFound, outside.StatusCode);
+        await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("Jaeger:Query:HttpListenAddress", "nowhere", "HttpListenAddress")]
+    [InlineData("Jaeger:Query:BasePath", "jaeger/", "BasePath")]
+    [InlineData("Jaeger:Query:MaxLimit", "0", "MaxLimit")]
+    public async Task Invalid_options_fail_the_start_naming_the_option(string key, string value, string expected)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [key] = value, ["Jaeger:Query:GrpcListenAddress"] = "" });
+        builder.Services.AddJaegerInMemoryStorage();
+        builder.Services.AddJaegerQuery();
+        using var host = builder.Build();
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MapJaegerQuery_mounts_api_and_ui_in_a_users_web_application()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddJaegerInMemoryStorage();
+        builder.Services.AddJaegerQuery(o =>
+        {
+            o.HttpListenAddress = "";
+            o.GrpcListenAddress = "";
+            o.DefaultLimit = 1;
+        });
+        await using var app = builder.Build();
+        app.MapJaegerQuery("/tracing");
+        app.MapGet("/hello", () => "world");
+        await app.Services.GetRequiredService<ISpanWriter>().WriteSpansAsync(QueryFixture.Spans(Time.ToUnixMicros(DateTimeOffset.UtcNow)));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using var client = new HttpClient { BaseAddress = new Uri(address + "/tracing/") };
+        using var doc = JsonDocument.Parse(await client.GetStringAsync($"api/traces/{QueryFixture.DispatchTraceId}"));
+        Assert.Equal(4, doc.RootElement.GetProperty("data")[0].GetProperty("spans").GetArrayLength());
+        using var page = await client.GetAsync("search?service=frontend");
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<base href=\"/tracing/\"", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("world", await new HttpClient().GetStringAsync(address + "/hello"));
+
+        // The role's options apply, and it started no listener of its own.
+        using var search = JsonDocument.Parse(await client.GetStringAsync("api/traces?service=frontend"));
+        Assert.Equal(1, search.RootElement.GetProperty("data").GetArrayLength());
+        Assert.Null(app.Services.GetRequiredService<JaegerQuery>().HttpEndpoint);
+        await app.StopAsync();
+    }
+}
+
+public sealed class FailingStorageTests
+{
+    private sealed class FailingReader : ISpanReader
+    {
+        public int Calls;
+
+        public ValueTask<Trace?> GetTraceAsync(TraceId traceId, CancellationToken cancellationToken = default) => throw new InvalidOperationException("storage is down");
+
+        public ValueTask<IReadOnlyList<string>> GetServicesAsync(CancellationToken cancellationToken = default) =>
+            Interlocked.Increment(ref Calls) == 1 ? throw new InvalidOperationException("storage is down") : new(["ok"]);
+
+        public ValueTask<IReadOnlyList<Operation>> GetOperationsAsync(OperationQueryParameters query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public ValueTask<IReadOnlyList<Trace>> FindTracesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public ValueTask<IReadOnlyList<TraceId>> FindTraceIdsAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public async Task Storage_failure_is_a_500_in_the_envelope_and_the_server_keeps_serving()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<ISpanReader, FailingReader>();
+        builder.Services.AddJaegerQuery(o =>
+        {
+            o.HttpListenAddress = "127.0.0.1:0";
+            o.GrpcListenAddress = "";
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        using var client = new HttpClient { BaseAddress = host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress };
+        using var failed = await client.GetAsync("api/traces/abc");
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal("{\"data\":null,\"total\":0,\"limit\":0,\"offset\":0,\"errors\":[{\"code\":500,\"msg\":\"storage is down\"}]}", await failed.Content.ReadAsStringAsync());
+        using var first = await client.GetAsync("api/services");
+        Assert.Equal(HttpStatusCode.InternalServerError, first.StatusCode);
+        Assert.Contains("\"ok\"", await client.GetStringAsync("api/services"), StringComparison.Ordinal);
+
+        // No dependency reader registered: an empty list, not an error.
+        Assert.Contains("\"data\":[]", await client.GetStringAsync("api/dependencies"), StringComparison.Ordinal);
+        await host.StopAsync();
+    }
+}
+
+public sealed class QueryMetricsTests
+{
+    [Fact]
+    public async Task Requests_are_counted_by_endpoint_and_status_on_the_Jaeger_Query_meter()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddJaegerInMemoryStorage();
+        builder.Services.AddJaegerQuery(o =>
+        {
+            o.HttpListenAddress = "127.0.0.1:0";
+            o.GrpcListenAddress = "";
+        });
+        using var host = builder.Build();
+        using var collector = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(
+            host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "Jaeger.Query", "jaeger.query.requests");
+        await host.StartAsync();
+        using var client = new HttpClient { BaseAddress = host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress };
+        (await client.GetAsync("api/services")).Dispose();
+        (await client.GetAsync("api/traces?limit=x")).Dispose();
+        await Eventually.UntilAsync(() => collector.GetMeasurementSnapshot().Count == 2, "two requests counted");
+        var measurements = collector.GetMeasurementSnapshot();
+        Assert.Contains(measurements, m => (string?)m.Tags["endpoint"] == "/api/services" && (int?)m.Tags["status_code"] == 200);
+        Assert.Contains(measurements, m => (string?)m.Tags["endpoint"] == "/api/traces" && (int?)m.Tags["status_code"] == 400);
+        await host.StopAsync();
+    }
+}
