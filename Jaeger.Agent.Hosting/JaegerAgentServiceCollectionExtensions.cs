@@ -28,8 +28,7 @@ public static class JaegerAgentServiceCollectionExtensions
             services.TryAddSingleton(TimeProvider.System);
             services.TryAddSingleton<JaegerAgent>();
             services.TryAddSingleton<AgentMetrics>();
-            services.TryAddSingleton<JaegerAgentHostedService>();
-            services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<JaegerAgentHostedService>());
+            services.AddSingleton<IHostedService, JaegerAgentHostedService>();
         }
 
         if (configure is not null)

@@ -27,6 +27,7 @@ internal sealed class UdpServer : IAsyncDisposable
     private Socket? _socket;
     private Task _receiveLoop = Task.CompletedTask;
     private Task[] _workers = [];
+    private int _disposed;
 
     public UdpServer(UdpServerOptions options, ThriftProtocol protocol, Action<Jaeger.Model.Batch> onBatch, AgentMetrics metrics, ILogger logger)
     {
@@ -106,9 +107,15 @@ internal sealed class UdpServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopReceiving.CancelAsync().ConfigureAwait(false);
         _socket?.Dispose();
         _queue.Writer.TryComplete();
+        await _receiveLoop.ConfigureAwait(false);
         _stopReceiving.Dispose();
     }
 
