@@ -2,6 +2,7 @@ using System.Net;
 using Grpc.Core;
 using Jaeger.Agent.Hosting.Sampling;
 using Jaeger.Hosting.Http;
+using Jaeger.Testing;
 using Jaeger.Protos.ApiV2;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -191,5 +192,27 @@ public sealed class SamplingTests
             });
             return Task.FromResult(response);
         }
+    }
+}
+
+public sealed class NodeSamplingTests
+{
+    [NodeFact]
+    public async Task The_real_Jaeger_Node_remote_sampler_builds_a_per_operation_sampler_from_the_agent()
+    {
+        await using var collector = await FakeCollector.StartAsync();
+        collector.SamplingJson =
+            """{"strategyType":"PROBABILISTIC","probabilisticSampling":{"samplingRate":0.4},"operationSampling":{"defaultSamplingProbability":0.4,"defaultLowerBoundTracesPerSecond":2,"perOperationStrategies":[{"operation":"checkout","probabilisticSampling":{"samplingRate":0.9}},{"operation":"browse","probabilisticSampling":{"samplingRate":0.01}}],"defaultUpperBoundTracesPerSecond":0}}""";
+        await using var agent = await AgentHost.StartAsync(o =>
+        {
+            o.Protocol = AgentForwardingProtocol.Http;
+            o.Collectors.Add(collector.BaseAddress.AbsoluteUri);
+        });
+        var port = agent.Agent.HttpEndpoint!.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var output = await Node.RunAsync("agent-sampling.js", ["127.0.0.1", port, "node-shop"]);
+
+        Assert.Equal("""{"sampler":"PerOperationSampler","defaultSamplingRate":0.4,"defaultLowerBound":2,"operations":{"checkout":0.9,"browse":0.01}}""", output);
+        Assert.Equal(["node-shop"], collector.SampledServices);
     }
 }
