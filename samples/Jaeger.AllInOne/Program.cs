@@ -1,10 +1,12 @@
 using Jaeger.Agent.Hosting;
 using Jaeger.Storage;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 // Every Jaeger role in one Generic Host with in-memory storage. Each role wires itself in here as it lands.
 var builder = Host.CreateApplicationBuilder(args);
+builder.Services.AddJaegerInMemoryStorage(o => o.MaxTraces = builder.Configuration.GetValue("Jaeger:Storage:Memory:MaxTraces", 100_000));
 
 // Agent: UDP 6831/6832 and sampling on 5778. Into the collector pipeline of this host when one is registered, else
 // over HTTP to a collector on localhost:14268 (which also serves sampling strategies).

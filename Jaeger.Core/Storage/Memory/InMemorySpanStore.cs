@@ -1,0 +1,581 @@
+using System.Diagnostics.Metrics;
+using Jaeger.Model;
+
+namespace Jaeger.Storage.Memory;
+
+/// <summary>
+/// Spans, traces and dependency links held in process memory: the storage of the all-in-one host and of tests.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Thread-safe: one reader-writer lock lets searches run side by side while a write (one per
+/// <see cref="WriteSpansAsync"/> call, however many spans) runs alone. Spans are kept as written, not copied;
+/// every read returns copies the caller may change.
+/// </para>
+/// <para>
+/// Searches walk an index of traces ordered newest first (by trace start, the earliest span start): one for
+/// all traces, one per service and one per operation of a service. A search stops at its limit, so it returns
+/// the newest matching traces, not an arbitrary subset. A trace matches when one of its spans matches every
+/// condition (Jaeger's rule); tags are looked up in span tags, process tags and log fields and compared as text.
+/// </para>
+/// <para>
+/// With <see cref="InMemoryStorageOptions.MaxTraces"/> set, the trace that arrived first is removed whole when a new
+/// one would exceed the bound. A service or operation whose every trace was removed is no longer listed; the span
+/// kinds of an operation that still has traces are kept.
+/// </para>
+/// <para>
+/// Dependencies are derived at read time (a child span whose parent belongs to another service is one call from the
+/// parent's service to the child's) and summed with the links written through <see cref="WriteDependenciesAsync"/>.
+/// </para>
+/// <para>Register it with <c>services.AddJaegerInMemoryStorage()</c>, or create one directly (tests, tools).</para>
+/// </remarks>
+public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyReader, IDependencyWriter, IDisposable
+{
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private readonly Dictionary<TraceId, TraceEntry> _traces = [];
+    private readonly Dictionary<string, ServiceIndex> _services = new(StringComparer.Ordinal);
+    private readonly TraceIndex _allTraces = new(null, null);
+    private readonly Queue<TraceEntry>? _arrivalOrder;
+    private readonly List<WrittenDependencies> _writtenDependencies = [];
+    private readonly int _maxTraces;
+    private readonly InMemoryStorageMetrics _metrics;
+    private long _nextSequence;
+    private long _spanCount;
+    private int _traceCount;
+
+    // The widest gap seen between a trace's first and last span start. A trace starting more than this before a
+    // window's start has no span in the window, so a newest-first walk can stop there. It only grows.
+    private ulong _maxStartSpread;
+
+    /// <summary>Creates an empty store.</summary>
+    /// <param name="options">The settings, copied now; null for the defaults.</param>
+    /// <param name="meterFactory">Creates the <c>Jaeger.Storage.Memory</c> meter; null to create it directly.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public InMemorySpanStore(InMemoryStorageOptions? options = null, IMeterFactory? meterFactory = null)
+    {
+        options ??= new InMemoryStorageOptions();
+        options.Validate();
+        _maxTraces = options.MaxTraces;
+        if (_maxTraces > 0)
+        {
+            _arrivalOrder = new Queue<TraceEntry>();
+        }
+
+        _metrics = new InMemoryStorageMetrics(meterFactory, () => Volatile.Read(ref _traceCount), () => Interlocked.Read(ref _spanCount));
+    }
+
+    /// <summary>The number of traces held now.</summary>
+    public int TraceCount => Volatile.Read(ref _traceCount);
+
+    /// <summary>The number of spans held now.</summary>
+    public long SpanCount => Interlocked.Read(ref _spanCount);
+
+    /// <inheritdoc />
+    public ValueTask WriteSpansAsync(IReadOnlyList<Span> spans, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spans);
+        cancellationToken.ThrowIfCancellationRequested();
+        for (var i = 0; i < spans.Count; i++)
+        {
+            var span = spans[i];
+            if (span is null || span.Process is null || span.OperationName is null)
+            {
+                throw new ArgumentException($"Span {i} is null or has no process or operation name.", nameof(spans));
+            }
+        }
+
+        int newTraces = 0, evicted = 0;
+        _lock.EnterWriteLock();
+        try
+        {
+            Process? lastProcess = null;
+            ServiceIndex? lastService = null;
+            for (var i = 0; i < spans.Count; i++)
+            {
+                var span = spans[i];
+                var start = span.StartTimeMicros;
+                if (!_traces.TryGetValue(span.TraceId, out var entry))
+                {
+                    entry = new TraceEntry(span.TraceId, _nextSequence++, start);
+                    _traces.Add(span.TraceId, entry);
+                    entry.AddIndex(_allTraces);
+                    newTraces++;
+                    if (_arrivalOrder is not null)
+                    {
+                        _arrivalOrder.Enqueue(entry);
+                        if (_traces.Count > _maxTraces)
+                        {
+                            RemoveTrace(_arrivalOrder.Dequeue());
+                            evicted++;
+
+                            // The removal may have dropped the cached service's index.
+                            lastProcess = null;
+                        }
+                    }
+                }
+                else if (start < entry.StartMicros)
+                {
+                    MoveStart(entry, start);
+                }
+                else if (start > entry.LatestStartMicros)
+                {
+                    entry.LatestStartMicros = start;
+                }
+
+                var spread = unchecked((ulong)(entry.LatestStartMicros - entry.StartMicros));
+                if (spread > _maxStartSpread)
+                {
+                    _maxStartSpread = spread;
+                }
+
+                entry.Spans.Add(span);
+
+                if (!ReferenceEquals(span.Process, lastProcess))
+                {
+                    lastProcess = span.Process;
+                    lastService = GetOrAddService(span.Process.ServiceName);
+                }
+
+                if (!entry.IsIndexedIn(lastService!.Traces))
+                {
+                    entry.AddIndex(lastService.Traces);
+                }
+
+                if (!lastService.Operations.TryGetValue(span.OperationName, out var operation))
+                {
+                    operation = new OperationIndex(lastService.Traces.ServiceName!, span.OperationName);
+                    lastService.Operations.Add(span.OperationName, operation);
+                }
+
+                operation.Kinds.Add(span.SpanKind);
+                if (!entry.IsIndexedIn(operation.Traces))
+                {
+                    entry.AddIndex(operation.Traces);
+                }
+            }
+
+            Interlocked.Add(ref _spanCount, spans.Count);
+            Volatile.Write(ref _traceCount, _traces.Count);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+
+        _metrics.SpansStored.Add(spans.Count);
+        if (newTraces > 0)
+        {
+            _metrics.TracesStored.Add(newTraces);
+        }
+
+        if (evicted > 0)
+        {
+            _metrics.TracesEvicted.Add(evicted);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<Trace?> GetTraceAsync(TraceId traceId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _lock.EnterReadLock();
+        try
+        {
+            return new ValueTask<Trace?>(_traces.TryGetValue(traceId, out var entry) ? Copy(entry) : null);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<string>> GetServicesAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string[] services;
+        _lock.EnterReadLock();
+        try
+        {
+            services = [.. _services.Keys];
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        Array.Sort(services, StringComparer.Ordinal);
+        return new ValueTask<IReadOnlyList<string>>(services);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<Operation>> GetOperationsAsync(OperationQueryParameters query, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(query.ServiceName))
+        {
+            throw new ArgumentException("The service name is required.", nameof(query));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var kind = string.IsNullOrEmpty(query.SpanKind) ? null : query.SpanKind;
+        var operations = new List<Operation>();
+        _lock.EnterReadLock();
+        try
+        {
+            if (_services.TryGetValue(query.ServiceName, out var service))
+            {
+                foreach (var (name, operation) in service.Operations)
+                {
+                    foreach (var seenKind in operation.Kinds)
+                    {
+                        if (kind is null || string.Equals(kind, seenKind, StringComparison.Ordinal))
+                        {
+                            operations.Add(new Operation(name, seenKind));
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        operations.Sort(static (a, b) =>
+        {
+            var c = string.CompareOrdinal(a.Name, b.Name);
+            return c != 0 ? c : string.CompareOrdinal(a.SpanKind, b.SpanKind);
+        });
+        return new ValueTask<IReadOnlyList<Operation>>(operations);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<Trace>> FindTracesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default)
+    {
+        var search = SpanSearch.Create(query);
+        cancellationToken.ThrowIfCancellationRequested();
+        var traces = new List<Trace>(Math.Min(query.Limit, 256));
+        _lock.EnterReadLock();
+        try
+        {
+            var index = ChooseIndex(search);
+            if (index is not null)
+            {
+                var stopBelow = SaturatingSubtract(search.MinStart, _maxStartSpread);
+                foreach (var entry in index.Traces)
+                {
+                    if (entry.StartMicros > search.MaxStart || entry.LatestStartMicros < search.MinStart)
+                    {
+                        continue;
+                    }
+
+                    if (entry.StartMicros < stopBelow)
+                    {
+                        break;
+                    }
+
+                    if (search.MatchesAnySpan(entry.Spans))
+                    {
+                        traces.Add(Copy(entry));
+                        if (traces.Count == query.Limit)
+                        {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        return new ValueTask<IReadOnlyList<Trace>>(traces);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<TraceId>> FindTraceIdsAsync(TraceQueryParameters query, CancellationToken cancellationToken = default)
+    {
+        var search = SpanSearch.Create(query);
+        cancellationToken.ThrowIfCancellationRequested();
+        var ids = new List<TraceId>(Math.Min(query.Limit, 256));
+        _lock.EnterReadLock();
+        try
+        {
+            var index = ChooseIndex(search);
+            if (index is not null)
+            {
+                var stopBelow = SaturatingSubtract(search.MinStart, _maxStartSpread);
+                foreach (var entry in index.Traces)
+                {
+                    if (entry.StartMicros > search.MaxStart || entry.LatestStartMicros < search.MinStart)
+                    {
+                        continue;
+                    }
+
+                    if (entry.StartMicros < stopBelow)
+                    {
+                        break;
+                    }
+
+                    if (search.MatchesAnySpan(entry.Spans))
+                    {
+                        ids.Add(entry.Id);
+                        if (ids.Count == query.Limit)
+                        {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        return new ValueTask<IReadOnlyList<TraceId>>(ids);
+    }
+
+    /// <inheritdoc />
+    public ValueTask WriteDependenciesAsync(DateTimeOffset timestamp, IReadOnlyList<DependencyLink> links, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(links);
+        cancellationToken.ThrowIfCancellationRequested();
+        var copy = new DependencyLink[links.Count];
+        for (var i = 0; i < copy.Length; i++)
+        {
+            var link = links[i];
+            if (link.Parent is null || link.Child is null)
+            {
+                throw new ArgumentException($"Link {i} has no parent or child service.", nameof(links));
+            }
+
+            copy[i] = link;
+        }
+
+        _lock.EnterWriteLock();
+        try
+        {
+            _writtenDependencies.Add(new WrittenDependencies(Time.ToUnixMicros(timestamp), copy));
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<DependencyLink>> GetDependenciesAsync(DateTimeOffset endTime, TimeSpan lookback, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(lookback, TimeSpan.Zero);
+        cancellationToken.ThrowIfCancellationRequested();
+        var end = Time.ToUnixMicros(endTime);
+        var after = end - Time.ToMicros(lookback);
+        var counts = new Dictionary<(string Parent, string Child), (ulong Calls, string Source)>();
+        _lock.EnterReadLock();
+        try
+        {
+            AddDerivedDependencies(after, end, counts);
+            foreach (var written in _writtenDependencies)
+            {
+                if (written.TimestampMicros <= after || written.TimestampMicros > end)
+                {
+                    continue;
+                }
+
+                foreach (var link in written.Links)
+                {
+                    var key = (link.Parent, link.Child);
+                    counts[key] = counts.TryGetValue(key, out var sum)
+                        ? (sum.Calls + link.CallCount, sum.Source)
+                        : (link.CallCount, link.Source ?? "jaeger");
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        var links = new List<DependencyLink>(counts.Count);
+        foreach (var ((parent, child), (calls, source)) in counts)
+        {
+            links.Add(new DependencyLink(parent, child, calls, source));
+        }
+
+        links.Sort(static (a, b) =>
+        {
+            var c = string.CompareOrdinal(a.Parent, b.Parent);
+            return c != 0 ? c : string.CompareOrdinal(a.Child, b.Child);
+        });
+        return new ValueTask<IReadOnlyList<DependencyLink>>(links);
+    }
+
+    /// <summary>Releases the lock and, when the store created it, the meter.</summary>
+    public void Dispose()
+    {
+        _metrics.Dispose();
+        _lock.Dispose();
+    }
+
+    private static Trace Copy(TraceEntry entry)
+    {
+        var spans = entry.Spans;
+        var trace = new Trace();
+        trace.Spans.Capacity = spans.Count;
+        for (var i = 0; i < spans.Count; i++)
+        {
+            trace.Spans.Add(spans[i].Clone());
+        }
+
+        return trace;
+    }
+
+    /// <summary><paramref name="value"/> minus <paramref name="amount"/>, or <see cref="long.MinValue"/> when that would be lower.</summary>
+    private static long SaturatingSubtract(long value, ulong amount)
+    {
+        var room = unchecked((ulong)(value - long.MinValue));
+        return amount >= room ? long.MinValue : unchecked(value - (long)amount);
+    }
+
+    private TraceIndex? ChooseIndex(in SpanSearch search)
+    {
+        if (search.ServiceName is null)
+        {
+            return _allTraces;
+        }
+
+        if (!_services.TryGetValue(search.ServiceName, out var service))
+        {
+            return null;
+        }
+
+        if (search.OperationName is null)
+        {
+            return service.Traces;
+        }
+
+        return service.Operations.TryGetValue(search.OperationName, out var operation) ? operation.Traces : null;
+    }
+
+    private ServiceIndex GetOrAddService(string serviceName)
+    {
+        if (!_services.TryGetValue(serviceName, out var service))
+        {
+            service = new ServiceIndex(serviceName);
+            _services.Add(serviceName, service);
+        }
+
+        return service;
+    }
+
+    /// <summary>Gives a trace an earlier start: out of every index, change the sort key, back in.</summary>
+    private static void MoveStart(TraceEntry entry, long start)
+    {
+        var indexes = entry.Indexes;
+        foreach (var index in indexes)
+        {
+            index.Traces.Remove(entry);
+        }
+
+        entry.StartMicros = start;
+        foreach (var index in indexes)
+        {
+            index.Traces.Add(entry);
+        }
+    }
+
+    private void RemoveTrace(TraceEntry entry)
+    {
+        _traces.Remove(entry.Id);
+        Interlocked.Add(ref _spanCount, -entry.Spans.Count);
+        foreach (var index in entry.Indexes)
+        {
+            index.Traces.Remove(entry);
+            if (index.Traces.Count > 0 || index.ServiceName is null)
+            {
+                continue;
+            }
+
+            // The last trace of a service or an operation is gone: stop listing it.
+            if (!_services.TryGetValue(index.ServiceName, out var service))
+            {
+                continue;
+            }
+
+            if (index.OperationName is null)
+            {
+                if (ReferenceEquals(service.Traces, index))
+                {
+                    _services.Remove(index.ServiceName);
+                }
+            }
+            else if (service.Operations.TryGetValue(index.OperationName, out var operation) && ReferenceEquals(operation.Traces, index))
+            {
+                service.Operations.Remove(index.OperationName);
+            }
+        }
+    }
+
+    private void AddDerivedDependencies(long after, long end, Dictionary<(string Parent, string Child), (ulong Calls, string Source)> counts)
+    {
+        var stopBelow = SaturatingSubtract(after, _maxStartSpread);
+        Dictionary<SpanId, string>? services = null;
+        foreach (var entry in _allTraces.Traces)
+        {
+            if (entry.StartMicros > end || entry.LatestStartMicros <= after)
+            {
+                continue;
+            }
+
+            if (entry.StartMicros < stopBelow)
+            {
+                break;
+            }
+
+            var spans = entry.Spans;
+            if (spans.Count < 2)
+            {
+                continue;
+            }
+
+            services ??= [];
+            services.Clear();
+            for (var i = 0; i < spans.Count; i++)
+            {
+                services.TryAdd(spans[i].SpanId, spans[i].Process.ServiceName);
+            }
+
+            for (var i = 0; i < spans.Count; i++)
+            {
+                var span = spans[i];
+                if (span.StartTimeMicros <= after || span.StartTimeMicros > end)
+                {
+                    continue;
+                }
+
+                var parentId = span.ParentSpanId;
+                if (parentId.IsEmpty || !services.TryGetValue(parentId, out var parentService))
+                {
+                    continue;
+                }
+
+                var childService = span.Process.ServiceName;
+                if (string.Equals(parentService, childService, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var key = (parentService, childService);
+                counts[key] = counts.TryGetValue(key, out var sum) ? (sum.Calls + 1, sum.Source) : (1UL, "jaeger");
+            }
+        }
+    }
+
+    private readonly record struct WrittenDependencies(long TimestampMicros, DependencyLink[] Links);
+}

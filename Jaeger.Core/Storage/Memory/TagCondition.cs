@@ -1,0 +1,69 @@
+using System.Globalization;
+using Jaeger.Model;
+
+namespace Jaeger.Storage.Memory;
+
+/// <summary>
+/// One tag of a search: matches a key-value whose value renders as the query's text (as <see cref="KeyValue.ValueEquals"/>),
+/// with the text parsed once so numbers compare without formatting each candidate.
+/// </summary>
+internal readonly struct TagCondition
+{
+    private readonly long _int;
+    private readonly long _floatBits;
+    private readonly bool _isInt;
+    private readonly bool _isFloat;
+    private readonly bool _isFloatNaN;
+
+    public TagCondition(string key, string text)
+    {
+        Key = key;
+        Text = text;
+
+        // Only canonical text can equal a formatted number: "0123" or "+5" never match, so they parse to nothing here.
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i) &&
+            string.Equals(i.ToString(CultureInfo.InvariantCulture), text, StringComparison.Ordinal))
+        {
+            _int = i;
+            _isInt = true;
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) &&
+            string.Equals(d.ToString("R", CultureInfo.InvariantCulture), text, StringComparison.Ordinal))
+        {
+            _floatBits = BitConverter.DoubleToInt64Bits(d);
+            _isFloat = true;
+            _isFloatNaN = double.IsNaN(d);
+        }
+    }
+
+    public string Key { get; }
+
+    public string Text { get; }
+
+    public bool Matches(in KeyValue tag)
+    {
+        if (!string.Equals(tag.Key, Key, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        switch (tag.Type)
+        {
+            case KeyValueType.String:
+                return string.Equals(tag.StringValue, Text, StringComparison.Ordinal);
+            case KeyValueType.Int64:
+                return _isInt && tag.Int64Value == _int;
+            case KeyValueType.Float64:
+                if (!_isFloat)
+                {
+                    return false;
+                }
+
+                var value = tag.Float64Value;
+                return BitConverter.DoubleToInt64Bits(value) == _floatBits || (_isFloatNaN && double.IsNaN(value));
+            default:
+                return tag.ValueEquals(Text);
+        }
+    }
+}

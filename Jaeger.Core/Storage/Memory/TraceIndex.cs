@@ -1,0 +1,62 @@
+namespace Jaeger.Storage.Memory;
+
+/// <summary>Traces ordered newest first (by trace start, then by arrival), for one service, one operation of a service, or all traces.</summary>
+internal sealed class TraceIndex
+{
+    public TraceIndex(string? serviceName, string? operationName)
+    {
+        ServiceName = serviceName;
+        OperationName = operationName;
+    }
+
+    /// <summary>The service, or null for the index of every trace.</summary>
+    public string? ServiceName { get; }
+
+    /// <summary>The operation, or null for a service's index.</summary>
+    public string? OperationName { get; }
+
+    public SortedSet<TraceEntry> Traces { get; } = new(NewestFirst.Instance);
+
+    private sealed class NewestFirst : IComparer<TraceEntry>
+    {
+        public static readonly NewestFirst Instance = new();
+
+        public int Compare(TraceEntry? x, TraceEntry? y)
+        {
+            if (ReferenceEquals(x, y))
+            {
+                return 0;
+            }
+
+            var c = y!.StartMicros.CompareTo(x!.StartMicros);
+            return c != 0 ? c : y.Sequence.CompareTo(x.Sequence);
+        }
+    }
+}
+
+/// <summary>A service's traces and operations.</summary>
+internal sealed class ServiceIndex
+{
+    public ServiceIndex(string serviceName)
+    {
+        Traces = new TraceIndex(serviceName, null);
+    }
+
+    public TraceIndex Traces { get; }
+
+    public Dictionary<string, OperationIndex> Operations { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>An operation's traces and the span kinds it was seen with.</summary>
+internal sealed class OperationIndex
+{
+    public OperationIndex(string serviceName, string operationName)
+    {
+        Traces = new TraceIndex(serviceName, operationName);
+    }
+
+    public TraceIndex Traces { get; }
+
+    /// <summary>Span kinds seen ("" for spans without <c>span.kind</c>); usually one.</summary>
+    public HashSet<string> Kinds { get; } = new(1, StringComparer.Ordinal);
+}

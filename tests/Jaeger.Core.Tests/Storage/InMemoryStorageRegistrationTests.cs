@@ -1,0 +1,90 @@
+using Jaeger.Model;
+using Jaeger.Storage;
+using Jaeger.Storage.Memory;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Jaeger.Core.Tests.Storage;
+
+public sealed class InMemoryStorageRegistrationTests
+{
+    [Fact]
+    public void All_four_storage_interfaces_resolve_to_one_store_even_when_added_twice()
+    {
+        var services = new ServiceCollection();
+        services.AddJaegerInMemoryStorage();
+        services.AddJaegerInMemoryStorage();
+        using var provider = services.BuildServiceProvider();
+
+        var store = provider.GetRequiredService<InMemorySpanStore>();
+        Assert.Same(store, provider.GetRequiredService<ISpanWriter>());
+        Assert.Same(store, provider.GetRequiredService<ISpanReader>());
+        Assert.Same(store, provider.GetRequiredService<IDependencyReader>());
+        Assert.Same(store, provider.GetRequiredService<IDependencyWriter>());
+        Assert.Single(services, d => d.ServiceType == typeof(InMemorySpanStore));
+        Assert.Single(services, d => d.ServiceType == typeof(ISpanWriter));
+        Assert.Single(services, d => d.ServiceType == typeof(ISpanReader));
+    }
+
+    [Fact]
+    public async Task A_second_call_configures_the_same_store_before_it_is_built()
+    {
+        var services = new ServiceCollection();
+        services.AddJaegerInMemoryStorage(o => o.MaxTraces = 10);
+        services.AddJaegerInMemoryStorage(o => o.MaxTraces += 1);
+        using var provider = services.BuildServiceProvider();
+        var writer = provider.GetRequiredService<ISpanWriter>();
+
+        for (var i = 1; i <= 20; i++)
+        {
+            await writer.WriteSpansAsync([new Span { TraceId = new TraceId(0, (ulong)i), SpanId = new SpanId(1), OperationName = "op", Process = new Process("svc") }]);
+        }
+
+        Assert.Equal(11, provider.GetRequiredService<InMemorySpanStore>().TraceCount);
+    }
+
+    [Fact]
+    public async Task An_invalid_option_throws_naming_it_and_keeps_the_earlier_configuration()
+    {
+        var services = new ServiceCollection();
+        services.AddJaegerInMemoryStorage(o => o.MaxTraces = 5);
+        var count = services.Count;
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => services.AddJaegerInMemoryStorage(o => o.MaxTraces = -3));
+
+        Assert.Equal(nameof(InMemoryStorageOptions.MaxTraces), error.ParamName);
+        Assert.Contains("MaxTraces", error.Message, StringComparison.Ordinal);
+        Assert.Equal(count, services.Count);
+        using var provider = services.BuildServiceProvider();
+        var store = provider.GetRequiredService<InMemorySpanStore>();
+        for (var i = 1; i <= 9; i++)
+        {
+            await store.WriteSpansAsync([new Span { TraceId = new TraceId(0, (ulong)i), Process = new Process("svc") }]);
+        }
+
+        Assert.Equal(5, store.TraceCount);
+    }
+
+    [Fact]
+    public void An_invalid_first_call_registers_nothing()
+    {
+        var services = new ServiceCollection();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => services.AddJaegerInMemoryStorage(o => o.MaxTraces = -1));
+
+        Assert.Empty(services);
+    }
+
+    [Fact]
+    public void A_span_writer_registered_earlier_is_kept()
+    {
+        var other = new InMemorySpanStore();
+        var services = new ServiceCollection();
+        services.AddSingleton<ISpanWriter>(other);
+        services.AddJaegerInMemoryStorage();
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Same(other, provider.GetRequiredService<ISpanWriter>());
+        Assert.NotSame(other, provider.GetRequiredService<ISpanReader>());
+        other.Dispose();
+    }
+}
