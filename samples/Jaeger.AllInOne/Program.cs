@@ -18,6 +18,7 @@ builder.Services.AddJaegerAgent(o =>
         o.Collectors.Add("http://localhost:14268");
     }
 });
+builder.Services.AddJaegerCollector(); // Thrift HTTP 14268, gRPC 14250, OTLP 4317/4318, Zipkin 9411, admin 14269
 
 var host = builder.Build();
 await host.RunAsync().ConfigureAwait(false);

@@ -1,0 +1,142 @@
+using Jaeger.Collector;
+using Jaeger.Collector.Hosting;
+using Jaeger.Collector.Pipeline;
+using Jaeger.Collector.Sampling;
+using Jaeger.Hosting.Http;
+using Jaeger.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds the Jaeger collector role to a host.</summary>
+public static class JaegerCollectorServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the collector: receivers (Jaeger Thrift HTTP, api_v2 gRPC, OTLP gRPC and HTTP, Zipkin), the span
+    /// pipeline (also registered as <see cref="ISpanSink"/>), the sampling strategy store and the health endpoint.
+    /// Options are bound from <c>Jaeger:Collector</c> and validated on start. Safe to call twice.
+    /// </summary>
+    public static IJaegerCollectorBuilder AddJaegerCollector(this IServiceCollection services, Action<JaegerCollectorOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<JaegerCollectorOptions>();
+        if (services.Any(d => d.ServiceType == typeof(CollectorMarker)))
+        {
+            if (configure is not null)
+            {
+                options.Configure(configure);
+            }
+
+            return new Builder(services);
+        }
+
+        services.AddSingleton<CollectorMarker>();
+
+        // Configuration first, so code given to AddJaegerCollector overrides it.
+        options
+            .Configure<IServiceProvider>(static (o, provider) =>
+            {
+                var section = provider.GetService<IConfiguration>()?.GetSection(JaegerCollectorOptions.SectionName);
+                if (section is not null && section.Exists())
+                {
+                    section.Bind(o);
+                }
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JaegerCollectorOptions>, JaegerCollectorOptionsValidator>());
+
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<JaegerCollector>();
+        services.TryAddSingleton<CollectorMetrics>();
+        services.TryAddSingleton<SpanPipeline>();
+        services.TryAddSingleton<ISpanSink>(static sp => sp.GetRequiredService<SpanPipeline>());
+        services.TryAddSingleton<FileSamplingStrategyStore>();
+        services.TryAddSingleton<ISamplingStrategyProvider>(static sp => sp.GetRequiredService<FileSamplingStrategyStore>());
+        services.TryAddSingleton<CollectorServers>();
+
+        // Order matters: hosted services stop in reverse, so the servers stop first and the pipeline drains after.
+        services.AddHostedService(static sp => sp.GetRequiredService<FileSamplingStrategyStore>());
+        services.AddHostedService(static sp => sp.GetRequiredService<SpanPipeline>());
+        services.AddHostedService(static sp => sp.GetRequiredService<CollectorServers>());
+        return new Builder(services);
+    }
+
+    /// <summary>Registers a span filter; every registered filter must accept a span for it to be stored.</summary>
+    public static IJaegerCollectorBuilder AddSpanFilter<T>(this IJaegerCollectorBuilder builder)
+        where T : class, ISpanFilter
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ISpanFilter, T>());
+        return builder;
+    }
+
+    /// <summary>Registers a hook that runs on every accepted span just before it is written.</summary>
+    public static IJaegerCollectorBuilder AddPreSaveHook<T>(this IJaegerCollectorBuilder builder)
+        where T : class, IPreSaveHook
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IPreSaveHook, T>());
+        return builder;
+    }
+
+    private sealed class CollectorMarker;
+
+    private sealed class Builder(IServiceCollection services) : IJaegerCollectorBuilder
+    {
+        public IServiceCollection Services { get; } = services;
+    }
+}
+
+/// <summary>Checks what DataAnnotations cannot: listen addresses and durations.</summary>
+internal sealed class JaegerCollectorOptionsValidator : IValidateOptions<JaegerCollectorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, JaegerCollectorOptions options)
+    {
+        var failures = new List<string>();
+        Check(failures, nameof(options.ThriftHttp), options.ThriftHttp);
+        Check(failures, nameof(options.Grpc), options.Grpc);
+        Check(failures, nameof(options.OtlpGrpc), options.OtlpGrpc);
+        Check(failures, nameof(options.OtlpHttp), options.OtlpHttp);
+        Check(failures, nameof(options.Zipkin), options.Zipkin);
+        Check(failures, nameof(options.Admin), options.Admin);
+        if (options.MaxSpanDuration <= TimeSpan.Zero)
+        {
+            failures.Add($"Jaeger:Collector:MaxSpanDuration must be positive, not {options.MaxSpanDuration}.");
+        }
+
+        if (options.SamplingStrategiesReloadInterval < TimeSpan.Zero)
+        {
+            failures.Add("Jaeger:Collector:SamplingStrategiesReloadInterval must not be negative.");
+        }
+
+        if (options.AggregateDependencies && options.DependencyFlushInterval <= TimeSpan.Zero)
+        {
+            failures.Add("Jaeger:Collector:DependencyFlushInterval must be positive when AggregateDependencies is on.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Check(List<string> failures, string name, ReceiverOptions? receiver)
+    {
+        if (receiver is null)
+        {
+            failures.Add($"Jaeger:Collector:{name} must not be null.");
+            return;
+        }
+
+        if (receiver.Enabled && !ListenAddress.TryParse(receiver.Address, out _, out var error))
+        {
+            failures.Add($"Jaeger:Collector:{name}:Address: {error}.");
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using Grpc.Core;
+using Jaeger.Collector.Pipeline;
+using Jaeger.Collector.Sampling;
+using Jaeger.Protos.ApiV2;
+using Jaeger.Protos.Otlp.Collector.Trace.V1;
+using Span = Jaeger.Model.Span;
+
+namespace Jaeger.Collector.Receivers;
+
+/// <summary>Maps a pipeline outcome to gRPC: push back is RESOURCE_EXHAUSTED, stopping is UNAVAILABLE.</summary>
+internal static class GrpcOutcome
+{
+    public static void ThrowIfRefused(SubmitOutcome outcome)
+    {
+        switch (outcome.Status)
+        {
+            case SubmitStatus.PushedBack:
+                throw new RpcException(new Status(StatusCode.ResourceExhausted, "The collector queue is full; retry later"));
+            case SubmitStatus.Stopping:
+                throw new RpcException(new Status(StatusCode.Unavailable, "The collector is stopping"));
+        }
+    }
+
+    public static RpcException Invalid(CollectorMetrics metrics, string format, string message)
+    {
+        metrics.RequestRejected(format, SpanFormats.Grpc);
+        return new RpcException(new Status(StatusCode.InvalidArgument, message));
+    }
+}
+
+/// <summary>jaeger.api_v2.CollectorService: PostSpans.</summary>
+internal sealed class ApiV2CollectorService(SpanPipeline pipeline, CollectorMetrics metrics) : CollectorService.CollectorServiceBase
+{
+    private static readonly Task<PostSpansResponse> Done = Task.FromResult(new PostSpansResponse());
+
+    public override Task<PostSpansResponse> PostSpans(PostSpansRequest request, ServerCallContext context)
+    {
+        if (request.Batch is null)
+        {
+            throw GrpcOutcome.Invalid(metrics, SpanFormats.Proto, "PostSpansRequest.batch is missing");
+        }
+
+        var spans = new List<Span>(request.Batch.Spans.Count);
+        if (!ApiV2Converter.TryConvert(request.Batch, spans, out var error))
+        {
+            throw GrpcOutcome.Invalid(metrics, SpanFormats.Proto, error);
+        }
+
+        GrpcOutcome.ThrowIfRefused(pipeline.Submit(spans, SpanFormats.Proto, SpanFormats.Grpc));
+        return Done;
+    }
+}
+
+/// <summary>jaeger.api_v2.SamplingManager: GetSamplingStrategy.</summary>
+internal sealed class ApiV2SamplingService(ISamplingStrategyProvider strategies) : SamplingManager.SamplingManagerBase
+{
+    public override async Task<SamplingStrategyResponse> GetSamplingStrategy(SamplingStrategyParameters request, ServerCallContext context)
+    {
+        var strategy = await strategies.GetSamplingStrategyAsync(request.ServiceName, context.CancellationToken).ConfigureAwait(false);
+        return ApiV2Converter.ToProto(strategy);
+    }
+}
+
+/// <summary>opentelemetry.proto.collector.trace.v1.TraceService: Export.</summary>
+internal sealed class OtlpTraceService(SpanPipeline pipeline, CollectorMetrics metrics) : TraceService.TraceServiceBase
+{
+    private static readonly Task<ExportTraceServiceResponse> Done = Task.FromResult(new ExportTraceServiceResponse());
+
+    public override Task<ExportTraceServiceResponse> Export(ExportTraceServiceRequest request, ServerCallContext context)
+    {
+        var spans = new List<Span>();
+        if (!OtlpConverter.TryConvert(request, spans, out var error))
+        {
+            throw GrpcOutcome.Invalid(metrics, SpanFormats.Otlp, error);
+        }
+
+        GrpcOutcome.ThrowIfRefused(pipeline.Submit(spans, SpanFormats.Otlp, SpanFormats.Grpc));
+        return Done;
+    }
+}
