@@ -54,7 +54,9 @@ internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : 
             }
             else if (key.StartsWith(BaggagePrefix, StringComparison.OrdinalIgnoreCase) && key.Length > BaggagePrefix.Length)
             {
-                baggage = Baggage.With(baggage ?? JaegerSpanContext.NoBaggage, key[BaggagePrefix.Length..], Decode(value));
+                // HTTP header names are case-insensitive, so their baggage keys are compared lower-cased (as the other Jaeger clients do).
+                var baggageKey = urlEncode ? key[BaggagePrefix.Length..].ToLowerInvariant() : key[BaggagePrefix.Length..];
+                baggage = Baggage.With(baggage ?? JaegerSpanContext.NoBaggage, baggageKey, Decode(value));
             }
             else if (key.Equals(DebugIdHeader, StringComparison.OrdinalIgnoreCase))
             {
