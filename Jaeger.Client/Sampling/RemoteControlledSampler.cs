@@ -78,6 +78,7 @@ internal sealed partial class RemoteControlledSampler : ISampler
         string body;
         try
         {
+            using var suppress = Bridge.ActivityBridge.SuppressInstrumentation();
             using var response = await _http.GetAsync(_requestUri, cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {

@@ -105,6 +105,7 @@ internal sealed class HttpSender : ISender
         request.Headers.Authorization = _auth;
         try
         {
+            using var suppress = Bridge.ActivityBridge.SuppressInstrumentation();
             using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
