@@ -1,0 +1,57 @@
+using System.Numerics;
+using System.Security.Cryptography;
+
+namespace Jaeger.Client.Tracing;
+
+/// <summary>Random non-zero ids from a per-thread xoshiro256** generator seeded from the OS.</summary>
+internal static class Ids
+{
+    [ThreadStatic]
+    private static ulong _s0;
+    [ThreadStatic]
+    private static ulong _s1;
+    [ThreadStatic]
+    private static ulong _s2;
+    [ThreadStatic]
+    private static ulong _s3;
+
+    public static ulong NextNonZero()
+    {
+        ulong value;
+        do
+        {
+            value = Next();
+        }
+        while (value == 0);
+        return value;
+    }
+
+    private static ulong Next()
+    {
+        var s0 = _s0;
+        var s1 = _s1;
+        var s2 = _s2;
+        var s3 = _s3;
+        if ((s0 | s1 | s2 | s3) == 0)
+        {
+            Span<ulong> seed = stackalloc ulong[4];
+            do
+            {
+                RandomNumberGenerator.Fill(System.Runtime.InteropServices.MemoryMarshal.AsBytes(seed));
+            }
+            while ((seed[0] | seed[1] | seed[2] | seed[3]) == 0);
+            (s0, s1, s2, s3) = (seed[0], seed[1], seed[2], seed[3]);
+        }
+
+        var result = BitOperations.RotateLeft(s1 * 5, 7) * 9;
+        var t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = BitOperations.RotateLeft(s3, 45);
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+        return result;
+    }
+}
