@@ -23,6 +23,7 @@ internal sealed class BatchForwarder : IAsyncDisposable
     private readonly CancellationTokenSource _abort = new();
     private Task[] _senders = [];
     private long _bufferedSpans;
+    private volatile bool _stopping;
     private int _next = -1;
 
     public BatchForwarder(
@@ -61,6 +62,12 @@ internal sealed class BatchForwarder : IAsyncDisposable
     /// <summary>Takes a batch for delivery, or drops and counts it when the buffer is full.</summary>
     public bool TryEnqueue(Batch batch)
     {
+        if (_stopping)
+        {
+            Drop(batch, "stopping");
+            return false;
+        }
+
         AgentTags.Apply(batch, _agentTags);
         var spans = batch.Spans.Count;
         if (Interlocked.Add(ref _bufferedSpans, spans) > _options.MaxBufferedSpans && spans > 0)
@@ -83,6 +90,7 @@ internal sealed class BatchForwarder : IAsyncDisposable
     /// <summary>Stops taking batches and delivers what is buffered until the token fires; the rest is dropped and counted.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping = true;
         _buffer.Writer.TryComplete();
         using var registration = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _abort);
         await Task.WhenAll(_senders).ConfigureAwait(false);
@@ -90,6 +98,7 @@ internal sealed class BatchForwarder : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _stopping = true;
         _buffer.Writer.TryComplete();
         await _abort.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_senders).ConfigureAwait(false);

@@ -170,7 +170,7 @@ public sealed class ForwarderTests : IDisposable
 
         Assert.Equal(5, collector.Delivered.Count);
         Assert.Equal(10, _forwardedSpans.Sum());
-        Assert.Equal(1, _dropped.Sum(("reason", "buffer_full")));
+        Assert.Equal(1, _dropped.Sum(("reason", "stopping")));
     }
 
     [Fact]
