@@ -80,6 +80,14 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public async Task In_process_forwarding_without_a_registered_span_sink_fails_the_start_with_a_clear_message()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => AgentHost.StartAsync(o => o.Protocol = AgentForwardingProtocol.InProcess));
+
+        Assert.Contains("no ISpanSink is registered", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bound_addresses_are_readable_after_start_and_a_disabled_server_has_none()
     {
         await using var agent = await AgentHost.StartAsync(o =>
