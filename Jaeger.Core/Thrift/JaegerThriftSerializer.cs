@@ -51,10 +51,11 @@ public static class JaegerThriftSerializer
     /// A message then takes <c>GetEmitBatchOverhead + Σ GetSpanSize</c> bytes.
     /// </summary>
     /// <remarks>
-    /// In the compact protocol two parts grow with their value: the span list header takes 1 byte for up to 14 spans
-    /// and 1 + varint(count) bytes beyond (2 up to 127 spans, 3 up to 16,383), and a sequence id of 128 or more (or
-    /// negative) takes up to 4 bytes more than id 0. Callers packing a datagram keep that slack (at most 8 bytes),
-    /// or call again with the final batch. The binary protocol has fixed-width headers.
+    /// In the compact protocol two parts grow with their value: the span list header takes 1 byte for up to 14 spans,
+    /// 2 bytes up to 127 and 3 bytes up to 16,383 (a varint count), and a sequence id of 128 or more, or negative,
+    /// takes up to 4 bytes more than id 0. A caller packing a datagram from the overhead of an empty batch therefore
+    /// keeps 6 bytes of slack, or calls again with the final batch (only its span count matters, not the spans).
+    /// The binary protocol's headers have fixed widths, so there the sum is exact for any count and sequence id.
     /// </remarks>
     public static int GetEmitBatchOverhead(Batch batchWithoutSpans, ThriftProtocol protocol)
     {

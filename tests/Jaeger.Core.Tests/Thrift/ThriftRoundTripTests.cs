@@ -132,6 +132,21 @@ public sealed class ThriftRoundTripTests
     }
 
     [Theory]
+    [InlineData(ThriftProtocol.Binary, -1, 0)]
+    [InlineData(ThriftProtocol.Compact, -1, 4)]
+    [InlineData(ThriftProtocol.Compact, 300, 1)]
+    [InlineData(ThriftProtocol.Compact, 127, 0)]
+    public void SequenceIdWidth_AddsTheDocumentedBytesToTheOverhead(ThriftProtocol protocol, int sequenceId, int extra)
+    {
+        var batch = ThriftFixtures.Hundred(3);
+        var expected = ThriftFixtures.Encode(batch, protocol, emitBatch: true, sequenceId).Length;
+
+        var computed = JaegerThriftSerializer.GetEmitBatchOverhead(batch, protocol) + batch.Spans.Sum(s => JaegerThriftSerializer.GetSpanSize(s, protocol));
+
+        Assert.Equal(expected, computed + extra);
+    }
+
+    [Theory]
     [InlineData(ThriftProtocol.Binary)]
     [InlineData(ThriftProtocol.Compact)]
     public void Overhead_OfABatchWithoutSpans_EqualsItsEncodedLength(ThriftProtocol protocol)
@@ -188,5 +203,33 @@ public sealed class ThriftRoundTripTests
         Assert.True(JaegerThriftSerializer.TryReadBatch(bytes, protocol, out var decoded, out var error), error.ToString());
 
         Assert.Equal(KeyValue.String("weird", "Unknown VType: 9"), decoded.Spans[0].Tags[0]);
+    }
+}
+
+public sealed class ThriftWriterAllocationTests
+{
+    [Theory]
+    [InlineData(ThriftProtocol.Binary)]
+    [InlineData(ThriftProtocol.Compact)]
+    public void Encoding_InSteadyState_AllocatesNothing(ThriftProtocol protocol)
+    {
+        var batch = ThriftFixtures.Hundred();
+        var rich = ThriftFixtures.Rich();
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256 * 1024);
+        JaegerThriftSerializer.WriteEmitBatch(buffer, batch, protocol);
+        JaegerThriftSerializer.WriteBatch(buffer, rich, protocol);
+        buffer.ResetWrittenCount();
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10; i++)
+        {
+            buffer.ResetWrittenCount();
+            JaegerThriftSerializer.WriteBatch(buffer, batch, protocol);
+            JaegerThriftSerializer.WriteEmitBatch(buffer, rich, protocol, sequenceId: i);
+            _ = JaegerThriftSerializer.GetSpanSize(batch.Spans[i], protocol);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(buffer.WrittenCount > 40_000);
     }
 }

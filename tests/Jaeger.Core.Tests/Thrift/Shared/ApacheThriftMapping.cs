@@ -23,17 +23,30 @@ internal static class ApacheThriftMapping
     private static readonly TStruct StatsStruct = new("ClientStats");
     private static readonly TStruct ArgsStruct = new("emitBatch_args");
 
+    /// <summary>When set (tests only), called inside every struct before its field stop, to add fields a reader must skip.</summary>
+    [ThreadStatic]
+    private static Func<TProtocol, CancellationToken, Task>? ExtraFields;
+
     public static TProtocol CreateProtocol(TMemoryBufferTransport transport, global::Jaeger.Thrift.ThriftProtocol protocol) =>
         protocol == global::Jaeger.Thrift.ThriftProtocol.Compact ? new TCompactProtocol(transport) : new TBinaryProtocol(transport);
 
-    public static byte[] Encode(Batch batch, global::Jaeger.Thrift.ThriftProtocol protocol, bool emitBatch, long? parentSpanIdOverride = null, int sequenceId = 0)
+    public static byte[] Encode(Batch batch, global::Jaeger.Thrift.ThriftProtocol protocol, bool emitBatch, long? parentSpanIdOverride = null, int sequenceId = 0, Func<TProtocol, CancellationToken, Task>? extraFields = null)
     {
+        ExtraFields = extraFields;
         using var transport = new TMemoryBufferTransport(new TConfiguration());
         using var proto = CreateProtocol(transport, protocol);
         var task = emitBatch
             ? WriteEmitBatchAsync(proto, batch, sequenceId, CancellationToken.None, parentSpanIdOverride)
             : WriteBatchAsync(proto, batch, CancellationToken.None, parentSpanIdOverride);
-        task.GetAwaiter().GetResult();
+        try
+        {
+            task.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            ExtraFields = null;
+        }
+
         return transport.GetBuffer();
     }
 
@@ -98,6 +111,7 @@ internal static class ApacheThriftMapping
         await p.WriteFieldBeginAsync(new TField("batch", TType.Struct, 1), ct);
         await WriteBatchAsync(p, batch, ct, parentSpanIdOverride);
         await p.WriteFieldEndAsync(ct);
+        await WriteExtraAsync(p, ct);
         await p.WriteFieldStopAsync(ct);
         await p.WriteStructEndAsync(ct);
         await p.WriteMessageEndAsync(ct);
@@ -131,11 +145,13 @@ internal static class ApacheThriftMapping
             await I64Async(p, 1, stats.FullQueueDroppedSpans, ct);
             await I64Async(p, 2, stats.TooLargeDroppedSpans, ct);
             await I64Async(p, 3, stats.FailedToEmitSpans, ct);
+            await WriteExtraAsync(p, ct);
             await p.WriteFieldStopAsync(ct);
             await p.WriteStructEndAsync(ct);
             await p.WriteFieldEndAsync(ct);
         }
 
+        await WriteExtraAsync(p, ct);
         await p.WriteFieldStopAsync(ct);
         await p.WriteStructEndAsync(ct);
     }
@@ -149,6 +165,7 @@ internal static class ApacheThriftMapping
         await p.WriteFieldBeginAsync(new TField("tags", TType.List, 2), ct);
         await WriteTagsAsync(p, process.Tags, ct);
         await p.WriteFieldEndAsync(ct);
+        await WriteExtraAsync(p, ct);
         await p.WriteFieldStopAsync(ct);
         await p.WriteStructEndAsync(ct);
     }
@@ -174,6 +191,7 @@ internal static class ApacheThriftMapping
             await I64Async(p, 2, (long)reference.TraceId.Low, ct);
             await I64Async(p, 3, (long)reference.TraceId.High, ct);
             await I64Async(p, 4, (long)reference.SpanId.Value, ct);
+            await WriteExtraAsync(p, ct);
             await p.WriteFieldStopAsync(ct);
             await p.WriteStructEndAsync(ct);
         }
@@ -195,12 +213,14 @@ internal static class ApacheThriftMapping
             await p.WriteFieldBeginAsync(new TField("fields", TType.List, 2), ct);
             await WriteTagsAsync(p, log.Fields, ct);
             await p.WriteFieldEndAsync(ct);
+            await WriteExtraAsync(p, ct);
             await p.WriteFieldStopAsync(ct);
             await p.WriteStructEndAsync(ct);
         }
 
         await p.WriteListEndAsync(ct);
         await p.WriteFieldEndAsync(ct);
+        await WriteExtraAsync(p, ct);
         await p.WriteFieldStopAsync(ct);
         await p.WriteStructEndAsync(ct);
     }
@@ -244,6 +264,7 @@ internal static class ApacheThriftMapping
             }
 
             await p.WriteFieldEndAsync(ct);
+            await WriteExtraAsync(p, ct);
             await p.WriteFieldStopAsync(ct);
             await p.WriteStructEndAsync(ct);
         }
@@ -264,6 +285,8 @@ internal static class ApacheThriftMapping
         await p.WriteI32Async(value, ct);
         await p.WriteFieldEndAsync(ct);
     }
+
+    private static Task WriteExtraAsync(TProtocol p, CancellationToken ct) => ExtraFields is { } extra ? extra(p, ct) : Task.CompletedTask;
 
     // ---- Reading, with ApacheThrift's protocol and its TProtocolUtil.SkipAsync for unknown fields.
 
@@ -342,6 +365,13 @@ internal static class ApacheThriftMapping
                         if (f.Type == TType.Stop)
                         {
                             break;
+                        }
+
+                        if (f.ID is < 1 or > 3)
+                        {
+                            await TProtocolUtil.SkipAsync(p, f.Type, ct);
+                            await p.ReadFieldEndAsync(ct);
+                            continue;
                         }
 
                         var v = await p.ReadI64Async(ct);
@@ -460,8 +490,11 @@ internal static class ApacheThriftMapping
                                 case 3:
                                     rh = await p.ReadI64Async(ct);
                                     break;
-                                default:
+                                case 4:
                                     rs = await p.ReadI64Async(ct);
+                                    break;
+                                default:
+                                    await TProtocolUtil.SkipAsync(p, f.Type, ct);
                                     break;
                             }
 
@@ -507,9 +540,13 @@ internal static class ApacheThriftMapping
                             {
                                 timestamp = await p.ReadI64Async(ct);
                             }
-                            else
+                            else if (f.ID == 2)
                             {
                                 fields = await ReadTagsAsync(p, ct);
+                            }
+                            else
+                            {
+                                await TProtocolUtil.SkipAsync(p, f.Type, ct);
                             }
 
                             await p.ReadFieldEndAsync(ct);
