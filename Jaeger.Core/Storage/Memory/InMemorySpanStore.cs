@@ -90,6 +90,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
         {
             Process? lastProcess = null;
             ServiceIndex? lastService = null;
+            ulong processSignature = 0;
             for (var i = 0; i < spans.Count; i++)
             {
                 var span = spans[i];
@@ -128,13 +129,14 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
                     _maxStartSpread = spread;
                 }
 
-                entry.Spans.Add(span);
-
                 if (!ReferenceEquals(span.Process, lastProcess))
                 {
                     lastProcess = span.Process;
                     lastService = GetOrAddService(span.Process.ServiceName);
+                    processSignature = SpanSignature.ForProcess(span.Process);
                 }
+
+                entry.AddSpan(span, SpanSignature.ForSpan(span, processSignature));
 
                 if (!entry.IsIndexedIn(lastService!.Traces))
                 {
@@ -276,7 +278,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
                         break;
                     }
 
-                    if (search.MatchesAnySpan(entry.Spans))
+                    if (search.MatchesAnySpan(entry))
                     {
                         traces.Add(Copy(entry));
                         if (traces.Count == query.Limit)
@@ -320,7 +322,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
                         break;
                     }
 
-                    if (search.MatchesAnySpan(entry.Spans))
+                    if (search.MatchesAnySpan(entry))
                     {
                         ids.Add(entry.Id);
                         if (ids.Count == query.Limit)
@@ -427,8 +429,8 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
     {
         var spans = entry.Spans;
         var trace = new Trace();
-        trace.Spans.Capacity = spans.Count;
-        for (var i = 0; i < spans.Count; i++)
+        trace.Spans.Capacity = spans.Length;
+        for (var i = 0; i < spans.Length; i++)
         {
             trace.Spans.Add(spans[i].Clone());
         }
@@ -493,7 +495,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
     private void RemoveTrace(TraceEntry entry)
     {
         _traces.Remove(entry.Id);
-        Interlocked.Add(ref _spanCount, -entry.Spans.Count);
+        Interlocked.Add(ref _spanCount, -entry.SpanCount);
         foreach (var index in entry.Indexes)
         {
             index.Traces.Remove(entry);
@@ -539,19 +541,19 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
             }
 
             var spans = entry.Spans;
-            if (spans.Count < 2)
+            if (spans.Length < 2)
             {
                 continue;
             }
 
             services ??= [];
             services.Clear();
-            for (var i = 0; i < spans.Count; i++)
+            for (var i = 0; i < spans.Length; i++)
             {
                 services.TryAdd(spans[i].SpanId, spans[i].Process.ServiceName);
             }
 
-            for (var i = 0; i < spans.Count; i++)
+            for (var i = 0; i < spans.Length; i++)
             {
                 var span = spans[i];
                 if (span.StartTimeMicros <= after || span.StartTimeMicros > end)

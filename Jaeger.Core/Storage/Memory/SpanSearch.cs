@@ -7,6 +7,7 @@ namespace Jaeger.Storage.Memory;
 internal readonly struct SpanSearch
 {
     private readonly TagCondition[] _tags;
+    private readonly ulong _requiredSignature;
 
     private SpanSearch(TraceQueryParameters query)
     {
@@ -16,6 +17,8 @@ internal readonly struct SpanSearch
         MaxStart = query.StartTimeMax is { } max ? Time.ToUnixMicros(max) : long.MaxValue;
         MinDuration = query.DurationMin is { } dmin ? Time.ToMicros(dmin) : long.MinValue;
         MaxDuration = query.DurationMax is { } dmax ? Time.ToMicros(dmax) : long.MaxValue;
+        _requiredSignature = (ServiceName is null ? 0 : SpanSignature.Service(ServiceName)) |
+            (OperationName is null ? 0 : SpanSignature.Operation(OperationName));
         _tags = [];
         if (query.Tags is { Count: > 0 } tags)
         {
@@ -47,10 +50,20 @@ internal readonly struct SpanSearch
         return new SpanSearch(query);
     }
 
-    public bool MatchesAnySpan(List<Span> spans)
+    public bool MatchesAnySpan(TraceEntry entry)
     {
-        for (var i = 0; i < spans.Count; i++)
+        var spans = entry.Spans;
+        var signatures = entry.Signatures;
+        var required = _requiredSignature;
+        for (var i = 0; i < spans.Length; i++)
         {
+            // The signature rules most spans out without reading them.
+            var signature = signatures[i];
+            if ((signature & required) != required || !TagsMayMatch(signature))
+            {
+                continue;
+            }
+
             if (Matches(spans[i]))
             {
                 return true;
@@ -58,6 +71,19 @@ internal readonly struct SpanSearch
         }
 
         return false;
+    }
+
+    private bool TagsMayMatch(ulong signature)
+    {
+        foreach (var condition in _tags)
+        {
+            if (!condition.MayMatch(signature))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private bool Matches(Span span)

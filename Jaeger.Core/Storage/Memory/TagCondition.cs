@@ -14,11 +14,15 @@ internal readonly struct TagCondition
     private readonly bool _isInt;
     private readonly bool _isFloat;
     private readonly bool _isFloatNaN;
+    private readonly ulong _textSignature;
+    private readonly ulong _intSignature;
+    private readonly ulong _floatSignature;
 
     public TagCondition(string key, string text)
     {
         Key = key;
         Text = text;
+        _textSignature = SpanSignature.TextValue(key, text);
 
         // Only canonical text can equal a formatted number: "0123" or "+5" never match, so they parse to nothing here.
         if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i) &&
@@ -26,6 +30,7 @@ internal readonly struct TagCondition
         {
             _int = i;
             _isInt = true;
+            _intSignature = SpanSignature.IntValue(key, i);
         }
 
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) &&
@@ -34,12 +39,19 @@ internal readonly struct TagCondition
             _floatBits = BitConverter.DoubleToInt64Bits(d);
             _isFloat = true;
             _isFloatNaN = double.IsNaN(d);
+            _floatSignature = SpanSignature.FloatValue(key, d);
         }
     }
 
     public string Key { get; }
 
     public string Text { get; }
+
+    /// <summary>False when no value of a span with this <see cref="SpanSignature"/> can match.</summary>
+    public bool MayMatch(ulong signature) =>
+        (signature & _textSignature) == _textSignature ||
+        (_isInt && (signature & _intSignature) == _intSignature) ||
+        (_isFloat && (signature & _floatSignature) == _floatSignature);
 
     public bool Matches(in KeyValue tag)
     {

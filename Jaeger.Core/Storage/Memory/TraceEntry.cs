@@ -32,7 +32,29 @@ internal sealed class TraceEntry
     /// <summary>The latest span start.</summary>
     public long LatestStartMicros { get; set; }
 
-    public List<Span> Spans { get; } = new(4);
+    private Span[] _spans = new Span[4];
+    private ulong[] _signatures = new ulong[4];
+
+    public int SpanCount { get; private set; }
+
+    /// <summary>The spans as written.</summary>
+    public ReadOnlySpan<Span> Spans => _spans.AsSpan(0, SpanCount);
+
+    /// <summary>Each span's <see cref="SpanSignature"/>, at the same position.</summary>
+    public ReadOnlySpan<ulong> Signatures => _signatures.AsSpan(0, SpanCount);
+
+    public void AddSpan(Span span, ulong signature)
+    {
+        if (SpanCount == _spans.Length)
+        {
+            Array.Resize(ref _spans, _spans.Length * 2);
+            Array.Resize(ref _signatures, _signatures.Length * 2);
+        }
+
+        _spans[SpanCount] = span;
+        _signatures[SpanCount] = signature;
+        SpanCount++;
+    }
 
     public int IndexCount { get; private set; }
 
