@@ -31,6 +31,7 @@ internal sealed partial class CollectorServers : IHostedService, IAsyncDisposabl
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<CollectorServers> _logger;
     private readonly List<EndpointServer> _servers = [];
+    private readonly ServersStopping _stopping = new();
     private DateTimeOffset _upSince;
 
     public CollectorServers(
@@ -120,9 +121,11 @@ internal sealed partial class CollectorServers : IHostedService, IAsyncDisposabl
                     services.AddSingleton(_pipeline);
                     services.AddSingleton(_metrics);
                     services.AddSingleton(_strategies);
+                    services.AddSingleton(_stopping);
                 },
                 routes =>
                 {
+                    routes.MapGrpcService<GrpcHealthService>();
                     foreach (var receiver in receivers)
                     {
                         if (receiver == Receiver.Grpc)
@@ -147,6 +150,7 @@ internal sealed partial class CollectorServers : IHostedService, IAsyncDisposabl
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping.Signal();
         foreach (var server in _servers)
         {
             try
@@ -168,6 +172,7 @@ internal sealed partial class CollectorServers : IHostedService, IAsyncDisposabl
         }
 
         _servers.Clear();
+        _stopping.Dispose();
     }
 
     private static List<(IPEndPoint Endpoint, List<Receiver> Receivers)> Group(IEnumerable<(Receiver Receiver, ReceiverOptions Options)> receivers)

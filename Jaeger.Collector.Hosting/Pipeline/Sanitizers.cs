@@ -75,19 +75,8 @@ internal sealed class Utf8Sanitizer : ISpanSanitizer
         }
     }
 
-    internal static bool NeedsRepair(string text)
-    {
-        foreach (var c in text)
-        {
-            if (char.IsSurrogate(c))
-            {
-                // Only now pay for a full check: valid surrogate pairs are common in emoji.
-                return !IsValid(text);
-            }
-        }
-
-        return false;
-    }
+    // A vectorized scan for any surrogate first; only then the full check (valid pairs are common in emoji).
+    internal static bool NeedsRepair(string text) => text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0 && !IsValid(text);
 
     private static bool IsValid(string text)
     {

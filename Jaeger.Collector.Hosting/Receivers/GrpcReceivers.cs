@@ -78,3 +78,59 @@ internal sealed class OtlpTraceService(SpanPipeline pipeline, CollectorMetrics m
         return Done;
     }
 }
+
+/// <summary>
+/// grpc.health.v1.Health on the gRPC receivers, as Jaeger registers it: SERVING for the whole server ("") and for
+/// each service it hosts, SERVICE_UNKNOWN (NOT_FOUND for Check) for any other name.
+/// </summary>
+internal sealed class GrpcHealthService(ServersStopping stopping) : Protos.Grpc.Health.V1.Health.HealthBase
+{
+    private static readonly HashSet<string> Known = new(StringComparer.Ordinal)
+    {
+        string.Empty,
+        "jaeger.api_v2.CollectorService",
+        "jaeger.api_v2.SamplingManager",
+        "opentelemetry.proto.collector.trace.v1.TraceService",
+    };
+
+    public override Task<Protos.Grpc.Health.V1.HealthCheckResponse> Check(Protos.Grpc.Health.V1.HealthCheckRequest request, ServerCallContext context)
+    {
+        if (!Known.Contains(request.Service))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"unknown service '{request.Service}'"));
+        }
+
+        return Task.FromResult(new Protos.Grpc.Health.V1.HealthCheckResponse { Status = Protos.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving });
+    }
+
+    public override async Task Watch(Protos.Grpc.Health.V1.HealthCheckRequest request, IServerStreamWriter<Protos.Grpc.Health.V1.HealthCheckResponse> responseStream, ServerCallContext context)
+    {
+        var status = Known.Contains(request.Service)
+            ? Protos.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving
+            : Protos.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.ServiceUnknown;
+        await responseStream.WriteAsync(new Protos.Grpc.Health.V1.HealthCheckResponse { Status = status }, context.CancellationToken).ConfigureAwait(false);
+        try
+        {
+            // The status does not change while the server runs; the stream stays open until the client leaves or
+            // the servers stop (so an open watch never holds up a graceful stop).
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping.Token);
+            await Task.Delay(Timeout.Infinite, either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client left or the server stops.
+        }
+    }
+}
+
+/// <summary>Fires when the collector's servers begin to stop, ending long-lived streams.</summary>
+internal sealed class ServersStopping : IDisposable
+{
+    private readonly CancellationTokenSource _source = new();
+
+    public CancellationToken Token => _source.Token;
+
+    public void Signal() => _source.Cancel();
+
+    public void Dispose() => _source.Dispose();
+}

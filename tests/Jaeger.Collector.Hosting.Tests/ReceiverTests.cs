@@ -8,6 +8,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Jaeger.Model;
+using Microsoft.Extensions.DependencyInjection;
 using CollectorService = Jaeger.Protos.ApiV2.CollectorService;
 using PostSpansRequest = Jaeger.Protos.ApiV2.PostSpansRequest;
 using Jaeger.Testing;
@@ -268,6 +269,37 @@ public sealed class ReceiverTests
     }
 
     [Fact]
+    public async Task Gzip_compressed_otlp_over_http_and_grpc_is_accepted()
+    {
+        await using var collector = await CollectorHost.StartAsync();
+        using var channel = GrpcChannel.ForAddress(collector.Collector.OtlpGrpcEndpoint!);
+        var client = new Otlp.TraceService.TraceServiceClient(channel);
+
+        var http = await collector.Http.PostAsync(
+            new Uri(collector.Collector.OtlpHttpEndpoint!, "v1/traces"),
+            Content(OtlpRequest("gz", "over-http").ToByteArray(), "application/x-protobuf", gzip: true));
+        await client.ExportAsync(OtlpRequest("gz", "over-grpc"), new Metadata { { "grpc-internal-encoding-request", "gzip" } });
+
+        Assert.Equal(HttpStatusCode.OK, http.StatusCode);
+        await Eventually.UntilAsync(() => collector.Writer.Spans.Count == 2, "both gzip spans stored");
+        Assert.Equal(["over-grpc", "over-http"], collector.Writer.Spans.Select(s => s.OperationName).Order());
+    }
+
+    [Fact]
+    public async Task Corrupt_gzip_body_gets_400()
+    {
+        await using var collector = await CollectorHost.StartAsync();
+        var content = new ByteArrayContent([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xff, 0xff, 0xff, 0xff]);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-thrift");
+        content.Headers.ContentEncoding.Add("gzip");
+
+        var response = await collector.Http.PostAsync(new Uri(collector.Collector.ThriftHttpEndpoint!, "api/traces"), content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("gzip", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Health_endpoint_reports_jaeger_status_json()
     {
         await using var collector = await CollectorHost.StartAsync();
@@ -280,6 +312,42 @@ public sealed class ReceiverTests
         Assert.Equal("Server available", json.RootElement.GetProperty("status").GetString());
         Assert.True(json.RootElement.TryGetProperty("upSince", out _));
         Assert.True(json.RootElement.TryGetProperty("uptime", out _));
+    }
+
+    [Fact]
+    public async Task Grpc_health_reports_serving_for_hosted_services_and_not_found_for_others()
+    {
+        await using var collector = await CollectorHost.StartAsync();
+        using var channel = GrpcChannel.ForAddress(collector.Collector.GrpcEndpoint!);
+        var health = new Protos.Grpc.Health.V1.Health.HealthClient(channel);
+
+        var server = await health.CheckAsync(new Protos.Grpc.Health.V1.HealthCheckRequest());
+        var collectorService = await health.CheckAsync(new Protos.Grpc.Health.V1.HealthCheckRequest { Service = "jaeger.api_v2.CollectorService" });
+        var unknown = await Assert.ThrowsAsync<RpcException>(async () => await health.CheckAsync(new Protos.Grpc.Health.V1.HealthCheckRequest { Service = "nope" }));
+
+        Assert.Equal(Protos.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, server.Status);
+        Assert.Equal(Protos.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, collectorService.Status);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_open_grpc_health_watch_does_not_hold_up_a_graceful_stop()
+    {
+        var collector = await CollectorHost.StartAsync();
+        using var channel = GrpcChannel.ForAddress(collector.Collector.GrpcEndpoint!);
+        using var watch = new Protos.Grpc.Health.V1.Health.HealthClient(channel).Watch(new Protos.Grpc.Health.V1.HealthCheckRequest());
+        Assert.True(await watch.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(Protos.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, watch.ResponseStream.Current.Status);
+        await collector.Host.Services.GetRequiredService<Jaeger.Storage.ISpanSink>().SubmitAsync(TestSpans.Batch("late", 5));
+
+        // A short shutdown timeout: the watch must end at once so the pipeline still has time to drain.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await collector.Host.StopAsync(timeout.Token);
+
+        Assert.False(timeout.IsCancellationRequested);
+        Assert.Equal(5, collector.Writer.Spans.Count);
+        collector.Host.Dispose();
+        collector.Http.Dispose();
     }
 
     [Fact]
