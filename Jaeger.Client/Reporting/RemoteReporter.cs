@@ -29,6 +29,8 @@ internal sealed partial class RemoteReporter : IReporter
     private readonly CancellationTokenSource _abort = new();
     private readonly List<Span> _pending = [];
     private readonly Task _consumer;
+    private readonly int _wakeThreshold;
+    private int _count;
     private int _closed;
 
     public RemoteReporter(ISender sender, int maxQueueSize, TimeSpan flushInterval, TimeProvider time, ClientMetrics metrics, SenderStats stats, ILogger logger)
@@ -48,18 +50,26 @@ internal sealed partial class RemoteReporter : IReporter
             FullMode = BoundedChannelFullMode.Wait,
             AllowSynchronousContinuations = false,
         });
-        metrics.ObserveQueueLength(() => _queue.Reader.Count);
+        // The consumer sleeps until the flush interval, a flush request, or the queue filling up to this mark, so
+        // reporting a span does not schedule work on the thread pool.
+        _wakeThreshold = Math.Max(1, Math.Min(maxQueueSize / 2, MaxBatchSpans));
+        metrics.ObserveQueueLength(() => Volatile.Read(ref _count));
         _consumer = Task.Run(ConsumeAsync);
     }
 
     internal ISender Sender => _sender;
 
-    public int QueueLength => _queue.Reader.Count;
+    public int QueueLength => Volatile.Read(ref _count);
 
     public void Report(Span span)
     {
         if (_queue.Writer.TryWrite(span))
         {
+            if (Interlocked.Increment(ref _count) == _wakeThreshold)
+            {
+                _flushSignal.Release();
+            }
+
             return;
         }
 
@@ -91,6 +101,7 @@ internal sealed partial class RemoteReporter : IReporter
         if (Interlocked.Exchange(ref _closed, 1) == 0)
         {
             _queue.Writer.TryComplete();
+            _flushSignal.Release();
         }
 
         try
@@ -101,7 +112,7 @@ internal sealed partial class RemoteReporter : IReporter
         {
             // The host's stop deadline passed: abandon the send in progress; what is left is counted as dropped.
             await _abort.CancelAsync().ConfigureAwait(false);
-            var left = _queue.Reader.Count;
+            var left = Volatile.Read(ref _count);
             if (left > 0)
             {
                 _metrics.ReporterDropped(left, "shutdown");
@@ -119,21 +130,11 @@ internal sealed partial class RemoteReporter : IReporter
 
     private async Task ConsumeAsync()
     {
-        var reader = _queue.Reader;
-        Task<bool>? readable = null;
         Task? tick = null;
-        Task? flushRequested = null;
+        Task? signalled = null;
         while (true)
         {
-            while (reader.TryRead(out var span))
-            {
-                _pending.Add(span);
-                if (_pending.Count >= MaxBatchSpans)
-                {
-                    await SendPendingAsync().ConfigureAwait(false);
-                }
-            }
-
+            await DrainAsync().ConfigureAwait(false);
             if (!_flushRequests.IsEmpty)
             {
                 await SendPendingAsync().ConfigureAwait(false);
@@ -143,35 +144,54 @@ internal sealed partial class RemoteReporter : IReporter
                 }
             }
 
-            readable ??= reader.WaitToReadAsync().AsTask();
+            if (Volatile.Read(ref _closed) != 0)
+            {
+                break;
+            }
+
             tick ??= Task.Delay(_flushInterval, _time);
-            flushRequested ??= _flushSignal.WaitAsync();
-            var woke = await Task.WhenAny(readable, tick, flushRequested).ConfigureAwait(false);
+            signalled ??= _flushSignal.WaitAsync();
+            var woke = await Task.WhenAny(tick, signalled).ConfigureAwait(false);
             if (woke == tick)
             {
                 tick = null;
+                await DrainAsync().ConfigureAwait(false);
                 await SendPendingAsync().ConfigureAwait(false);
             }
-            else if (woke == flushRequested)
+            else
             {
-                flushRequested = null;
-            }
-            else if (woke == readable)
-            {
-                var more = await readable.ConfigureAwait(false);
-                readable = null;
-                if (!more)
-                {
-                    break;
-                }
+                signalled = null;
             }
         }
 
-        // Closed: everything queued is already in _pending.
+        // Closed: the writer is complete, so this drain takes everything that was accepted.
+        await DrainAsync().ConfigureAwait(false);
         await SendPendingAsync().ConfigureAwait(false);
         while (_flushRequests.TryDequeue(out var request))
         {
             request.TrySetResult();
+        }
+    }
+
+    private async Task DrainAsync()
+    {
+        var reader = _queue.Reader;
+        var taken = 0;
+        while (reader.TryRead(out var span))
+        {
+            taken++;
+            _pending.Add(span);
+            if (_pending.Count >= MaxBatchSpans)
+            {
+                Interlocked.Add(ref _count, -taken);
+                taken = 0;
+                await SendPendingAsync().ConfigureAwait(false);
+            }
+        }
+
+        if (taken > 0)
+        {
+            Interlocked.Add(ref _count, -taken);
         }
     }
 

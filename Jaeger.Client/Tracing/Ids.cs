@@ -3,19 +3,27 @@ using System.Security.Cryptography;
 
 namespace Jaeger.Client.Tracing;
 
-/// <summary>Random non-zero ids from a per-thread xoshiro256** generator seeded from the OS.</summary>
-internal static class Ids
+/// <summary>
+/// Per-thread state of the hot path, reached with one thread-static lookup: a xoshiro256** generator seeded from
+/// the OS for random non-zero ids, the reusable span builder and the reusable span.
+/// </summary>
+internal sealed class ThreadState
 {
     [ThreadStatic]
-    private static ulong _s0;
-    [ThreadStatic]
-    private static ulong _s1;
-    [ThreadStatic]
-    private static ulong _s2;
-    [ThreadStatic]
-    private static ulong _s3;
+    private static ThreadState? _current;
 
-    public static ulong NextNonZero()
+    private ulong _s0;
+    private ulong _s1;
+    private ulong _s2;
+    private ulong _s3;
+
+    public SpanBuilder? Builder { get; set; }
+
+    public JaegerSpan? Span { get; set; }
+
+    public static ThreadState Current => _current ??= new ThreadState();
+
+    public ulong NextNonZeroId()
     {
         ulong value;
         do
@@ -26,7 +34,7 @@ internal static class Ids
         return value;
     }
 
-    private static ulong Next()
+    private ulong Next()
     {
         var s0 = _s0;
         var s1 = _s1;
@@ -51,7 +59,10 @@ internal static class Ids
         s0 ^= s3;
         s2 ^= t;
         s3 = BitOperations.RotateLeft(s3, 45);
-        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+        _s0 = s0;
+        _s1 = s1;
+        _s2 = s2;
+        _s3 = s3;
         return result;
     }
 }

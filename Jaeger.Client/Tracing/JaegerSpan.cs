@@ -8,8 +8,8 @@ namespace Jaeger.Client.Tracing;
 
 /// <summary>
 /// A live span. Sampled spans keep tags and logs and become a <see cref="Model.Span"/> at <see cref="Finish()"/>;
-/// unsampled spans keep nothing and, unless their context was handed out or they were activated, are reused for a
-/// later unsampled span of the same thread once finished, so they cost no allocation.
+/// unsampled spans keep nothing. Unless its context was handed out or it was activated, a finished span object is
+/// reused for the thread's next span, so an unsampled span costs no allocation.
 /// A span is meant to be used by one thread at a time (as <see cref="System.Diagnostics.Activity"/>).
 /// </summary>
 internal sealed class JaegerSpan : ISpan
@@ -348,7 +348,7 @@ internal sealed class JaegerSpan : ISpan
 
             if (_context is null && !_activated)
             {
-                tracer.ReturnToPool(this);
+                JaegerTracer.ReturnToPool(this);
             }
 
             return;
@@ -393,6 +393,15 @@ internal sealed class JaegerSpan : ISpan
             Logs = _logs is null ? ImmutableArray<Log>.Empty : [.. _logs],
             Process = tracer.Process,
         };
+
+        // The model span now owns everything recorded; this object can serve the thread's next span unless
+        // someone holds its context or scope.
+        if (_context is null && !_activated)
+        {
+            _logs = null;
+            JaegerTracer.ReturnToPool(this);
+        }
+
         tracer.Report(span);
     }
 

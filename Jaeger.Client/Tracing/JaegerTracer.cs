@@ -8,11 +8,8 @@ using Jaeger.Model;
 namespace Jaeger.Client;
 
 /// <summary>The Jaeger tracer: samples at the root, records sampled spans as Jaeger model spans and hands them to a reporter.</summary>
-public sealed class JaegerTracer : ITracer, IAsyncDisposable
+public sealed class JaegerTracer : ITracer, IAsyncDisposable, IDisposable
 {
-    [ThreadStatic]
-    private static Tracing.JaegerSpan? _pooledSpan;
-
     private readonly Tracing.AsyncLocalScopeManager _scopeManager = new();
     private int _closed;
 
@@ -140,22 +137,28 @@ public sealed class JaegerTracer : ITracer, IAsyncDisposable
         await Reporter.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Blocking close for callers that cannot await: sends what is queued, waiting at most 15 seconds.</summary>
+    public void Dispose()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try
+        {
+            CloseAsync(timeout.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            // What could not be sent in time is counted as dropped by the reporter.
+        }
+
+        Reporter.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"JaegerTracer(service={ServiceName}, sampler={Sampler}, reporter={Reporter})";
 
-    internal Tracing.JaegerSpan RentSpan()
-    {
-        var span = _pooledSpan;
-        if (span is null)
-        {
-            return new Tracing.JaegerSpan();
-        }
+    internal static void ReturnToPool(Tracing.JaegerSpan span) => Tracing.ThreadState.Current.Span = span;
 
-        _pooledSpan = null;
-        return span;
-    }
-
-    internal void ReturnToPool(Tracing.JaegerSpan span) => _pooledSpan = span;
+    internal ISpan? ActiveSpanFast => _scopeManager.ActiveSpan;
 
     internal void Report(Span span)
     {

@@ -6,9 +6,6 @@ namespace Jaeger.Client.Tracing;
 /// <summary>Builds one span. Builders are reused per thread: one is handed out by BuildSpan and taken back by Start.</summary>
 internal sealed class SpanBuilder : ISpanBuilder
 {
-    [ThreadStatic]
-    private static SpanBuilder? _cached;
-
     private readonly List<Parent> _parents = [];
     private readonly List<KeyValue> _tags = [];
     private JaegerTracer _tracer = null!;
@@ -18,14 +15,15 @@ internal sealed class SpanBuilder : ISpanBuilder
 
     public static SpanBuilder Rent(JaegerTracer tracer, string operationName)
     {
-        var builder = _cached;
+        var state = ThreadState.Current;
+        var builder = state.Builder;
         if (builder is null)
         {
             builder = new SpanBuilder();
         }
         else
         {
-            _cached = null;
+            state.Builder = null;
         }
 
         builder._tracer = tracer;
@@ -112,18 +110,19 @@ internal sealed class SpanBuilder : ISpanBuilder
     public ISpan Start()
     {
         var tracer = _tracer;
-        if (_parents.Count == 0 && !_ignoreActiveSpan && tracer.ActiveSpan is { } active)
+        if (_parents.Count == 0 && !_ignoreActiveSpan && tracer.ActiveSpanFast is { } active)
         {
             AsChildOf(active);
         }
 
-        var span = StartCore(tracer);
+        var state = ThreadState.Current;
+        var span = StartCore(tracer, state);
         Reset();
-        _cached = this;
+        state.Builder = this;
         return span;
     }
 
-    private JaegerSpan StartCore(JaegerTracer tracer)
+    private JaegerSpan StartCore(JaegerTracer tracer, ThreadState state)
     {
         // Contexts that only carry a jaeger-debug-id count as a parent only when alone.
         var preferred = -1;
@@ -152,12 +151,12 @@ internal sealed class SpanBuilder : ISpanBuilder
         JaegerSpan span;
         if (preferred < 0)
         {
-            var traceId = tracer.TraceId128Bit ? new TraceId(Ids.NextNonZero(), Ids.NextNonZero()) : new TraceId(Ids.NextNonZero());
+            var traceId = tracer.TraceId128Bit ? new TraceId(state.NextNonZeroId(), state.NextNonZeroId()) : new TraceId(state.NextNonZeroId());
             var spanId = new SpanId(traceId.Low);
             if (debugContainer >= 0)
             {
                 var container = _parents[debugContainer];
-                span = tracer.RentSpan();
+                span = RentSpan(state);
                 span.Initialize(tracer, _operationName, traceId, spanId, default, SpanFlags.Sampled | SpanFlags.Debug, container.Baggage, null, ImmutableArray<SpanRef>.Empty, _start);
                 span.SetTag(KeyValue.String(WellKnownTags.DebugId, container.DebugId!));
                 tracer.Metrics.TraceStarted(sampled: true);
@@ -165,7 +164,7 @@ internal sealed class SpanBuilder : ISpanBuilder
             else
             {
                 var status = tracer.Sampler.Sample(_operationName, traceId);
-                span = tracer.RentSpan();
+                span = RentSpan(state);
                 span.Initialize(tracer, _operationName, traceId, spanId, default, status.IsSampled ? SpanFlags.Sampled : SpanFlags.None,
                     JaegerSpanContext.NoBaggage, null, ImmutableArray<SpanRef>.Empty, _start);
                 if (status.IsSampled)
@@ -203,8 +202,8 @@ internal sealed class SpanBuilder : ISpanBuilder
                 references = builder.MoveToImmutable();
             }
 
-            span = tracer.RentSpan();
-            span.Initialize(tracer, _operationName, main.TraceId, new SpanId(Ids.NextNonZero()), main.SpanId,
+            span = RentSpan(state);
+            span.Initialize(tracer, _operationName, main.TraceId, new SpanId(state.NextNonZeroId()), main.SpanId,
                 main.Flags & (SpanFlags.Sampled | SpanFlags.Debug), baggage, main.TraceState, references, _start);
             if (tracer.Metrics is { } metrics && HasServerKind())
             {
@@ -218,6 +217,18 @@ internal sealed class SpanBuilder : ISpanBuilder
         }
 
         tracer.Metrics.SpanStarted(span.IsSampled);
+        return span;
+    }
+
+    private static JaegerSpan RentSpan(ThreadState state)
+    {
+        var span = state.Span;
+        if (span is null)
+        {
+            return new JaegerSpan();
+        }
+
+        state.Span = null;
         return span;
     }
 
