@@ -53,21 +53,24 @@ public sealed class ClientThroughAgentTests
         await Eventually.UntilAsync(() => samplerUpdates.GetMeasurementSnapshot().Sum(m => m.Value) >= 1, "the client's first strategy update");
 
         var tracer = clientHost.Services.GetRequiredService<JaegerTracer>();
+        // Ids are read before Finish: the client may reuse a finished span object.
         var browse = tracer.BuildSpan("browse").Start();
+        var browseTraceId = TraceId.Parse(browse.Context.TraceId);
         browse.Finish();
         var checkout = tracer.BuildSpan("checkout").WithTag("cart.items", 3).Start();
+        var traceId = TraceId.Parse(checkout.Context.TraceId);
+        var checkoutSpanId = SpanId.Parse(checkout.Context.SpanId);
         var charge = tracer.BuildSpan("charge").AsChildOf(checkout).Start();
         charge.Finish();
         checkout.Finish();
         await tracer.FlushAsync();
 
         var reader = collectorHost.Services.GetRequiredService<ISpanReader>();
-        var traceId = TraceId.Parse(checkout.Context.TraceId);
         Trace? trace = null;
         await Eventually.UntilAsync(async () => (trace = await reader.GetTraceAsync(traceId)) is { Spans.Count: 2 }, "the checkout trace in storage");
         var root = Assert.Single(trace!.Spans, s => s.OperationName == "checkout");
         var child = Assert.Single(trace.Spans, s => s.OperationName == "charge");
-        Assert.Equal(SpanId.Parse(checkout.Context.SpanId), root.SpanId);
+        Assert.Equal(checkoutSpanId, root.SpanId);
         Assert.Equal(root.SpanId, child.ParentSpanId);
         Assert.Equal("dotnet-shop", root.Process.ServiceName);
         Assert.Contains(KeyValue.Int64("cart.items", 3), root.Tags);
@@ -77,7 +80,7 @@ public sealed class ClientThroughAgentTests
         // ... and for "browse", which has no strategy of its own, the service default: probability 0.0, so only the
         // guaranteed lower bound let this first one through (Jaeger's guaranteed-throughput sampler).
         Trace? browseTrace = null;
-        await Eventually.UntilAsync(async () => (browseTrace = await reader.GetTraceAsync(TraceId.Parse(browse.Context.TraceId))) is not null, "the browse trace");
+        await Eventually.UntilAsync(async () => (browseTrace = await reader.GetTraceAsync(browseTraceId)) is not null, "the browse trace");
         Assert.Equal([KeyValue.String("sampler.type", "lowerbound"), KeyValue.Float64("sampler.param", 0)], browseTrace!.Spans[0].Tags.AsEnumerable());
 
         await clientHost.StopAsync();
