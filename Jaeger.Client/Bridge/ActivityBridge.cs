@@ -1,0 +1,236 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using Jaeger.Client.Propagation;
+using Jaeger.Client.Tracing;
+using Jaeger.Model;
+
+namespace Jaeger.Client.Bridge;
+
+/// <summary>
+/// Turns <see cref="Activity"/> (ASP.NET Core, HttpClient, any ActivitySource) into Jaeger spans. The Jaeger sampler
+/// decides for root activities in the listener's sample callback; children follow their parent's sampled flag.
+/// W3C trace ids are Jaeger's 128-bit trace ids and activity span ids are Jaeger span ids.
+/// </summary>
+internal sealed class ActivityBridge : IDisposable
+{
+    private readonly JaegerTracer _tracer;
+    private readonly ActivityListener _listener;
+    private readonly DistributedContextPropagator? _previousPropagator;
+
+    public ActivityBridge(JaegerTracer tracer, ISet<string> sources, bool injectJaegerHeader)
+    {
+        _tracer = tracer;
+        var all = sources.Count == 0;
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = source => all || sources.Contains(source.Name),
+            Sample = Sample,
+            SampleUsingParentId = (ref ActivityCreationOptions<string> _) => ActivitySamplingResult.PropagationData,
+            ActivityStopped = OnStopped,
+        };
+        ActivitySource.AddActivityListener(_listener);
+        _previousPropagator = DistributedContextPropagator.Current;
+        DistributedContextPropagator.Current = new JaegerContextPropagator(_previousPropagator, injectJaegerHeader);
+    }
+
+    private static readonly AsyncLocal<bool> Suppressed = new();
+
+    /// <summary>Keeps the client's own HTTP calls (sampling polls, span uploads) out of the trace data, so reporting spans makes no spans.</summary>
+    internal static SuppressionScope SuppressInstrumentation()
+    {
+        var previous = Suppressed.Value;
+        Suppressed.Value = true;
+        return new SuppressionScope(previous);
+    }
+
+    internal readonly struct SuppressionScope(bool previous) : IDisposable
+    {
+        public void Dispose() => Suppressed.Value = previous;
+    }
+
+    private ActivitySamplingResult Sample(ref ActivityCreationOptions<ActivityContext> options)
+    {
+        if (Suppressed.Value)
+        {
+            return ActivitySamplingResult.None;
+        }
+
+        var parent = options.Parent;
+        if (parent.TraceId != default)
+        {
+            return (parent.TraceFlags & ActivityTraceFlags.Recorded) != 0
+                ? ActivitySamplingResult.AllDataAndRecorded
+                : ActivitySamplingResult.PropagationData;
+        }
+
+        var traceId = ToJaeger(options.TraceId);
+        var status = _tracer.Sampler.Sample(options.Name, traceId);
+        _tracer.Metrics.TraceStarted(status.IsSampled);
+        if (!status.IsSampled)
+        {
+            return ActivitySamplingResult.PropagationData;
+        }
+
+        foreach (var tag in status.Tags)
+        {
+            options.SamplingTags.Add(tag.Key, tag.Type switch
+            {
+                KeyValueType.Bool => tag.BoolValue,
+                KeyValueType.Float64 => tag.Float64Value,
+                KeyValueType.Int64 => tag.Int64Value,
+                _ => (object)tag.StringValue,
+            });
+        }
+
+        return ActivitySamplingResult.AllDataAndRecorded;
+    }
+
+    private void OnStopped(Activity activity)
+    {
+        if (!activity.Recorded || activity.IdFormat != ActivityIdFormat.W3C)
+        {
+            return;
+        }
+
+        _tracer.Report(ToSpan(activity, _tracer.Process));
+    }
+
+    internal static TraceId ToJaeger(ActivityTraceId id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        id.CopyTo(bytes);
+        TraceId.TryReadBytes(bytes, out var traceId);
+        return traceId;
+    }
+
+    internal static SpanId ToJaeger(ActivitySpanId id)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        id.CopyTo(bytes);
+        SpanId.TryReadBytes(bytes, out var spanId);
+        return spanId;
+    }
+
+    internal static Span ToSpan(Activity activity, Jaeger.Model.Process process)
+    {
+        var traceId = ToJaeger(activity.TraceId);
+        var references = ImmutableArray.CreateBuilder<SpanRef>();
+        if (activity.ParentSpanId != default)
+        {
+            references.Add(new SpanRef(traceId, ToJaeger(activity.ParentSpanId), SpanRefType.ChildOf));
+        }
+
+        foreach (var link in activity.Links)
+        {
+            references.Add(new SpanRef(ToJaeger(link.Context.TraceId), ToJaeger(link.Context.SpanId), SpanRefType.FollowsFrom));
+        }
+
+        var tags = ImmutableArray.CreateBuilder<KeyValue>();
+        foreach (var (key, value) in activity.TagObjects)
+        {
+            tags.Add(TagValues.From(key, value));
+        }
+
+        var kind = activity.Kind switch
+        {
+            ActivityKind.Client => Tags.SpanKindClient,
+            ActivityKind.Server => Tags.SpanKindServer,
+            ActivityKind.Producer => Tags.SpanKindProducer,
+            ActivityKind.Consumer => Tags.SpanKindConsumer,
+            _ => null,
+        };
+        if (kind is not null)
+        {
+            tags.Add(KeyValue.String(Tags.SpanKind, kind));
+        }
+
+        if (activity.Status == ActivityStatusCode.Error)
+        {
+            tags.Add(KeyValue.Bool(Tags.Error, true));
+            if (!string.IsNullOrEmpty(activity.StatusDescription))
+            {
+                tags.Add(KeyValue.String("otel.status_description", activity.StatusDescription));
+            }
+        }
+
+        tags.Add(KeyValue.String("otel.library.name", activity.Source.Name));
+
+        var logs = ImmutableArray.CreateBuilder<Log>();
+        foreach (var e in activity.Events)
+        {
+            var fields = ImmutableArray.CreateBuilder<KeyValue>();
+            fields.Add(KeyValue.String(LogFields.Event, e.Name));
+            foreach (var (key, value) in e.Tags)
+            {
+                fields.Add(TagValues.From(key, value));
+            }
+
+            logs.Add(new Log(Time.ToUnixMicros(e.Timestamp), fields.ToImmutable()));
+        }
+
+        return new Span
+        {
+            TraceId = traceId,
+            SpanId = ToJaeger(activity.SpanId),
+            OperationName = activity.DisplayName,
+            References = references.ToImmutable(),
+            Flags = SpanFlags.Sampled,
+            StartTimeMicros = Time.ToUnixMicros(new DateTimeOffset(activity.StartTimeUtc, TimeSpan.Zero)),
+            DurationMicros = Time.ToMicros(activity.Duration),
+            Tags = tags.ToImmutable(),
+            Logs = logs.ToImmutable(),
+            Process = process,
+        };
+    }
+
+    public void Dispose()
+    {
+        _listener.Dispose();
+        if (DistributedContextPropagator.Current is JaegerContextPropagator && _previousPropagator is not null)
+        {
+            DistributedContextPropagator.Current = _previousPropagator;
+        }
+    }
+}
+
+/// <summary>
+/// Extends the runtime's propagator (used by ASP.NET Core and HttpClient) with Jaeger's <c>uber-trace-id</c>:
+/// an incoming Jaeger context is honoured when no <c>traceparent</c> came, and outgoing calls carry both.
+/// </summary>
+internal sealed class JaegerContextPropagator(DistributedContextPropagator inner, bool injectJaegerHeader) : DistributedContextPropagator
+{
+    private readonly IReadOnlyCollection<string> _fields = [.. inner.Fields, JaegerPropagator.TraceContextHeader];
+
+    public override IReadOnlyCollection<string> Fields => _fields;
+
+    public override void Inject(Activity? activity, object? carrier, PropagatorSetterCallback? setter)
+    {
+        inner.Inject(activity, carrier, setter);
+        if (injectJaegerHeader && activity is not null && setter is not null && activity.IdFormat == ActivityIdFormat.W3C)
+        {
+            var flags = activity.Recorded ? SpanFlags.Sampled : SpanFlags.None;
+            setter(carrier, JaegerPropagator.TraceContextHeader, JaegerPropagator.FormatContext(
+                ActivityBridge.ToJaeger(activity.TraceId), ActivityBridge.ToJaeger(activity.SpanId), ActivityBridge.ToJaeger(activity.ParentSpanId), flags, urlEncode: true));
+        }
+    }
+
+    public override void ExtractTraceIdAndState(object? carrier, PropagatorGetterCallback? getter, out string? traceId, out string? traceState)
+    {
+        inner.ExtractTraceIdAndState(carrier, getter, out traceId, out traceState);
+        if (traceId is not null || getter is null)
+        {
+            return;
+        }
+
+        getter(carrier, JaegerPropagator.TraceContextHeader, out var value, out var values);
+        value ??= values?.FirstOrDefault();
+        if (value is not null && JaegerPropagator.TryParseContext(value, urlEncoded: true, out var jaegerTrace, out var spanId, out _, out var flags))
+        {
+            traceId = string.Create(CultureInfo.InvariantCulture, $"00-{jaegerTrace.High:x16}{jaegerTrace.Low:x16}-{spanId}-{((flags & SpanFlags.Sampled) != 0 ? "01" : "00")}");
+        }
+    }
+
+    public override IEnumerable<KeyValuePair<string, string?>>? ExtractBaggage(object? carrier, PropagatorGetterCallback? getter) =>
+        inner.ExtractBaggage(carrier, getter);
+}

@@ -1,0 +1,96 @@
+namespace Jaeger.Client;
+
+/// <summary>
+/// Settings of the Jaeger tracer. Bound from configuration keys with the Jaeger clients' environment variable names
+/// (<c>JAEGER_SERVICE_NAME</c>, <c>JAEGER_AGENT_HOST</c>, ...) at the root or in section <c>Jaeger:Client</c>, and from
+/// this class's property names in section <c>Jaeger:Client</c>. Defaults are the Jaeger clients' defaults.
+/// </summary>
+public sealed class JaegerTracingOptions
+{
+    /// <summary>Configuration section for the client.</summary>
+    public const string SectionName = "Jaeger:Client";
+
+    /// <summary>The service name (JAEGER_SERVICE_NAME). Required unless <see cref="Disabled"/>; defaults to the entry assembly name.</summary>
+    public string? ServiceName { get; set; }
+
+    /// <summary>When true no span is recorded or sent (JAEGER_DISABLED).</summary>
+    public bool Disabled { get; set; }
+
+    /// <summary>Agent host for UDP (JAEGER_AGENT_HOST); default localhost.</summary>
+    public string AgentHost { get; set; } = "localhost";
+
+    /// <summary>Agent UDP port (JAEGER_AGENT_PORT); default 6831 (compact), 6832 when <see cref="AgentBinaryProtocol"/> is set.</summary>
+    public int? AgentPort { get; set; }
+
+    /// <summary>Send Thrift binary to the agent (port 6832) instead of compact (6831).</summary>
+    public bool AgentBinaryProtocol { get; set; }
+
+    /// <summary>Largest UDP datagram (default 65,000 bytes; up to 65,507 for agents with a larger limit).</summary>
+    public int MaxPacketSize { get; set; } = 65_000;
+
+    /// <summary>Collector HTTP endpoint, e.g. http://collector:14268/api/traces (JAEGER_ENDPOINT); when set, spans go over HTTP instead of UDP.</summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary>Bearer token for the collector (JAEGER_AUTH_TOKEN).</summary>
+    public string? AuthToken { get; set; }
+
+    /// <summary>Basic-auth user for the collector (JAEGER_USER); with a password it wins over the token.</summary>
+    public string? User { get; set; }
+
+    /// <summary>Basic-auth password for the collector (JAEGER_PASSWORD).</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Largest HTTP request body; bigger batches are split (default 1 MiB).</summary>
+    public int MaxRequestBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Send spans straight into the <c>Jaeger.Storage.ISpanSink</c> registered in the same container (a collector in this process), with no sockets.</summary>
+    public bool SendInProcess { get; set; }
+
+    /// <summary>Also log every reported span (JAEGER_REPORTER_LOG_SPANS).</summary>
+    public bool LogSpans { get; set; }
+
+    /// <summary>Reporter queue bound (JAEGER_REPORTER_MAX_QUEUE_SIZE); spans beyond it are dropped and counted. Default 100.</summary>
+    public int MaxQueueSize { get; set; } = 100;
+
+    /// <summary>How often queued spans are sent (JAEGER_REPORTER_FLUSH_INTERVAL, milliseconds or a duration such as 500ms). Default 1 s.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>const, probabilistic, ratelimiting or remote (JAEGER_SAMPLER_TYPE). Default remote.</summary>
+    public string SamplerType { get; set; } = "remote";
+
+    /// <summary>The sampler's parameter (JAEGER_SAMPLER_PARAM): const 0/1, probability, traces per second, or the remote sampler's initial probability. Default 0.001.</summary>
+    public double SamplerParam { get; set; } = 0.001;
+
+    /// <summary>Sampling endpoint URL (JAEGER_SAMPLING_ENDPOINT, or http://{JAEGER_SAMPLER_MANAGER_HOST_PORT}/sampling). Default http://127.0.0.1:5778/sampling.</summary>
+    public string SamplingEndpoint { get; set; } = "http://127.0.0.1:5778/sampling";
+
+    /// <summary>How often the remote sampler polls (JAEGER_SAMPLER_REFRESH_INTERVAL). Default 1 minute.</summary>
+    public TimeSpan SamplerRefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Most operations the per-operation sampler tracks (JAEGER_SAMPLER_MAX_OPERATIONS). Default 2000.</summary>
+    public int SamplerMaxOperations { get; set; } = 2000;
+
+    /// <summary>Tracer (process) tags (JAEGER_TAGS: k1=v1,k2=${ENV_VAR:default}).</summary>
+    public IDictionary<string, string> Tags { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Create 128-bit trace ids (JAEGER_TRACEID_128BIT).</summary>
+    public bool TraceId128Bit { get; set; }
+
+    /// <summary>Propagation formats, comma separated: jaeger, b3, w3c (JAEGER_PROPAGATION). Default jaeger.</summary>
+    public string Propagation { get; set; } = "jaeger";
+
+    /// <summary>Longest baggage value; longer values are truncated and counted. Default 2048.</summary>
+    public int MaxBaggageValueLength { get; set; } = 2048;
+
+    /// <summary>Turn System.Diagnostics.Activity (ASP.NET Core, HttpClient, any ActivitySource) into Jaeger spans. Default true.</summary>
+    public bool TraceActivities { get; set; } = true;
+
+    /// <summary>Names of the ActivitySources to trace; empty means all.</summary>
+    public ISet<string> ActivitySources { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Problems found while reading configuration; reported when the options are validated.</summary>
+    internal List<string> ConfigurationErrors { get; } = [];
+
+    /// <summary>Replaces the reporter (tests).</summary>
+    internal Reporting.IReporter? ReporterOverride { get; set; }
+}

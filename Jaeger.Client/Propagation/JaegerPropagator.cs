@@ -1,0 +1,190 @@
+using System.Globalization;
+using Jaeger.Client.Diagnostics;
+using Jaeger.Model;
+
+namespace Jaeger.Client.Propagation;
+
+/// <summary>
+/// Jaeger's native headers: <c>uber-trace-id: {trace}:{span}:{parent}:{flags}</c>, <c>uberctx-{key}</c> baggage,
+/// <c>jaeger-debug-id</c> and <c>jaeger-baggage: k1=v1,k2=v2</c>. Values are URL-encoded when <c>urlEncode</c> is set (HTTP headers).
+/// </summary>
+internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : ITextMapPropagator
+{
+    public const string TraceContextHeader = "uber-trace-id";
+    public const string BaggagePrefix = "uberctx-";
+    public const string DebugIdHeader = "jaeger-debug-id";
+    public const string BaggageHeader = "jaeger-baggage";
+
+    public void Inject(JaegerSpanContext context, ITextMap carrier)
+    {
+        carrier.Set(TraceContextHeader, FormatContext(context.TraceId, context.SpanId, context.ParentId, context.Flags, urlEncode));
+        foreach (var (key, value) in context.BaggageArray)
+        {
+            carrier.Set(BaggagePrefix + key, urlEncode ? Uri.EscapeDataString(value) : value);
+        }
+    }
+
+    public JaegerSpanContext? Extract(ITextMap carrier)
+    {
+        var found = false;
+        var malformed = false;
+        TraceId traceId = default;
+        SpanId spanId = default;
+        SpanId parentId = default;
+        var flags = SpanFlags.None;
+        string? debugId = null;
+        KeyValuePair<string, string>[]? baggage = null;
+        foreach (var (key, value) in carrier)
+        {
+            if (key is null || value is null)
+            {
+                continue;
+            }
+
+            if (key.Equals(TraceContextHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                if (TryParseContext(value, urlEncode, out traceId, out spanId, out parentId, out flags))
+                {
+                    found = true;
+                }
+                else
+                {
+                    malformed = true;
+                }
+            }
+            else if (key.StartsWith(BaggagePrefix, StringComparison.OrdinalIgnoreCase) && key.Length > BaggagePrefix.Length)
+            {
+                // HTTP header names are case-insensitive, so their baggage keys are compared lower-cased (as the other Jaeger clients do).
+                var baggageKey = urlEncode ? key[BaggagePrefix.Length..].ToLowerInvariant() : key[BaggagePrefix.Length..];
+                baggage = Baggage.With(baggage ?? JaegerSpanContext.NoBaggage, baggageKey, Decode(value));
+            }
+            else if (key.Equals(DebugIdHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                debugId = Decode(value);
+            }
+            else if (key.Equals(BaggageHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (var item in Decode(value).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    var eq = item.IndexOf('=', StringComparison.Ordinal);
+                    if (eq > 0)
+                    {
+                        baggage = Baggage.With(baggage ?? JaegerSpanContext.NoBaggage, item[..eq].Trim(), item[(eq + 1)..].Trim());
+                    }
+                }
+            }
+        }
+
+        if (malformed)
+        {
+            metrics.DecodingError("jaeger");
+        }
+
+        if (found)
+        {
+            return new JaegerSpanContext(traceId, spanId, parentId, flags, baggage ?? JaegerSpanContext.NoBaggage, null, null);
+        }
+
+        // jaeger-debug-id alone asks for a new debug trace (the span builder starts it).
+        return debugId is not null
+            ? new JaegerSpanContext(default, default, default, SpanFlags.None, baggage ?? JaegerSpanContext.NoBaggage, debugId, null)
+            : null;
+    }
+
+    private string Decode(string value) => urlEncode && value.Contains('%', StringComparison.Ordinal) ? Uri.UnescapeDataString(value) : value;
+
+    /// <summary>Formats "{trace}:{span}:{parent}:{flags}" in one string allocation; colons become %3A when URL-encoding.</summary>
+    public static string FormatContext(TraceId traceId, SpanId spanId, SpanId parentId, SpanFlags flags, bool urlEncode)
+    {
+        var flagValue = (int)flags & 0xFF;
+        var flagChars = flagValue < 16 ? 1 : 2;
+        var sepLength = urlEncode ? 3 : 1;
+        var length = traceId.HexLength + 16 + 16 + flagChars + (3 * sepLength);
+        return string.Create(length, (traceId, spanId, parentId, flagValue, urlEncode), static (chars, state) =>
+        {
+            state.traceId.TryFormat(chars, out var n);
+            var pos = n;
+            pos += WriteSeparator(chars[pos..], state.urlEncode);
+            state.spanId.TryFormat(chars[pos..], out n);
+            pos += n;
+            pos += WriteSeparator(chars[pos..], state.urlEncode);
+            state.parentId.TryFormat(chars[pos..], out n);
+            pos += n;
+            pos += WriteSeparator(chars[pos..], state.urlEncode);
+            state.flagValue.TryFormat(chars[pos..], out _, "x", CultureInfo.InvariantCulture);
+        });
+    }
+
+    private static int WriteSeparator(Span<char> chars, bool urlEncode)
+    {
+        if (!urlEncode)
+        {
+            chars[0] = ':';
+            return 1;
+        }
+
+        chars[0] = '%';
+        chars[1] = '3';
+        chars[2] = 'A';
+        return 3;
+    }
+
+    /// <summary>Parses "{trace}:{span}:{parent}:{flags}" without allocating; accepts %3A separators when URL-encoded.</summary>
+    public static bool TryParseContext(ReadOnlySpan<char> value, bool urlEncoded, out TraceId traceId, out SpanId spanId, out SpanId parentId, out SpanFlags flags)
+    {
+        traceId = default;
+        spanId = default;
+        parentId = default;
+        flags = SpanFlags.None;
+        value = value.Trim();
+        if (!NextPart(ref value, urlEncoded, out var tracePart) || !NextPart(ref value, urlEncoded, out var spanPart)
+            || !NextPart(ref value, urlEncoded, out var parentPart))
+        {
+            return false;
+        }
+
+        var flagsPart = value;
+        if (flagsPart.IsEmpty || flagsPart.Length > 2 || flagsPart.IndexOf(':') >= 0 || flagsPart.IndexOf('%') >= 0)
+        {
+            return false;
+        }
+
+        if (!TraceId.TryParse(tracePart, out traceId) || traceId.IsEmpty || !SpanId.TryParse(spanPart, out spanId) || spanId.IsEmpty
+            || !SpanId.TryParse(parentPart, out parentId)
+            || !byte.TryParse(flagsPart, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var flagByte))
+        {
+            traceId = default;
+            spanId = default;
+            parentId = default;
+            return false;
+        }
+
+        flags = (SpanFlags)flagByte;
+        return true;
+    }
+
+    private static bool NextPart(ref ReadOnlySpan<char> value, bool urlEncoded, out ReadOnlySpan<char> part)
+    {
+        var colon = value.IndexOf(':');
+        if (urlEncoded)
+        {
+            var percent = value.IndexOf("%3A", StringComparison.OrdinalIgnoreCase);
+            if (percent >= 0 && (colon < 0 || percent < colon))
+            {
+                part = value[..percent];
+                value = value[(percent + 3)..];
+                return true;
+            }
+        }
+
+        if (colon < 0)
+        {
+            part = default;
+            return false;
+        }
+
+        part = value[..colon];
+        value = value[(colon + 1)..];
+        return true;
+    }
+}

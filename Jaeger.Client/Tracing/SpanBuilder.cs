@@ -1,0 +1,260 @@
+using System.Collections.Immutable;
+using Jaeger.Model;
+
+namespace Jaeger.Client.Tracing;
+
+/// <summary>Builds one span. Builders are reused per thread: one is handed out by BuildSpan and taken back by Start.</summary>
+internal sealed class SpanBuilder : ISpanBuilder
+{
+    private readonly List<Parent> _parents = [];
+    private readonly List<KeyValue> _tags = [];
+    private JaegerTracer _tracer = null!;
+    private string _operationName = string.Empty;
+    private DateTimeOffset? _start;
+    private bool _ignoreActiveSpan;
+
+    public static SpanBuilder Rent(JaegerTracer tracer, string operationName)
+    {
+        var state = ThreadState.Current;
+        var builder = state.Builder;
+        if (builder is null)
+        {
+            builder = new SpanBuilder();
+        }
+        else
+        {
+            state.Builder = null;
+        }
+
+        builder._tracer = tracer;
+        builder._operationName = operationName;
+        return builder;
+    }
+
+    public ISpanBuilder AsChildOf(ISpanContext? parent) => AddReference(References.ChildOf, parent);
+
+    public ISpanBuilder AsChildOf(ISpan? parent)
+    {
+        switch (parent)
+        {
+            case null:
+                return this;
+            case JaegerSpan span:
+                // Read the live span directly so a child of an unsampled parent does not allocate its context.
+                _parents.Add(new Parent(SpanRefType.ChildOf, span.TraceId, span.SpanId, span.Flags, span.BaggageArray, null, span.TraceState));
+                return this;
+            default:
+                return AddReference(References.ChildOf, parent.Context);
+        }
+    }
+
+    public ISpanBuilder AddReference(string referenceType, ISpanContext? referencedContext)
+    {
+        if (referencedContext is not JaegerSpanContext context)
+        {
+            return this;
+        }
+
+        SpanRefType type;
+        if (string.Equals(referenceType, References.ChildOf, StringComparison.Ordinal))
+        {
+            type = SpanRefType.ChildOf;
+        }
+        else if (string.Equals(referenceType, References.FollowsFrom, StringComparison.Ordinal))
+        {
+            type = SpanRefType.FollowsFrom;
+        }
+        else
+        {
+            return this;
+        }
+
+        _parents.Add(new Parent(type, context.TraceId, context.SpanId, context.Flags, context.BaggageArray, context.DebugId, context.TraceState));
+        return this;
+    }
+
+    public ISpanBuilder IgnoreActiveSpan()
+    {
+        _ignoreActiveSpan = true;
+        return this;
+    }
+
+    public ISpanBuilder WithTag(string key, string? value) => WithTag(KeyValue.String(key, value ?? string.Empty));
+
+    public ISpanBuilder WithTag(string key, bool value) => WithTag(KeyValue.Bool(key, value));
+
+    public ISpanBuilder WithTag(string key, int value) => WithTag(KeyValue.Int64(key, value));
+
+    public ISpanBuilder WithTag(string key, long value) => WithTag(KeyValue.Int64(key, value));
+
+    public ISpanBuilder WithTag(string key, double value) => WithTag(KeyValue.Float64(key, value));
+
+    internal SpanBuilder WithTag(KeyValue tag)
+    {
+        _tags.Add(tag);
+        return this;
+    }
+
+    public ISpanBuilder WithStartTimestamp(DateTimeOffset timestamp)
+    {
+        _start = timestamp;
+        return this;
+    }
+
+    public IScope StartActive(bool finishSpanOnDispose = true)
+    {
+        var scopeManager = _tracer.ScopeManager;
+        return scopeManager.Activate(Start(), finishSpanOnDispose);
+    }
+
+    public ISpan Start()
+    {
+        var tracer = _tracer;
+        if (_parents.Count == 0 && !_ignoreActiveSpan && tracer.ActiveSpanFast is { } active)
+        {
+            AsChildOf(active);
+        }
+
+        var state = ThreadState.Current;
+        var span = StartCore(tracer, state);
+        Reset();
+        state.Builder = this;
+        return span;
+    }
+
+    private JaegerSpan StartCore(JaegerTracer tracer, ThreadState state)
+    {
+        // Contexts that only carry a jaeger-debug-id count as a parent only when alone.
+        var preferred = -1;
+        var debugContainer = -1;
+        var realParents = 0;
+        for (var i = 0; i < _parents.Count; i++)
+        {
+            var parent = _parents[i];
+            if (parent.TraceId.IsEmpty)
+            {
+                if (parent.DebugId is not null && debugContainer < 0)
+                {
+                    debugContainer = i;
+                }
+
+                continue;
+            }
+
+            realParents++;
+            if (preferred < 0 || (parent.Type == SpanRefType.ChildOf && _parents[preferred].Type != SpanRefType.ChildOf))
+            {
+                preferred = i;
+            }
+        }
+
+        JaegerSpan span;
+        if (preferred < 0)
+        {
+            var traceId = tracer.TraceId128Bit ? new TraceId(state.NextNonZeroId(), state.NextNonZeroId()) : new TraceId(state.NextNonZeroId());
+            var spanId = new SpanId(traceId.Low);
+            if (debugContainer >= 0)
+            {
+                var container = _parents[debugContainer];
+                span = RentSpan(state);
+                span.Initialize(tracer, _operationName, traceId, spanId, default, SpanFlags.Sampled | SpanFlags.Debug, container.Baggage, null, ImmutableArray<SpanRef>.Empty, _start);
+                span.SetTag(KeyValue.String(WellKnownTags.DebugId, container.DebugId!));
+                tracer.Metrics.TraceStarted(sampled: true);
+            }
+            else
+            {
+                var status = tracer.Sampler.Sample(_operationName, traceId);
+                span = RentSpan(state);
+                span.Initialize(tracer, _operationName, traceId, spanId, default, status.IsSampled ? SpanFlags.Sampled : SpanFlags.None,
+                    JaegerSpanContext.NoBaggage, null, ImmutableArray<SpanRef>.Empty, _start);
+                if (status.IsSampled)
+                {
+                    span.AddTags(status.Tags);
+                }
+
+                tracer.Metrics.TraceStarted(status.IsSampled);
+            }
+        }
+        else
+        {
+            var main = _parents[preferred];
+            var baggage = main.Baggage;
+            ImmutableArray<SpanRef> references;
+            if (realParents == 1)
+            {
+                references = [new SpanRef(main.TraceId, main.SpanId, main.Type)];
+            }
+            else
+            {
+                var builder = ImmutableArray.CreateBuilder<SpanRef>(realParents);
+                foreach (var parent in _parents)
+                {
+                    if (!parent.TraceId.IsEmpty)
+                    {
+                        builder.Add(new SpanRef(parent.TraceId, parent.SpanId, parent.Type));
+                        if (parent.Baggage != main.Baggage)
+                        {
+                            baggage = Baggage.Merge(baggage, parent.Baggage);
+                        }
+                    }
+                }
+
+                references = builder.MoveToImmutable();
+            }
+
+            span = RentSpan(state);
+            span.Initialize(tracer, _operationName, main.TraceId, new SpanId(state.NextNonZeroId()), main.SpanId,
+                main.Flags & (SpanFlags.Sampled | SpanFlags.Debug), baggage, main.TraceState, references, _start);
+            if (tracer.Metrics is { } metrics && HasServerKind())
+            {
+                metrics.TraceJoined(span.IsSampled);
+            }
+        }
+
+        foreach (var tag in _tags)
+        {
+            span.SetTag(tag);
+        }
+
+        tracer.Metrics.SpanStarted(span.IsSampled);
+        return span;
+    }
+
+    private static JaegerSpan RentSpan(ThreadState state)
+    {
+        var span = state.Span;
+        if (span is null)
+        {
+            return new JaegerSpan();
+        }
+
+        state.Span = null;
+        return span;
+    }
+
+    private bool HasServerKind()
+    {
+        foreach (var tag in _tags)
+        {
+            if (string.Equals(tag.Key, WellKnownTags.SpanKind, StringComparison.Ordinal) && tag.ValueEquals(Tags.SpanKindServer))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void Reset()
+    {
+        _parents.Clear();
+        _tags.Clear();
+        _tracer = null!;
+        _operationName = string.Empty;
+        _start = null;
+        _ignoreActiveSpan = false;
+    }
+
+    private readonly record struct Parent(SpanRefType Type, TraceId TraceId, SpanId SpanId, SpanFlags Flags,
+        KeyValuePair<string, string>[] Baggage, string? DebugId, string? TraceState);
+}

@@ -1,0 +1,179 @@
+using System.Net;
+using System.Net.Sockets;
+using Jaeger.Client.Reporting;
+using Jaeger.Client.Sampling;
+using Jaeger.Client.Tests.Reporting;
+using Jaeger.Storage;
+using Jaeger.Thrift;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Jaeger.Client.Tests.Configuration;
+
+public class ConfigurationTests
+{
+    private static IConfiguration Config(Dictionary<string, string?> values) => new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+
+    [Fact]
+    public void Every_JAEGER_setting_is_read_from_configuration()
+    {
+        Environment.SetEnvironmentVariable("JAEGER_TEST_REGION", "eu-1");
+        var options = JaegerTracerFactory.OptionsFrom(Config(new()
+        {
+            ["JAEGER_SERVICE_NAME"] = "orders",
+            ["JAEGER_DISABLED"] = "false",
+            ["JAEGER_AGENT_HOST"] = "agent.local",
+            ["JAEGER_AGENT_PORT"] = "7000",
+            ["JAEGER_ENDPOINT"] = "http://collector:14268/api/traces",
+            ["JAEGER_AUTH_TOKEN"] = "tok",
+            ["JAEGER_USER"] = "ann",
+            ["JAEGER_PASSWORD"] = "pw",
+            ["JAEGER_REPORTER_LOG_SPANS"] = "1",
+            ["JAEGER_REPORTER_MAX_QUEUE_SIZE"] = "500",
+            ["JAEGER_REPORTER_FLUSH_INTERVAL"] = "250",
+            ["JAEGER_SAMPLER_TYPE"] = "probabilistic",
+            ["JAEGER_SAMPLER_PARAM"] = "0.25",
+            ["JAEGER_SAMPLER_MANAGER_HOST_PORT"] = "agent.local:5778",
+            ["JAEGER_SAMPLER_REFRESH_INTERVAL"] = "30s",
+            ["JAEGER_SAMPLER_MAX_OPERATIONS"] = "50",
+            ["JAEGER_TAGS"] = "team=core, region=${JAEGER_TEST_REGION:none}, zone=${JAEGER_TEST_UNSET:z1}",
+            ["JAEGER_TRACEID_128BIT"] = "true",
+            ["JAEGER_PROPAGATION"] = "jaeger,b3,w3c",
+        }));
+
+        Assert.Equal("orders", options.ServiceName);
+        Assert.False(options.Disabled);
+        Assert.Equal("agent.local", options.AgentHost);
+        Assert.Equal(7000, options.AgentPort);
+        Assert.Equal("http://collector:14268/api/traces", options.Endpoint);
+        Assert.Equal("tok", options.AuthToken);
+        Assert.Equal("ann", options.User);
+        Assert.Equal("pw", options.Password);
+        Assert.True(options.LogSpans);
+        Assert.Equal(500, options.MaxQueueSize);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), options.FlushInterval);
+        Assert.Equal("probabilistic", options.SamplerType);
+        Assert.Equal(0.25, options.SamplerParam);
+        Assert.Equal("http://agent.local:5778/sampling", options.SamplingEndpoint);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.SamplerRefreshInterval);
+        Assert.Equal(50, options.SamplerMaxOperations);
+        Assert.Equal("core", options.Tags["team"]);
+        Assert.Equal("eu-1", options.Tags["region"]);
+        Assert.Equal("z1", options.Tags["zone"]);
+        Assert.True(options.TraceId128Bit);
+        Assert.Equal("jaeger,b3,w3c", options.Propagation);
+        Assert.Empty(options.ConfigurationErrors);
+    }
+
+    [Fact]
+    public void Section_Jaeger_Client_accepts_property_names_and_JAEGER_names_and_sampling_endpoint_wins_over_host_port()
+    {
+        var options = JaegerTracerFactory.OptionsFrom(Config(new()
+        {
+            ["Jaeger:Client:ServiceName"] = "from-section",
+            ["Jaeger:Client:MaxQueueSize"] = "42",
+            ["Jaeger:Client:FlushInterval"] = "00:00:02",
+            ["Jaeger:Client:Tags:env"] = "prod",
+            ["Jaeger:Client:JAEGER_SAMPLER_TYPE"] = "const",
+            ["JAEGER_SAMPLER_MANAGER_HOST_PORT"] = "h:1",
+            ["JAEGER_SAMPLING_ENDPOINT"] = "http://sampling:5778/sampling",
+        }));
+        Assert.Equal("from-section", options.ServiceName);
+        Assert.Equal(42, options.MaxQueueSize);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.FlushInterval);
+        Assert.Equal("prod", options.Tags["env"]);
+        Assert.Equal("const", options.SamplerType);
+        Assert.Equal("http://sampling:5778/sampling", options.SamplingEndpoint);
+    }
+
+    [Fact]
+    public async Task Invalid_settings_fail_host_start_naming_each_setting()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["JAEGER_SERVICE_NAME"] = "svc",
+            ["JAEGER_AGENT_PORT"] = "abc",
+            ["JAEGER_SAMPLER_TYPE"] = "sometimes",
+            ["JAEGER_PROPAGATION"] = "jaeger,zipkin",
+        });
+        builder.Services.AddJaegerTracing();
+        using var host = builder.Build();
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("JAEGER_AGENT_PORT", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("JAEGER_SAMPLER_TYPE", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("zipkin", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Default_configuration_sends_spans_over_udp_to_the_agent_and_host_stop_flushes()
+    {
+        using var agent = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)agent.Client.LocalEndPoint!).Port;
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["JAEGER_SERVICE_NAME"] = "udp-default",
+            ["JAEGER_AGENT_HOST"] = "127.0.0.1",
+            ["JAEGER_AGENT_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["JAEGER_SAMPLER_TYPE"] = "const",
+            ["JAEGER_SAMPLER_PARAM"] = "1",
+            ["JAEGER_REPORTER_FLUSH_INTERVAL"] = "3600000",
+        });
+        builder.Services.AddJaegerTracing();
+        builder.Services.AddJaegerTracing(o => o.Tags["second-call"] = "yes");
+        using var host = builder.Build();
+        Assert.Single(host.Services.GetServices<IHostedService>());
+        await host.StartAsync();
+        var tracer = host.Services.GetRequiredService<ITracer>();
+        Assert.Same(tracer, host.Services.GetRequiredService<JaegerTracer>());
+        tracer.BuildSpan("over-udp").Start().Finish();
+        await host.StopAsync();
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var datagram = await agent.ReceiveAsync(timeout.Token);
+        Assert.True(JaegerThriftSerializer.TryReadEmitBatch(datagram.Buffer, ThriftProtocol.Compact, out var batch, out _));
+        Assert.Equal("udp-default", batch.Process.ServiceName);
+        Assert.Contains(batch.Process.Tags, t => t.Key == "second-call");
+        Assert.Equal("over-udp", Assert.Single(batch.Spans).OperationName);
+    }
+
+    [Fact]
+    public async Task Send_in_process_uses_the_registered_span_sink()
+    {
+        var sink = new RemoteReporterTests.RecordingSink();
+        var services = new ServiceCollection();
+        services.AddSingleton<ISpanSink>(sink);
+        services.AddJaegerTracing(o =>
+        {
+            o.ServiceName = "in-proc";
+            o.SendInProcess = true;
+            o.SamplerType = "const";
+            o.SamplerParam = 1;
+        });
+        await using (var provider = services.BuildServiceProvider())
+        {
+            provider.GetRequiredService<ITracer>().BuildSpan("direct").Start().Finish();
+            await provider.GetRequiredService<JaegerTracer>().FlushAsync();
+            Assert.Equal("direct", Assert.Single(Assert.Single(sink.Batches).Spans).OperationName);
+        }
+    }
+
+    [Fact]
+    public void Disabled_tracer_records_nothing_and_samplers_follow_the_type()
+    {
+        var disabled = JaegerTracerFactory.Create(new JaegerTracingOptions { Disabled = true });
+        Assert.IsType<NoopReporter>(disabled.Reporter);
+        Assert.False(((JaegerSpanContext)disabled.BuildSpan("x").Start().Context).IsSampled);
+
+        var probabilistic = JaegerTracerFactory.Create(new JaegerTracingOptions { ServiceName = "s", SamplerType = "probabilistic", SamplerParam = 0.5 });
+        Assert.Equal(0.5, Assert.IsType<ProbabilisticSampler>(probabilistic.Sampler).Rate);
+        var remote = JaegerTracerFactory.Create(new JaegerTracingOptions { ServiceName = "s" });
+        var remoteSampler = Assert.IsType<RemoteControlledSampler>(remote.Sampler);
+        Assert.Equal("http://127.0.0.1:5778/sampling?service=s", remoteSampler.RequestUri.ToString());
+        remoteSampler.Dispose();
+        Assert.Throws<ArgumentException>(() => JaegerTracerFactory.Create(new JaegerTracingOptions { ServiceName = "s", SamplerType = "bogus" }));
+    }
+}

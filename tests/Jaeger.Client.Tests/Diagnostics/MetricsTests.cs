@@ -1,0 +1,79 @@
+using Jaeger.Client.Diagnostics;
+using Jaeger.Client.Reporting;
+using Jaeger.Client.Sampling;
+using Jaeger.Client.Senders;
+using Jaeger.Model;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Jaeger.Client.Tests.Diagnostics;
+
+public class MetricsTests
+{
+    private static long Sum(MetricCollector<long> c, params (string Key, string Value)[] tags) =>
+        c.GetMeasurementSnapshot().Where(m => tags.All(t => m.Tags.TryGetValue(t.Key, out var v) && (string?)v == t.Value)).Sum(m => m.Value);
+
+    [Fact]
+    public void Tracer_counts_traces_started_and_joined_spans_started_and_finished_and_baggage()
+    {
+        using var metrics = new ClientMetrics(null);
+        using var traces = new MetricCollector<long>(metrics.Meter, "jaeger.client.traces");
+        using var started = new MetricCollector<long>(metrics.Meter, "jaeger.client.spans.started");
+        using var finished = new MetricCollector<long>(metrics.Meter, "jaeger.client.spans.finished");
+        using var baggage = new MetricCollector<long>(metrics.Meter, "jaeger.client.baggage.updates");
+        using var truncations = new MetricCollector<long>(metrics.Meter, "jaeger.client.baggage.truncations");
+        var (tracer, _) = TestTracers.Create(new ConstSampler(true), metrics: metrics);
+
+        var root = tracer.BuildSpan("root").Start();
+        root.SetBaggageItem("k", new string('v', 3000));
+        var incoming = (JaegerSpanContext)root.Context;
+        tracer.BuildSpan("server").AsChildOf(incoming).WithTag(Tags.SpanKind, Tags.SpanKindServer).Start().Finish();
+        root.Finish();
+        var (unsampledTracer, _) = TestTracers.Create(new ConstSampler(false), metrics: metrics);
+        unsampledTracer.BuildSpan("quiet").Start().Finish();
+
+        Assert.Equal(1, Sum(traces, ("state", "started"), ("sampled", "y")));
+        Assert.Equal(1, Sum(traces, ("state", "started"), ("sampled", "n")));
+        Assert.Equal(1, Sum(traces, ("state", "joined"), ("sampled", "y")));
+        Assert.Equal(2, Sum(started, ("sampled", "y")));
+        Assert.Equal(1, Sum(started, ("sampled", "n")));
+        Assert.Equal(2, Sum(finished));
+        Assert.Equal(1, Sum(baggage, ("result", "ok")));
+        Assert.Equal(1, Sum(truncations));
+    }
+
+    [Fact]
+    public async Task Queue_length_gauge_reports_waiting_spans()
+    {
+        using var metrics = new ClientMetrics(null);
+        using var queue = new MetricCollector<long>(metrics.Meter, "jaeger.client.reporter.queue_length");
+        var sender = new BlockingSender();
+        await using var reporter = new RemoteReporter(sender, 10, TimeSpan.FromSeconds(1), new FakeTimeProvider(), metrics, new SenderStats(), NullLogger.Instance);
+        reporter.Report(new Span { OperationName = "first" });
+        var flush = reporter.FlushAsync(CancellationToken.None);
+        await sender.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        reporter.Report(new Span { OperationName = "a" });
+        reporter.Report(new Span { OperationName = "b" });
+        queue.RecordObservableInstruments();
+        Assert.Equal(2, queue.LastMeasurement!.Value);
+        sender.Gate.SetResult();
+        await flush;
+    }
+
+    private sealed class BlockingSender : ISender
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask<SendResult> SendAsync(IReadOnlyList<Span> spans, CancellationToken cancellationToken)
+        {
+            Entered.TrySetResult();
+            await Gate.Task;
+            return new SendResult(spans.Count);
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

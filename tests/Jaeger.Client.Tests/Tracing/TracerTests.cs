@@ -1,0 +1,241 @@
+using Jaeger.Client.Sampling;
+using Jaeger.Model;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Jaeger.Client.Tests.Tracing;
+
+public class TracerTests
+{
+    [Fact]
+    public void Sampled_root_span_becomes_model_span_with_tags_logs_times_and_sampler_tags()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
+        var (tracer, reporter) = TestTracers.Create(time: time);
+
+        var span = tracer.BuildSpan("GET /orders").WithTag("component", "test").Start();
+        span.SetTag("http.status_code", 200).SetTag("error", false).SetTag("ratio", 0.5).SetTag("user", "ann");
+        time.Advance(TimeSpan.FromMilliseconds(3));
+        span.Log("cache miss");
+        time.Advance(TimeSpan.FromMilliseconds(2));
+        span.Finish();
+
+        var model = Assert.Single(reporter.GetSpans());
+        Assert.Equal("GET /orders", model.OperationName);
+        Assert.Equal(model.TraceId.Low, model.SpanId.Value);
+        Assert.True(model.References.IsEmpty);
+        Assert.Equal(SpanFlags.Sampled, model.Flags);
+        Assert.Equal(Time.ToUnixMicros(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero)), model.StartTimeMicros);
+        Assert.Equal(5000, model.DurationMicros);
+        Assert.True(model.TryGetTag("sampler.type", out var type) && type.StringValue == "const");
+        Assert.True(model.TryGetTag("sampler.param", out var param) && param.BoolValue);
+        Assert.True(model.TryGetTag("component", out var component) && component.StringValue == "test");
+        Assert.True(model.TryGetTag("http.status_code", out var status) && status.Int64Value == 200);
+        Assert.True(model.TryGetTag("ratio", out var ratio) && ratio.Float64Value == 0.5);
+        var log = Assert.Single(model.Logs);
+        Assert.Equal("cache miss", Assert.Single(log.Fields).StringValue);
+        Assert.Equal(model.StartTimeMicros + 3000, log.TimestampMicros);
+        Assert.Equal("test-service", model.Process.ServiceName);
+    }
+
+    [Fact]
+    public void Child_span_shares_trace_and_points_to_parent_without_sampler_tags()
+    {
+        var (tracer, reporter) = TestTracers.Create();
+        var parent = tracer.BuildSpan("parent").Start();
+        var child = tracer.BuildSpan("child").AsChildOf(parent).Start();
+        child.Finish();
+        parent.Finish();
+
+        var spans = reporter.GetSpans();
+        var c = spans.Single(s => s.OperationName == "child");
+        var p = spans.Single(s => s.OperationName == "parent");
+        Assert.Equal(p.TraceId, c.TraceId);
+        Assert.Equal(p.SpanId, c.ParentSpanId);
+        Assert.NotEqual(p.SpanId, c.SpanId);
+        Assert.False(c.TryGetTag("sampler.type", out _));
+    }
+
+    [Fact]
+    public void Active_span_becomes_parent_unless_ignored_and_scope_dispose_finishes_and_restores()
+    {
+        var (tracer, reporter) = TestTracers.Create();
+        using (var outer = tracer.BuildSpan("outer").StartActive())
+        {
+            Assert.Same(outer.Span, tracer.ActiveSpan);
+            using (tracer.BuildSpan("inner").StartActive())
+            {
+            }
+
+            Assert.Same(outer.Span, tracer.ActiveSpan);
+            tracer.BuildSpan("detached").IgnoreActiveSpan().Start().Finish();
+        }
+
+        Assert.Null(tracer.ActiveSpan);
+        var spans = reporter.GetSpans();
+        var o = spans.Single(s => s.OperationName == "outer");
+        Assert.Equal(o.SpanId, spans.Single(s => s.OperationName == "inner").ParentSpanId);
+        Assert.NotEqual(o.TraceId, spans.Single(s => s.OperationName == "detached").TraceId);
+    }
+
+    [Fact]
+    public async Task Active_scope_flows_into_awaited_calls()
+    {
+        var (tracer, reporter) = TestTracers.Create();
+        using (tracer.BuildSpan("request").StartActive())
+        {
+            await Task.Run(() => tracer.BuildSpan("work").Start().Finish());
+        }
+
+        var spans = reporter.GetSpans();
+        Assert.Equal(spans.Single(s => s.OperationName == "request").SpanId, spans.Single(s => s.OperationName == "work").ParentSpanId);
+    }
+
+    [Fact]
+    public void Follows_from_and_multiple_references_are_recorded_with_child_of_preferred()
+    {
+        var (tracer, reporter) = TestTracers.Create();
+        var a = tracer.BuildSpan("a").Start();
+        var b = tracer.BuildSpan("b").Start();
+        var c = tracer.BuildSpan("c").AddReference(References.FollowsFrom, a.Context).AddReference(References.ChildOf, b.Context)
+            .AddReference("unknown_kind", a.Context).Start();
+        c.Finish();
+
+        var model = Assert.Single(reporter.GetSpans());
+        Assert.Equal(2, model.References.Length);
+        Assert.Equal(((JaegerSpanContext)b.Context).TraceId, model.TraceId);
+        Assert.Equal(((JaegerSpanContext)b.Context).SpanId, model.ParentSpanId);
+        Assert.Contains(model.References, r => r.RefType == SpanRefType.FollowsFrom && r.SpanId == ((JaegerSpanContext)a.Context).SpanId);
+    }
+
+    [Fact]
+    public void Finishing_twice_reports_once()
+    {
+        var (tracer, reporter) = TestTracers.Create();
+        var span = tracer.BuildSpan("op").Start();
+        span.Finish();
+        span.Finish();
+        span.Finish(DateTimeOffset.UtcNow);
+        Assert.Single(reporter.GetSpans());
+    }
+
+    [Fact]
+    public void Unsampled_spans_report_nothing_and_keep_no_tags_but_propagate_ids()
+    {
+        var (tracer, reporter) = TestTracers.Create(new ConstSampler(false));
+        var root = tracer.BuildSpan("root").WithTag("k", "v").Start();
+        root.SetTag("a", 1).Log("event");
+        var context = (JaegerSpanContext)root.Context;
+        var child = tracer.BuildSpan("child").AsChildOf(root).Start();
+        Assert.Equal(context.TraceId, ((JaegerSpanContext)child.Context).TraceId);
+        Assert.False(((JaegerSpanContext)child.Context).IsSampled);
+        child.Finish();
+        root.Finish();
+        Assert.Empty(reporter.GetSpans());
+    }
+
+    [Fact]
+    public void Unsampled_span_objects_are_reused_only_when_nothing_holds_their_context()
+    {
+        var (tracer, _) = TestTracers.Create(new ConstSampler(false));
+        var first = tracer.BuildSpan("a").Start();
+        first.Finish();
+        var second = tracer.BuildSpan("b").Start();
+        Assert.Same(first, second);
+        var context = second.Context;
+        second.Finish();
+        var third = tracer.BuildSpan("c").Start();
+        Assert.NotSame(second, third);
+        Assert.NotEqual(((JaegerSpanContext)context).SpanId, ((JaegerSpanContext)third.Context).SpanId);
+    }
+
+    [Fact]
+    public void Sampling_priority_above_zero_forces_debug_sampling_and_zero_suppresses()
+    {
+        var (tracer, reporter) = TestTracers.Create(new ConstSampler(false));
+        tracer.BuildSpan("forced").WithTag(Tags.SamplingPriority, 1).Start().Finish();
+        var later = tracer.BuildSpan("forced-later").Start();
+        later.SetTag(Tags.SamplingPriority, 1);
+        later.SetTag("after", "kept");
+        later.Finish();
+
+        var (tracer2, reporter2) = TestTracers.Create(new ConstSampler(true));
+        tracer2.BuildSpan("suppressed").WithTag(Tags.SamplingPriority, 0).Start().Finish();
+
+        var spans = reporter.GetSpans();
+        Assert.Equal(2, spans.Count);
+        Assert.All(spans, s => Assert.Equal(SpanFlags.Sampled | SpanFlags.Debug, s.Flags));
+        Assert.True(spans.Single(s => s.OperationName == "forced-later").TryGetTag("after", out _));
+        Assert.Empty(reporter2.GetSpans());
+    }
+
+    [Fact]
+    public void Jaeger_debug_id_header_starts_debug_trace_tagged_with_the_id()
+    {
+        var (tracer, reporter) = TestTracers.Create(new ConstSampler(false));
+        var headers = new Dictionary<string, string> { ["jaeger-debug-id"] = "my-debug" };
+        var extracted = tracer.Extract(BuiltinFormats.HttpHeaders, new TextMapAdapter(headers));
+        Assert.NotNull(extracted);
+        tracer.BuildSpan("server").AsChildOf(extracted).Start().Finish();
+
+        var span = Assert.Single(reporter.GetSpans());
+        Assert.Equal(SpanFlags.Sampled | SpanFlags.Debug, span.Flags);
+        Assert.True(span.References.IsEmpty);
+        Assert.True(span.TryGetTag("jaeger-debug-id", out var tag) && tag.StringValue == "my-debug");
+    }
+
+    [Fact]
+    public void Trace_ids_are_128_bit_on_option_and_64_bit_by_default()
+    {
+        var (t64, _) = TestTracers.Create();
+        var (t128, _) = TestTracers.Create(traceId128: true);
+        Assert.False(((JaegerSpanContext)t64.BuildSpan("a").Start().Context).TraceId.Is128Bit);
+        var id = ((JaegerSpanContext)t128.BuildSpan("a").Start().Context).TraceId;
+        Assert.True(id.Is128Bit);
+        Assert.Equal(32, id.ToString().Length);
+    }
+
+    [Fact]
+    public void Process_carries_version_hostname_ip_uuid_and_tracer_tags()
+    {
+        var (tracer, _) = TestTracers.Create(tags: [KeyValue.String("env", "prod"), KeyValue.String("jaeger.version", "fake")]);
+        var tags = tracer.Process.Tags;
+        Assert.Contains(tags, t => t.Key == "env" && t.StringValue == "prod");
+        Assert.Single(tags, t => t.Key == "jaeger.version");
+        Assert.Contains(tags, t => t.Key == "jaeger.version" && t.StringValue.StartsWith("CSharp-", StringComparison.Ordinal));
+        Assert.Contains(tags, t => t.Key == "hostname" && t.StringValue.Length > 0);
+        Assert.Contains(tags, t => t.Key == "client-uuid" && t.StringValue.Length == 32);
+    }
+
+    [Fact]
+    public void Baggage_flows_to_children_and_is_logged_on_sampled_spans_and_truncated()
+    {
+        var (tracer, reporter) = TestTracers.Create();
+        var root = tracer.BuildSpan("root").Start();
+        root.SetBaggageItem("user", "ann");
+        root.SetBaggageItem("big", new string('x', 5000));
+        var child = tracer.BuildSpan("child").AsChildOf(root).Start();
+        Assert.Equal("ann", child.GetBaggageItem("user"));
+        Assert.Equal(2048, child.GetBaggageItem("big")!.Length);
+        root.SetBaggageItem("user", null);
+        Assert.Null(root.GetBaggageItem("user"));
+        Assert.Equal("ann", child.GetBaggageItem("user"));
+        root.Finish();
+        var logs = Assert.Single(reporter.GetSpans()).Logs;
+        Assert.Contains(logs, l => l.Fields.Any(f => f.Key == "truncated"));
+    }
+
+    [Fact]
+    public void Log_fields_keep_their_types_and_explicit_timestamps()
+    {
+        var (tracer, reporter) = TestTracers.Create();
+        var at = new DateTimeOffset(2026, 5, 5, 0, 0, 0, TimeSpan.Zero);
+        tracer.BuildSpan("op").Start().Log(at, new Dictionary<string, object?> { ["n"] = 3, ["ok"] = true, ["x"] = 1.5, ["s"] = "t", ["nothing"] = null })
+            .Finish(at.AddSeconds(1));
+        var span = Assert.Single(reporter.GetSpans());
+        var fields = Assert.Single(span.Logs).Fields;
+        Assert.Equal(Time.ToUnixMicros(at), span.Logs[0].TimestampMicros);
+        Assert.Equal(KeyValueType.Int64, fields.Single(f => f.Key == "n").Type);
+        Assert.Equal(KeyValueType.Bool, fields.Single(f => f.Key == "ok").Type);
+        Assert.Equal(KeyValueType.Float64, fields.Single(f => f.Key == "x").Type);
+    }
+}
