@@ -131,17 +131,38 @@ internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : 
         var length = traceId.HexLength + 16 + 16 + flagChars + (3 * sepLength);
         return string.Create(length, (traceId, spanId, parentId, flagValue, urlEncode), static (chars, state) =>
         {
-            state.traceId.TryFormat(chars, out var n);
-            var pos = n;
+            var pos = 0;
+            if (state.traceId.High != 0)
+            {
+                pos += WriteHex16(chars, state.traceId.High);
+            }
+
+            pos += WriteHex16(chars[pos..], state.traceId.Low);
             pos += WriteSeparator(chars[pos..], state.urlEncode);
-            state.spanId.TryFormat(chars[pos..], out n);
-            pos += n;
+            pos += WriteHex16(chars[pos..], state.spanId.Value);
             pos += WriteSeparator(chars[pos..], state.urlEncode);
-            state.parentId.TryFormat(chars[pos..], out n);
-            pos += n;
+            pos += WriteHex16(chars[pos..], state.parentId.Value);
             pos += WriteSeparator(chars[pos..], state.urlEncode);
-            state.flagValue.TryFormat(chars[pos..], out _, "x", CultureInfo.InvariantCulture);
+            if (state.flagValue >= 16)
+            {
+                chars[pos++] = HexDigits[state.flagValue >> 4];
+            }
+
+            chars[pos] = HexDigits[state.flagValue & 0xF];
         });
+    }
+
+    private const string HexDigits = "0123456789abcdef";
+
+    private static int WriteHex16(Span<char> chars, ulong value)
+    {
+        for (var i = 15; i >= 0; i--)
+        {
+            chars[i] = HexDigits[(int)(value & 0xF)];
+            value >>= 4;
+        }
+
+        return 16;
     }
 
     private static int WriteSeparator(Span<char> chars, bool urlEncode)
@@ -194,26 +215,25 @@ internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : 
 
     private static bool NextPart(ref ReadOnlySpan<char> value, bool urlEncoded, out ReadOnlySpan<char> part)
     {
-        var colon = value.IndexOf(':');
-        if (urlEncoded)
+        for (var i = 0; i < value.Length; i++)
         {
-            var percent = value.IndexOf("%3A", StringComparison.OrdinalIgnoreCase);
-            if (percent >= 0 && (colon < 0 || percent < colon))
+            var c = value[i];
+            if (c == ':')
             {
-                part = value[..percent];
-                value = value[(percent + 3)..];
+                part = value[..i];
+                value = value[(i + 1)..];
+                return true;
+            }
+
+            if (c == '%' && urlEncoded && i + 2 < value.Length && value[i + 1] == '3' && (value[i + 2] | 0x20) == 'a')
+            {
+                part = value[..i];
+                value = value[(i + 3)..];
                 return true;
             }
         }
 
-        if (colon < 0)
-        {
-            part = default;
-            return false;
-        }
-
-        part = value[..colon];
-        value = value[(colon + 1)..];
-        return true;
+        part = default;
+        return false;
     }
 }
