@@ -1,9 +1,8 @@
 using System.Collections.Immutable;
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Jaeger.Agent.Hosting.Sampling;
+using Jaeger.Hosting.Protos;
 using Jaeger.Model;
 using Proto = Jaeger.Protos.ApiV2;
 
@@ -30,7 +29,7 @@ internal sealed class GrpcCollectorClient : ICollectorClient, ISamplingStrategyS
 
     public async Task<SendResult> SendAsync(Batch batch, CancellationToken cancellationToken)
     {
-        var request = new Proto.PostSpansRequest { Batch = ToProto(batch) };
+        var request = new Proto.PostSpansRequest { Batch = ApiV2Mapper.ToProto(batch) };
         try
         {
             await _collector.PostSpansAsync(request, deadline: DateTime.UtcNow + _timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -81,115 +80,5 @@ internal sealed class GrpcCollectorClient : ICollectorClient, ISamplingStrategyS
             response.ProbabilisticSampling?.SamplingRate,
             response.RateLimitingSampling?.MaxTracesPerSecond,
             operations);
-    }
-
-    internal static Proto.Batch ToProto(Batch batch)
-    {
-        var result = new Proto.Batch { Process = ToProto(batch.Process) };
-        foreach (var span in batch.Spans)
-        {
-            result.Spans.Add(ToProto(span));
-        }
-
-        return result;
-    }
-
-    private static Proto.Process ToProto(Model.Process process)
-    {
-        var result = new Proto.Process { ServiceName = process.ServiceName };
-        AddTags(result.Tags, process.Tags);
-        return result;
-    }
-
-    private static Proto.Span ToProto(Span span)
-    {
-        var result = new Proto.Span
-        {
-            TraceId = TraceIdBytes(span.TraceId),
-            SpanId = SpanIdBytes(span.SpanId),
-            OperationName = span.OperationName,
-            Flags = (uint)span.Flags,
-            StartTime = TimestampFromMicros(span.StartTimeMicros),
-            Duration = new Duration { Seconds = span.DurationMicros / 1_000_000, Nanos = (int)(span.DurationMicros % 1_000_000 * 1000) },
-        };
-        foreach (var reference in span.References)
-        {
-            result.References.Add(new Proto.SpanRef
-            {
-                TraceId = TraceIdBytes(reference.TraceId),
-                SpanId = SpanIdBytes(reference.SpanId),
-                RefType = reference.RefType == SpanRefType.FollowsFrom ? Proto.SpanRefType.FollowsFrom : Proto.SpanRefType.ChildOf,
-            });
-        }
-
-        AddTags(result.Tags, span.Tags);
-        foreach (var log in span.Logs)
-        {
-            var protoLog = new Proto.Log { Timestamp = TimestampFromMicros(log.TimestampMicros) };
-            AddTags(protoLog.Fields, log.Fields);
-            result.Logs.Add(protoLog);
-        }
-
-        result.Warnings.Add(span.Warnings);
-        return result;
-    }
-
-    private static void AddTags(Google.Protobuf.Collections.RepeatedField<Proto.KeyValue> target, ImmutableArray<KeyValue> tags)
-    {
-        foreach (var tag in tags)
-        {
-            var kv = new Proto.KeyValue { Key = tag.Key };
-            switch (tag.Type)
-            {
-                case KeyValueType.String:
-                    kv.VType = Proto.ValueType.String;
-                    kv.VStr = tag.StringValue;
-                    break;
-                case KeyValueType.Bool:
-                    kv.VType = Proto.ValueType.Bool;
-                    kv.VBool = tag.BoolValue;
-                    break;
-                case KeyValueType.Int64:
-                    kv.VType = Proto.ValueType.Int64;
-                    kv.VInt64 = tag.Int64Value;
-                    break;
-                case KeyValueType.Float64:
-                    kv.VType = Proto.ValueType.Float64;
-                    kv.VFloat64 = tag.Float64Value;
-                    break;
-                default:
-                    kv.VType = Proto.ValueType.Binary;
-                    kv.VBinary = ByteString.CopyFrom(tag.BinaryValue.Span);
-                    break;
-            }
-
-            target.Add(kv);
-        }
-    }
-
-    private static Timestamp TimestampFromMicros(long micros)
-    {
-        var seconds = Math.DivRem(micros, 1_000_000, out var remainder);
-        if (remainder < 0)
-        {
-            seconds--;
-            remainder += 1_000_000;
-        }
-
-        return new Timestamp { Seconds = seconds, Nanos = (int)(remainder * 1000) };
-    }
-
-    private static ByteString TraceIdBytes(TraceId id)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        id.WriteBytes(bytes);
-        return ByteString.CopyFrom(bytes);
-    }
-
-    private static ByteString SpanIdBytes(SpanId id)
-    {
-        Span<byte> bytes = stackalloc byte[8];
-        id.WriteBytes(bytes);
-        return ByteString.CopyFrom(bytes);
     }
 }

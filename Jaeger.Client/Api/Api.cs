@@ -263,6 +263,8 @@ public sealed class TextMapAdapter : ITextMap
     /// <summary>Wraps a dictionary (read for extract, written for inject).</summary>
     public TextMapAdapter(IDictionary<string, string> map) => _map = map ?? throw new ArgumentNullException(nameof(map));
 
+    internal IDictionary<string, string> Map => _map;
+
     /// <inheritdoc />
     public void Set(string key, string value) => _map[key] = value;
 

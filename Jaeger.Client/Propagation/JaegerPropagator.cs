@@ -10,6 +10,9 @@ namespace Jaeger.Client.Propagation;
 /// </summary>
 internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : ITextMapPropagator
 {
+    private readonly bool _urlEncode = urlEncode;
+    private readonly ClientMetrics _metrics = metrics;
+
     public const string TraceContextHeader = "uber-trace-id";
     public const string BaggagePrefix = "uberctx-";
     public const string DebugIdHeader = "jaeger-debug-id";
@@ -17,81 +20,107 @@ internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : 
 
     public void Inject(JaegerSpanContext context, ITextMap carrier)
     {
-        carrier.Set(TraceContextHeader, FormatContext(context.TraceId, context.SpanId, context.ParentId, context.Flags, urlEncode));
+        carrier.Set(TraceContextHeader, FormatContext(context.TraceId, context.SpanId, context.ParentId, context.Flags, _urlEncode));
         foreach (var (key, value) in context.BaggageArray)
         {
-            carrier.Set(BaggagePrefix + key, urlEncode ? Uri.EscapeDataString(value) : value);
+            carrier.Set(BaggagePrefix + key, _urlEncode ? Uri.EscapeDataString(value) : value);
         }
     }
 
     public JaegerSpanContext? Extract(ITextMap carrier)
     {
-        var found = false;
-        var malformed = false;
-        TraceId traceId = default;
-        SpanId spanId = default;
-        SpanId parentId = default;
-        var flags = SpanFlags.None;
-        string? debugId = null;
-        KeyValuePair<string, string>[]? baggage = null;
-        foreach (var (key, value) in carrier)
+        var state = new ExtractState(this);
+        if (carrier is TextMapAdapter { Map: Dictionary<string, string> map })
+        {
+            // The dictionary's struct enumerator: no enumerator allocation for the common carrier.
+            foreach (var (key, value) in map)
+            {
+                state.Visit(key, value);
+            }
+        }
+        else
+        {
+            foreach (var (key, value) in carrier)
+            {
+                state.Visit(key, value);
+            }
+        }
+
+        return state.Finish();
+    }
+
+    private struct ExtractState(JaegerPropagator owner)
+    {
+        private bool _found;
+        private bool _malformed;
+        private TraceId _traceId;
+        private SpanId _spanId;
+        private SpanId _parentId;
+        private SpanFlags _flags;
+        private string? _debugId;
+        private KeyValuePair<string, string>[]? _baggage;
+
+        public void Visit(string? key, string? value)
         {
             if (key is null || value is null)
             {
-                continue;
+                return;
             }
 
             if (key.Equals(TraceContextHeader, StringComparison.OrdinalIgnoreCase))
             {
-                if (TryParseContext(value, urlEncode, out traceId, out spanId, out parentId, out flags))
+                if (TryParseContext(value, owner._urlEncode, out _traceId, out _spanId, out _parentId, out _flags))
                 {
-                    found = true;
+                    _found = true;
                 }
                 else
                 {
-                    malformed = true;
+                    _malformed = true;
                 }
             }
             else if (key.StartsWith(BaggagePrefix, StringComparison.OrdinalIgnoreCase) && key.Length > BaggagePrefix.Length)
             {
                 // HTTP header names are case-insensitive, so their baggage keys are compared lower-cased (as the other Jaeger clients do).
-                var baggageKey = urlEncode ? key[BaggagePrefix.Length..].ToLowerInvariant() : key[BaggagePrefix.Length..];
-                baggage = Baggage.With(baggage ?? JaegerSpanContext.NoBaggage, baggageKey, Decode(value));
+                var baggageKey = owner._urlEncode ? key[BaggagePrefix.Length..].ToLowerInvariant() : key[BaggagePrefix.Length..];
+                _baggage = Baggage.With(_baggage ?? JaegerSpanContext.NoBaggage, baggageKey, owner.Decode(value));
             }
             else if (key.Equals(DebugIdHeader, StringComparison.OrdinalIgnoreCase))
             {
-                debugId = Decode(value);
+                _debugId = owner.Decode(value);
             }
             else if (key.Equals(BaggageHeader, StringComparison.OrdinalIgnoreCase))
             {
-                foreach (var item in Decode(value).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                foreach (var item in owner.Decode(value).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
                     var eq = item.IndexOf('=', StringComparison.Ordinal);
                     if (eq > 0)
                     {
-                        baggage = Baggage.With(baggage ?? JaegerSpanContext.NoBaggage, item[..eq].Trim(), item[(eq + 1)..].Trim());
+                        _baggage = Baggage.With(_baggage ?? JaegerSpanContext.NoBaggage, item[..eq].Trim(), item[(eq + 1)..].Trim());
                     }
                 }
             }
         }
 
-        if (malformed)
+        public readonly JaegerSpanContext? Finish()
         {
-            metrics.DecodingError("jaeger");
-        }
+            if (_malformed)
+            {
+                owner._metrics.DecodingError("jaeger");
+            }
 
-        if (found)
-        {
-            return new JaegerSpanContext(traceId, spanId, parentId, flags, baggage ?? JaegerSpanContext.NoBaggage, null, null);
-        }
+            if (_found)
+            {
+                return new JaegerSpanContext(_traceId, _spanId, _parentId, _flags, _baggage ?? JaegerSpanContext.NoBaggage, null, null);
+            }
 
-        // jaeger-debug-id alone asks for a new debug trace (the span builder starts it).
-        return debugId is not null
-            ? new JaegerSpanContext(default, default, default, SpanFlags.None, baggage ?? JaegerSpanContext.NoBaggage, debugId, null)
-            : null;
+            // jaeger-debug-id alone asks for a new debug trace (the span builder starts it).
+            return _debugId is not null
+                ? new JaegerSpanContext(default, default, default, SpanFlags.None, _baggage ?? JaegerSpanContext.NoBaggage, _debugId, null)
+                : null;
+        }
     }
 
-    private string Decode(string value) => urlEncode && value.Contains('%', StringComparison.Ordinal) ? Uri.UnescapeDataString(value) : value;
+    private string Decode(string value) => _urlEncode && value.Contains('%', StringComparison.Ordinal) ? Uri.UnescapeDataString(value) : value;
 
     /// <summary>Formats "{trace}:{span}:{parent}:{flags}" in one string allocation; colons become %3A when URL-encoding.</summary>
     public static string FormatContext(TraceId traceId, SpanId spanId, SpanId parentId, SpanFlags flags, bool urlEncode)
@@ -102,17 +131,38 @@ internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : 
         var length = traceId.HexLength + 16 + 16 + flagChars + (3 * sepLength);
         return string.Create(length, (traceId, spanId, parentId, flagValue, urlEncode), static (chars, state) =>
         {
-            state.traceId.TryFormat(chars, out var n);
-            var pos = n;
+            var pos = 0;
+            if (state.traceId.High != 0)
+            {
+                pos += WriteHex16(chars, state.traceId.High);
+            }
+
+            pos += WriteHex16(chars[pos..], state.traceId.Low);
             pos += WriteSeparator(chars[pos..], state.urlEncode);
-            state.spanId.TryFormat(chars[pos..], out n);
-            pos += n;
+            pos += WriteHex16(chars[pos..], state.spanId.Value);
             pos += WriteSeparator(chars[pos..], state.urlEncode);
-            state.parentId.TryFormat(chars[pos..], out n);
-            pos += n;
+            pos += WriteHex16(chars[pos..], state.parentId.Value);
             pos += WriteSeparator(chars[pos..], state.urlEncode);
-            state.flagValue.TryFormat(chars[pos..], out _, "x", CultureInfo.InvariantCulture);
+            if (state.flagValue >= 16)
+            {
+                chars[pos++] = HexDigits[state.flagValue >> 4];
+            }
+
+            chars[pos] = HexDigits[state.flagValue & 0xF];
         });
+    }
+
+    private const string HexDigits = "0123456789abcdef";
+
+    private static int WriteHex16(Span<char> chars, ulong value)
+    {
+        for (var i = 15; i >= 0; i--)
+        {
+            chars[i] = HexDigits[(int)(value & 0xF)];
+            value >>= 4;
+        }
+
+        return 16;
     }
 
     private static int WriteSeparator(Span<char> chars, bool urlEncode)
@@ -165,26 +215,25 @@ internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : 
 
     private static bool NextPart(ref ReadOnlySpan<char> value, bool urlEncoded, out ReadOnlySpan<char> part)
     {
-        var colon = value.IndexOf(':');
-        if (urlEncoded)
+        for (var i = 0; i < value.Length; i++)
         {
-            var percent = value.IndexOf("%3A", StringComparison.OrdinalIgnoreCase);
-            if (percent >= 0 && (colon < 0 || percent < colon))
+            var c = value[i];
+            if (c == ':')
             {
-                part = value[..percent];
-                value = value[(percent + 3)..];
+                part = value[..i];
+                value = value[(i + 1)..];
+                return true;
+            }
+
+            if (c == '%' && urlEncoded && i + 2 < value.Length && value[i + 1] == '3' && (value[i + 2] | 0x20) == 'a')
+            {
+                part = value[..i];
+                value = value[(i + 3)..];
                 return true;
             }
         }
 
-        if (colon < 0)
-        {
-            part = default;
-            return false;
-        }
-
-        part = value[..colon];
-        value = value[(colon + 1)..];
-        return true;
+        part = default;
+        return false;
     }
 }

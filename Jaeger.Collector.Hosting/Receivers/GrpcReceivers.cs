@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Jaeger.Collector.Pipeline;
 using Jaeger.Collector.Sampling;
+using Jaeger.Hosting.Protos;
 using Jaeger.Protos.ApiV2;
 using Jaeger.Protos.Otlp.Collector.Trace.V1;
 using Span = Jaeger.Model.Span;
@@ -41,7 +42,7 @@ internal sealed class ApiV2CollectorService(SpanPipeline pipeline, CollectorMetr
         }
 
         var spans = new List<Span>(request.Batch.Spans.Count);
-        if (!ApiV2Converter.TryConvert(request.Batch, spans, out var error))
+        if (!ApiV2Mapper.TryFromProto(request.Batch, spans, out var error))
         {
             throw GrpcOutcome.Invalid(metrics, SpanFormats.Proto, error);
         }

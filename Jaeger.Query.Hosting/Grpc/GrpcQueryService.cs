@@ -1,4 +1,5 @@
 using global::Grpc.Core;
+using Jaeger.Hosting.Protos;
 using Jaeger.Model;
 using Jaeger.Query.Api;
 using Jaeger.Storage;

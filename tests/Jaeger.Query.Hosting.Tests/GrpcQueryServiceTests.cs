@@ -1,8 +1,8 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Jaeger.Hosting.Protos;
 using Jaeger.Model;
-using Jaeger.Query.Grpc;
 using Microsoft.Extensions.DependencyInjection;
 using Proto = Jaeger.Protos.ApiV2;
 

@@ -162,6 +162,26 @@ public class ConfigurationTests
     }
 
     [Fact]
+    public void Synchronous_container_dispose_closes_the_tracer_and_sends_the_queue()
+    {
+        var sink = new RemoteReporterTests.RecordingSink();
+        var services = new ServiceCollection();
+        services.AddSingleton<ISpanSink>(sink);
+        services.AddJaegerTracing(o =>
+        {
+            o.ServiceName = "sync-dispose";
+            o.SendInProcess = true;
+            o.SamplerType = "const";
+            o.SamplerParam = 1;
+            o.FlushInterval = TimeSpan.FromHours(1);
+        });
+        var provider = services.BuildServiceProvider();
+        provider.GetRequiredService<ITracer>().BuildSpan("before dispose").Start().Finish();
+        provider.Dispose();
+        Assert.Equal("before dispose", Assert.Single(Assert.Single(sink.Batches).Spans).OperationName);
+    }
+
+    [Fact]
     public void Disabled_tracer_records_nothing_and_samplers_follow_the_type()
     {
         var disabled = JaegerTracerFactory.Create(new JaegerTracingOptions { Disabled = true });
