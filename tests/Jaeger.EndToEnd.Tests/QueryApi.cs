@@ -17,8 +17,8 @@ internal sealed record QuerySpan(
     string ServiceName,
     IReadOnlyList<QueryTag> ProcessTags)
 {
-    /// <summary>The CHILD_OF parent's span id, or null.</summary>
-    public string? ParentSpanId => References.Where(r => r.RefType == "CHILD_OF").Select(r => r.SpanId).SingleOrDefault();
+    /// <summary>The span id of the CHILD_OF reference within this span's own trace, or null.</summary>
+    public string? ParentSpanId => References.Where(r => r.RefType == "CHILD_OF" && r.TraceId == TraceId).Select(r => r.SpanId).SingleOrDefault();
 }
 
 /// <summary>A tag as JSON shows it: key, Jaeger's type name and the value rendered invariantly.</summary>
