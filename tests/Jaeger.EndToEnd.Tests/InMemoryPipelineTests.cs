@@ -36,6 +36,7 @@ public sealed class InMemoryPipelineTests
             o.SendInProcess = true;     // report into this host's collector pipeline
             o.SamplerType = "const";    // record every trace
             o.SamplerParam = 1;
+            o.TraceActivities = false;  // no process-wide ActivityListener while tests run in parallel
         });
         using var host = builder.Build();
         await host.StartAsync();
