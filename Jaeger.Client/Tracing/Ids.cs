@@ -5,7 +5,7 @@ namespace Jaeger.Client.Tracing;
 
 /// <summary>
 /// Per-thread state of the hot path, reached with one thread-static lookup: a xoshiro256** generator seeded from
-/// the OS for random non-zero ids, the reusable span builder and the reusable span.
+/// the OS for random non-zero ids, and the reusable span builder.
 /// </summary>
 internal sealed class ThreadState
 {
@@ -18,8 +18,6 @@ internal sealed class ThreadState
     private ulong _s3;
 
     public SpanBuilder? Builder { get; set; }
-
-    public JaegerSpan? Span { get; set; }
 
     public static ThreadState Current => _current ??= new ThreadState();
 

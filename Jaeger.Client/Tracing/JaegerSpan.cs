@@ -8,8 +8,8 @@ namespace Jaeger.Client.Tracing;
 
 /// <summary>
 /// A live span. Sampled spans keep tags and logs and become a <see cref="Model.Span"/> at <see cref="Finish()"/>;
-/// unsampled spans keep nothing. Unless its context was handed out or it was activated, a finished span object is
-/// reused for the thread's next span, so an unsampled span costs no allocation.
+/// unsampled spans keep nothing. A span object is never reused: code that still holds a finished span (to read its
+/// context, or to finish it again) must not see another span through it.
 /// A span is meant to be used by one thread at a time (as <see cref="System.Diagnostics.Activity"/>).
 /// </summary>
 internal sealed class JaegerSpan : ISpan
@@ -32,7 +32,6 @@ internal sealed class JaegerSpan : ISpan
     private int _tagCount;
     private List<Log>? _logs;
     private int _finished;
-    private bool _activated;
 
     internal TraceId TraceId => _traceId;
 
@@ -70,7 +69,6 @@ internal sealed class JaegerSpan : ISpan
         _context = null;
         _tagCount = 0;
         _logs = null;
-        _activated = false;
         _finished = 0;
         if ((flags & SpanFlags.Sampled) != 0)
         {
@@ -94,8 +92,6 @@ internal sealed class JaegerSpan : ISpan
 
         _tags ??= ArrayPool<KeyValue>.Shared.Rent(InitialTagCapacity);
     }
-
-    internal void MarkActivated() => _activated = true;
 
     public ISpan SetOperationName(string operationName)
     {
@@ -346,11 +342,6 @@ internal sealed class JaegerSpan : ISpan
                 ArrayPool<KeyValue>.Shared.Return(rented, clearArray: true);
             }
 
-            if (_context is null && !_activated)
-            {
-                JaegerTracer.ReturnToPool(this);
-            }
-
             return;
         }
 
@@ -394,14 +385,7 @@ internal sealed class JaegerSpan : ISpan
             Process = tracer.Process,
         };
 
-        // The model span now owns everything recorded; this object can serve the thread's next span unless
-        // someone holds its context or scope.
-        if (_context is null && !_activated)
-        {
-            _logs = null;
-            JaegerTracer.ReturnToPool(this);
-        }
-
+        _logs = null;
         tracer.Report(span);
     }
 

@@ -156,8 +156,6 @@ public sealed class JaegerTracer : ITracer, IAsyncDisposable, IDisposable
     /// <inheritdoc />
     public override string ToString() => $"JaegerTracer(service={ServiceName}, sampler={Sampler}, reporter={Reporter})";
 
-    internal static void ReturnToPool(Tracing.JaegerSpan span) => Tracing.ThreadState.Current.Span = span;
-
     internal ISpan? ActiveSpanFast => _scopeManager.ActiveSpan;
 
     internal void Report(Span span)

@@ -12,11 +12,6 @@ internal sealed class AsyncLocalScopeManager : IScopeManager
     public IScope Activate(ISpan span, bool finishSpanOnDispose)
     {
         ArgumentNullException.ThrowIfNull(span);
-        if (span is JaegerSpan jaegerSpan)
-        {
-            jaegerSpan.MarkActivated();
-        }
-
         var scope = new Scope(this, span, finishSpanOnDispose, _current.Value);
         _current.Value = scope;
         return scope;

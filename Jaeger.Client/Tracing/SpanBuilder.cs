@@ -156,7 +156,7 @@ internal sealed class SpanBuilder : ISpanBuilder
             if (debugContainer >= 0)
             {
                 var container = _parents[debugContainer];
-                span = RentSpan(state);
+                span = new JaegerSpan();
                 span.Initialize(tracer, _operationName, traceId, spanId, default, SpanFlags.Sampled | SpanFlags.Debug, container.Baggage, null, ImmutableArray<SpanRef>.Empty, _start);
                 span.SetTag(KeyValue.String(WellKnownTags.DebugId, container.DebugId!));
                 tracer.Metrics.TraceStarted(sampled: true);
@@ -164,7 +164,7 @@ internal sealed class SpanBuilder : ISpanBuilder
             else
             {
                 var status = tracer.Sampler.Sample(_operationName, traceId);
-                span = RentSpan(state);
+                span = new JaegerSpan();
                 span.Initialize(tracer, _operationName, traceId, spanId, default, status.IsSampled ? SpanFlags.Sampled : SpanFlags.None,
                     JaegerSpanContext.NoBaggage, null, ImmutableArray<SpanRef>.Empty, _start);
                 if (status.IsSampled)
@@ -202,7 +202,7 @@ internal sealed class SpanBuilder : ISpanBuilder
                 references = builder.MoveToImmutable();
             }
 
-            span = RentSpan(state);
+            span = new JaegerSpan();
             span.Initialize(tracer, _operationName, main.TraceId, new SpanId(state.NextNonZeroId()), main.SpanId,
                 main.Flags & (SpanFlags.Sampled | SpanFlags.Debug), baggage, main.TraceState, references, _start);
             if (tracer.Metrics is { } metrics && HasServerKind())
@@ -217,18 +217,6 @@ internal sealed class SpanBuilder : ISpanBuilder
         }
 
         tracer.Metrics.SpanStarted(span.IsSampled);
-        return span;
-    }
-
-    private static JaegerSpan RentSpan(ThreadState state)
-    {
-        var span = state.Span;
-        if (span is null)
-        {
-            return new JaegerSpan();
-        }
-
-        state.Span = null;
         return span;
     }
 

@@ -183,6 +183,8 @@ public sealed class IntakeTests
         await AgentHost.SendAsync(agent.Agent.CompactEndpoint!, Batches.EmitBatch(Batches.Rich("app", 4, new ClientStats(6, 1, 2)), ThriftProtocol.Compact));
         await Eventually.UntilAsync(() => batchesReceived.Sum() == 2, "the second batch");
 
+        // The counters of one batch are recorded one after another: wait for the last of them before asserting.
+        await Eventually.UntilAsync(() => spansDropped.Sum(("client", "uuid-app"), ("cause", "send-failure")) >= 2, "the second batch's client stats");
         Assert.Equal(2, lost.Sum(("client", "uuid-app")));
         Assert.Equal(6, spansDropped.Sum(("client", "uuid-app"), ("cause", "full-queue")));
         Assert.Equal(1, spansDropped.Sum(("client", "uuid-app"), ("cause", "too-large")));
@@ -326,7 +328,11 @@ public sealed class IntakeTests
                 return !collector.Batches.IsEmpty;
             },
             "delivery once the collector accepts");
+
+        // The collector has the batch before the agent has read its answer and counted the success.
+        await Eventually.UntilAsync(() => failed.Sum(("result", "ok")) >= 1, "the delivery to be counted");
         Assert.Equal(1, failed.Sum(("result", "ok")));
+        Assert.Single(collector.Batches);
     }
 
     private sealed class RecordingSink : ISpanSink

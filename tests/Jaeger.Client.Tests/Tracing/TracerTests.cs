@@ -133,19 +133,29 @@ public class TracerTests
         Assert.Empty(reporter.GetSpans());
     }
 
-    [Fact]
-    public void Unsampled_span_objects_are_reused_only_when_nothing_holds_their_context()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_finished_span_keeps_its_identity_so_a_late_finish_or_context_read_touches_no_other_span(bool sampled)
     {
-        var (tracer, _) = TestTracers.Create(new ConstSampler(false));
+        var (tracer, reporter) = TestTracers.Create(new ConstSampler(sampled));
         var first = tracer.BuildSpan("a").Start();
         first.Finish();
         var second = tracer.BuildSpan("b").Start();
-        Assert.Same(first, second);
-        var context = second.Context;
+        Assert.NotSame(first, second);
+
+        // Finishing the first span again (allowed and harmless) must not finish the second one.
+        first.Finish();
+        Assert.Equal(sampled ? 1 : 0, reporter.GetSpans().Count);
+        second.SetTag("still", "open");
         second.Finish();
-        var third = tracer.BuildSpan("c").Start();
-        Assert.NotSame(second, third);
-        Assert.NotEqual(((JaegerSpanContext)context).SpanId, ((JaegerSpanContext)third.Context).SpanId);
+        Assert.Equal(sampled ? 2 : 0, reporter.GetSpans().Count);
+        Assert.NotEqual(((JaegerSpanContext)first.Context).SpanId, ((JaegerSpanContext)second.Context).SpanId);
+        if (sampled)
+        {
+            Assert.Equal(((JaegerSpanContext)first.Context).SpanId, reporter.GetSpans()[0].SpanId);
+            Assert.Contains(reporter.GetSpans()[1].Tags, t => t.Key == "still");
+        }
     }
 
     [Fact]
