@@ -340,6 +340,15 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
 
         _metrics.SaveLatency(_time.GetElapsedTime(started));
 
+        // Spans count as saved once every effect of saving them happened (dependency links included).
+        if (_dependencies is not null)
+        {
+            foreach (var span in spans)
+            {
+                _dependencies.Add(span);
+            }
+        }
+
         // Count per service in runs: spans of one batch share one process.
         var runStart = 0;
         for (var i = 1; i <= spans.Length; i++)
@@ -348,14 +357,6 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
             {
                 _metrics.Saved(spans[runStart].Process.ServiceName, ok, i - runStart);
                 runStart = i;
-            }
-        }
-
-        if (_dependencies is not null)
-        {
-            foreach (var span in spans)
-            {
-                _dependencies.Add(span);
             }
         }
     }

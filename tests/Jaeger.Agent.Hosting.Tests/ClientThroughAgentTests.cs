@@ -50,7 +50,7 @@ public sealed class ClientThroughAgentTests
         using var clientHost = clientBuilder.Build();
         using var samplerUpdates = new MetricCollector<long>(clientHost.Services.GetRequiredService<IMeterFactory>(), "Jaeger.Client", "jaeger.client.sampler.updates");
         await clientHost.StartAsync();
-        await Eventually.UntilAsync(() => samplerUpdates.GetMeasurementSnapshot().Sum(m => m.Value) >= 1, "the client's first strategy update");
+        await Eventually.UntilAsync(() => samplerUpdates.GetMeasurementSnapshot().Where(m => (string?)m.Tags["result"] == "ok").Sum(m => m.Value) >= 1, "the client's first applied strategy update");
 
         var tracer = clientHost.Services.GetRequiredService<JaegerTracer>();
         // Ids are read before Finish: the client may reuse a finished span object.

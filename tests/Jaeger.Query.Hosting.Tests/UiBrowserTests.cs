@@ -26,6 +26,9 @@ public sealed class UiBrowserTests : IAsyncLifetime
             return;
         }
 
+        // Playwright's 5 s default for Expect is short for a browser on a loaded two-core CI machine.
+        SetDefaultExpectTimeout((float)Eventually.DefaultTimeout.TotalMilliseconds);
+
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddJaegerInMemoryStorage();
@@ -245,7 +248,7 @@ public sealed class UiBrowserTests : IAsyncLifetime
         await page.GotoAsync(new Uri(baseAddress, $"trace/{CheckoutTraceId}").AbsoluteUri);
         await Expect(page.Locator("#trace-name")).ToHaveTextAsync("web: POST /checkout");
         await page.ClickAsync("#nav-search");
-        Assert.Equal(new Uri(baseAddress, "search").AbsoluteUri, page.Url);
+        await Expect(page).ToHaveURLAsync(new Uri(baseAddress, "search").AbsoluteUri);
         await page.SelectOptionAsync("#search-service", "payments");
         await page.ClickAsync("#search-submit");
         await Expect(page.Locator(".result-item")).ToHaveCountAsync(1);

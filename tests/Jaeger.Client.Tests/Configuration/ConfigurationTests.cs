@@ -12,6 +12,9 @@ using Microsoft.Extensions.Options;
 
 namespace Jaeger.Client.Tests.Configuration;
 
+// A host with the default options listens to the process's activities (sockets, HTTP): were other tests running at the
+// same time, their activities would be reported as spans of these tests.
+[Collection(nameof(Bridge.ActivityCollection))]
 public class ConfigurationTests
 {
     private static IConfiguration Config(Dictionary<string, string?> values) => new ConfigurationBuilder().AddInMemoryCollection(values).Build();
