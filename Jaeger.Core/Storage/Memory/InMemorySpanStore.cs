@@ -254,55 +254,19 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<Trace>> FindTracesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default)
-    {
-        var search = SpanSearch.Create(query);
-        cancellationToken.ThrowIfCancellationRequested();
-        var traces = new List<Trace>(Math.Min(query.Limit, 256));
-        _lock.EnterReadLock();
-        try
-        {
-            var index = ChooseIndex(search);
-            if (index is not null)
-            {
-                var stopBelow = SaturatingSubtract(search.MinStart, _maxStartSpread);
-                foreach (var entry in index.Traces)
-                {
-                    if (entry.StartMicros > search.MaxStart || entry.LatestStartMicros < search.MinStart)
-                    {
-                        continue;
-                    }
-
-                    if (entry.StartMicros < stopBelow)
-                    {
-                        break;
-                    }
-
-                    if (search.MatchesAnySpan(entry))
-                    {
-                        traces.Add(Copy(entry));
-                        if (traces.Count == query.Limit)
-                        {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
-
-        return new ValueTask<IReadOnlyList<Trace>>(traces);
-    }
+    public ValueTask<IReadOnlyList<Trace>> FindTracesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) =>
+        new(Find(query, static entry => Copy(entry), cancellationToken));
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<TraceId>> FindTraceIdsAsync(TraceQueryParameters query, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<TraceId>> FindTraceIdsAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) =>
+        new(Find(query, static entry => entry.Id, cancellationToken));
+
+    // Walks the narrowest index newest first and stops at the limit; one delegate call per matching trace only.
+    private List<T> Find<T>(TraceQueryParameters query, Func<TraceEntry, T> select, CancellationToken cancellationToken)
     {
         var search = SpanSearch.Create(query);
         cancellationToken.ThrowIfCancellationRequested();
-        var ids = new List<TraceId>(Math.Min(query.Limit, 256));
+        var results = new List<T>(Math.Min(query.Limit, 256));
         _lock.EnterReadLock();
         try
         {
@@ -324,8 +288,8 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
 
                     if (search.MatchesAnySpan(entry))
                     {
-                        ids.Add(entry.Id);
-                        if (ids.Count == query.Limit)
+                        results.Add(select(entry));
+                        if (results.Count == query.Limit)
                         {
                             break;
                         }
@@ -338,7 +302,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
             _lock.ExitReadLock();
         }
 
-        return new ValueTask<IReadOnlyList<TraceId>>(ids);
+        return results;
     }
 
     /// <inheritdoc />
