@@ -1,6 +1,5 @@
 using System.Net;
 using Grpc.Core;
-using Jaeger.Agent.Hosting.Sampling;
 using Jaeger.Hosting.Http;
 using Jaeger.Testing;
 using Jaeger.Protos.ApiV2;
@@ -154,18 +153,6 @@ public sealed class SamplingTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.StartsWith("""{"status":"Server available","upSince":""", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Collector_json_in_either_enum_form_reads_into_the_same_strategy()
-    {
-        var fromString = SamplingJson.Read("""{"strategyType":"RATE_LIMITING","rateLimitingSampling":{"maxTracesPerSecond":7}}"""u8);
-        var fromInteger = SamplingJson.Read("""{"strategyType":1,"rateLimitingSampling":{"maxTracesPerSecond":7}}"""u8);
-
-        Assert.Equal(fromString, fromInteger);
-        Assert.Equal(Sampling.SamplingStrategyType.RateLimiting, fromString.Type);
-        Assert.Equal(7, fromString.MaxTracesPerSecond);
-        Assert.Throws<FormatException>(() => SamplingJson.Read("""{"strategyType":"BOGUS"}"""u8));
     }
 
     private static Task<AgentHost> StartAgentAsync(string collector, AgentForwardingProtocol protocol = AgentForwardingProtocol.Http) =>
