@@ -132,42 +132,34 @@ public static class SamplingStrategyJson
         double? rate = null;
         double? max = null;
         PerOperationSamplingStrategies? operations = null;
-        if (TryGetSection(root, "probabilisticSampling", out var probabilistic, out error))
+        if (!TryGetSection(root, "probabilisticSampling", out var probabilistic, out error) ||
+            !TryGetSection(root, "rateLimitingSampling", out var rateLimiting, out error) ||
+            !TryGetSection(root, "operationSampling", out var perOperation, out error))
         {
-            if (!TryReadRate(probabilistic, "probabilisticSampling", out var value, out error))
+            return false;
+        }
+
+        if (probabilistic is { } p)
+        {
+            if (!TryReadRate(p, "probabilisticSampling", out var value, out error))
             {
                 return false;
             }
 
             rate = value;
         }
-        else if (error.Length > 0)
-        {
-            return false;
-        }
 
-        if (TryGetSection(root, "rateLimitingSampling", out var rateLimiting, out error))
+        if (rateLimiting is { } r)
         {
-            if (!TryReadNumber(rateLimiting, "maxTracesPerSecond", "rateLimitingSampling.maxTracesPerSecond", null, out var value, out error))
+            if (!TryReadNumber(r, "maxTracesPerSecond", "rateLimitingSampling.maxTracesPerSecond", null, out var value, out error))
             {
                 return false;
             }
 
             max = value;
         }
-        else if (error.Length > 0)
-        {
-            return false;
-        }
 
-        if (TryGetSection(root, "operationSampling", out var perOperation, out error))
-        {
-            if (!TryReadOperations(perOperation, out operations, out error))
-            {
-                return false;
-            }
-        }
-        else if (error.Length > 0)
+        if (perOperation is { } o && !TryReadOperations(o, out operations, out error))
         {
             return false;
         }
@@ -256,13 +248,13 @@ public static class SamplingStrategyJson
                     return false;
                 }
 
-                if (!TryGetSection(item, "probabilisticSampling", out var probabilistic, out error))
+                if (!TryGetSection(item, "probabilisticSampling", out var probabilistic, out error) || probabilistic is null)
                 {
                     error = error.Length > 0 ? $"{where}.{error}" : $"{where}.probabilisticSampling is missing";
                     return false;
                 }
 
-                if (!TryReadRate(probabilistic, where + ".probabilisticSampling", out var rate, out error))
+                if (!TryReadRate(probabilistic.Value, where + ".probabilisticSampling", out var rate, out error))
                 {
                     return false;
                 }
@@ -276,21 +268,23 @@ public static class SamplingStrategyJson
         return true;
     }
 
-    /// <summary>True when the section is an object; false with an empty error when it is absent or null, with an error when it is something else.</summary>
-    private static bool TryGetSection(JsonElement parent, string name, out JsonElement section, out string error)
+    /// <summary>The section when it is an object, null when it is absent or null; false (with an error) when it is something else.</summary>
+    private static bool TryGetSection(JsonElement parent, string name, out JsonElement? section, out string error)
     {
         error = string.Empty;
-        if (!parent.TryGetProperty(name, out section) || section.ValueKind == JsonValueKind.Null)
+        section = null;
+        if (!parent.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
         {
+            return true;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            error = $"{name} must be an object, not {Describe(element)}";
             return false;
         }
 
-        if (section.ValueKind != JsonValueKind.Object)
-        {
-            error = $"{name} must be an object, not {Describe(section)}";
-            return false;
-        }
-
+        section = element;
         return true;
     }
 

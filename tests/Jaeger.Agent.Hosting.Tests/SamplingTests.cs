@@ -97,6 +97,22 @@ public sealed class SamplingTests
     }
 
     [Fact]
+    public async Task A_collector_answer_that_is_not_a_strategy_gives_500_naming_the_field_and_is_not_cached()
+    {
+        await using var collector = await FakeCollector.StartAsync();
+        collector.SamplingJson = """{"strategyType":"PROBABILISTIC","probabilisticSampling":{"samplingRate":7}}""";
+        await using var agent = await StartAgentAsync(collector.BaseAddress.AbsoluteUri);
+        using var http = new HttpClient { BaseAddress = agent.Agent.HttpEndpoint };
+
+        using var failed = await http.GetAsync("/sampling?service=shop");
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Contains("probabilisticSampling.samplingRate must be from 0 to 1", await failed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        collector.SamplingJson = """{"strategyType":"PROBABILISTIC","probabilisticSampling":{"samplingRate":0.7}}""";
+        Assert.Equal(collector.SamplingJson, await http.GetStringAsync("/sampling?service=shop"));
+    }
+
+    [Fact]
     public async Task Strategies_are_cached_per_service_until_the_ttl_passes()
     {
         await using var collector = await FakeCollector.StartAsync();
