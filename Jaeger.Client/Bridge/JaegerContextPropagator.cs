@@ -25,6 +25,14 @@ internal sealed class JaegerContextPropagator(DistributedContextPropagator fallb
         B3Propagator.FlagsHeader, B3Propagator.SingleHeader,
     ];
 
+    // ASP.NET Core asks for the trace context and then, on the same thread, for the baggage of the same headers:
+    // the second question reuses the first reading, so a malformed header is counted once.
+    [ThreadStatic]
+    private static object? t_lastCarrier;
+
+    [ThreadStatic]
+    private static JaegerSpanContext? t_lastContext;
+
     private readonly IReadOnlyCollection<string> _fields = [.. fallback.Fields.Union(KnownHeaders, StringComparer.OrdinalIgnoreCase)];
 
     public override IReadOnlyCollection<string> Fields => _fields;
@@ -50,7 +58,10 @@ internal sealed class JaegerContextPropagator(DistributedContextPropagator fallb
 
     public override void ExtractTraceIdAndState(object? carrier, PropagatorGetterCallback? getter, out string? traceId, out string? traceState)
     {
-        if (Extract(carrier, getter) is { TraceId.IsEmpty: false } context)
+        var extracted = Extract(carrier, getter);
+        t_lastCarrier = carrier;
+        t_lastContext = extracted;
+        if (extracted is { TraceId.IsEmpty: false } context)
         {
             traceId = W3CPropagator.FormatTraceParent(context.TraceId, context.SpanId, context.IsSampled);
             traceState = context.TraceState;
@@ -62,7 +73,19 @@ internal sealed class JaegerContextPropagator(DistributedContextPropagator fallb
 
     public override IEnumerable<KeyValuePair<string, string?>>? ExtractBaggage(object? carrier, PropagatorGetterCallback? getter)
     {
-        if (Extract(carrier, getter) is { } context && context.BaggageArray.Length > 0)
+        JaegerSpanContext? extracted;
+        if (carrier is not null && ReferenceEquals(carrier, t_lastCarrier))
+        {
+            extracted = t_lastContext;
+            t_lastCarrier = null;
+            t_lastContext = null;
+        }
+        else
+        {
+            extracted = Extract(carrier, getter);
+        }
+
+        if (extracted is { } context && context.BaggageArray.Length > 0)
         {
             var result = new KeyValuePair<string, string?>[context.BaggageArray.Length];
             for (var i = 0; i < result.Length; i++)

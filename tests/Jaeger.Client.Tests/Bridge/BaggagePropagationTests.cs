@@ -7,6 +7,7 @@ using Jaeger.Model;
 using Jaeger.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace Jaeger.Client.Tests.Bridge;
 
@@ -110,6 +111,33 @@ public class BaggagePropagationTests
         Assert.Equal($"{TraceIdHex}%3A{activity.SpanId.ToHexString()}%3A{CallerSpanHex}%3A1", written["uber-trace-id"]);
         Assert.Equal("bob%20dylan", written["uberctx-user"]);
         Assert.Contains("uber-trace-id", propagator.Fields);
+    }
+
+    [Fact]
+    public void A_malformed_jaeger_header_beside_a_valid_traceparent_falls_back_to_w3c_and_is_counted_once()
+    {
+        using var metrics = new ClientMetrics(null);
+        using var errors = new MetricCollector<long>(metrics.Meter, "jaeger.client.span_context.decoding_errors");
+        var propagator = new JaegerContextPropagator(DistributedContextPropagator.CreateDefaultPropagator(), PropagationSet.Create(["jaeger"], http: true, metrics));
+        var headers = new Dictionary<string, string>
+        {
+            ["uber-trace-id"] = "not-a-context",
+            ["traceparent"] = $"00-{TraceIdHex}-{CallerSpanHex}-01",
+            ["baggage"] = "user=alice",
+        };
+        static void Get(object? carrier, string name, out string? value, out IEnumerable<string>? values)
+        {
+            values = null;
+            ((Dictionary<string, string>)carrier!).TryGetValue(name, out value);
+        }
+
+        // As ASP.NET Core asks: the trace context, then the baggage of the same headers.
+        propagator.ExtractTraceIdAndState(headers, Get, out var traceParent, out _);
+        var baggage = propagator.ExtractBaggage(headers, Get);
+
+        Assert.Equal($"00-{TraceIdHex}-{CallerSpanHex}-01", traceParent);
+        Assert.Equal([new KeyValuePair<string, string?>("user", "alice")], baggage);
+        Assert.Equal(1, errors.GetMeasurementSnapshot().Sum(m => m.Value));
     }
 
     /// <summary>A carrier that can only be asked for one header at a time, as a custom transport might be.</summary>
