@@ -6,6 +6,7 @@ using Jaeger.Agent.Hosting.Intake;
 using Jaeger.Agent.Hosting.Sampling;
 using Jaeger.Hosting.Http;
 using Jaeger.Model;
+using Jaeger.Sampling;
 using Jaeger.Storage;
 using Jaeger.Thrift;
 using Microsoft.AspNetCore.Server.Kestrel.Core;

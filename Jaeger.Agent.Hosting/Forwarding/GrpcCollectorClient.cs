@@ -1,9 +1,9 @@
-using System.Collections.Immutable;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Jaeger.Agent.Hosting.Sampling;
 using Jaeger.Hosting.Protos;
 using Jaeger.Model;
+using Jaeger.Sampling;
 using Proto = Jaeger.Protos.ApiV2;
 
 namespace Jaeger.Agent.Hosting.Forwarding;
@@ -52,33 +52,8 @@ internal sealed class GrpcCollectorClient : ICollectorClient, ISamplingStrategyS
             new Proto.SamplingStrategyParameters { ServiceName = serviceName },
             deadline: DateTime.UtcNow + _timeout,
             cancellationToken: cancellationToken).ConfigureAwait(false);
-        return FromProto(response);
+        return ApiV2SamplingMapper.FromProto(response);
     }
 
     public void Dispose() => _channel.Dispose();
-
-    internal static SamplingStrategy FromProto(Proto.SamplingStrategyResponse response)
-    {
-        PerOperationSampling? operations = null;
-        if (response.OperationSampling is { } perOperation)
-        {
-            var strategies = ImmutableArray.CreateBuilder<OperationSampling>(perOperation.PerOperationStrategies.Count);
-            foreach (var operation in perOperation.PerOperationStrategies)
-            {
-                strategies.Add(new OperationSampling(operation.Operation, operation.ProbabilisticSampling?.SamplingRate ?? 0));
-            }
-
-            operations = new PerOperationSampling(
-                perOperation.DefaultSamplingProbability,
-                perOperation.DefaultLowerBoundTracesPerSecond,
-                strategies.MoveToImmutable(),
-                perOperation.DefaultUpperBoundTracesPerSecond);
-        }
-
-        return new SamplingStrategy(
-            response.StrategyType == Proto.SamplingStrategyType.RateLimiting ? SamplingStrategyType.RateLimiting : SamplingStrategyType.Probabilistic,
-            response.ProbabilisticSampling?.SamplingRate,
-            response.RateLimitingSampling?.MaxTracesPerSecond,
-            operations);
-    }
 }

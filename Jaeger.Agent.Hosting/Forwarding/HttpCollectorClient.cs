@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Jaeger.Agent.Hosting.Sampling;
 using Jaeger.Model;
+using Jaeger.Sampling;
 using Jaeger.Thrift;
 
 namespace Jaeger.Agent.Hosting.Forwarding;
@@ -58,7 +59,9 @@ internal sealed class HttpCollectorClient : ICollectorClient, ISamplingStrategyS
         }
 
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        return SamplingJson.Read(bytes);
+        return SamplingStrategyJson.TryRead(bytes, out var strategy, out var error)
+            ? strategy
+            : throw new FormatException("collector sent an unusable strategy: " + error);
     }
 
     public void Dispose() => _http.Dispose();

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using Jaeger.Agent.Hosting.Diagnostics;
 using Jaeger.Agent.Hosting.Sampling;
+using Jaeger.Sampling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -68,7 +69,7 @@ internal sealed class SamplingEndpoints
         }
 
         var body = new ArrayBufferWriter<byte>(256);
-        SamplingJson.Write(body, strategy, legacy);
+        SamplingStrategyJson.Write(body, strategy, legacy);
         context.Response.ContentType = "application/json";
         await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
     }

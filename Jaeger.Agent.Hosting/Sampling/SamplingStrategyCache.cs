@@ -1,3 +1,5 @@
+using Jaeger.Sampling;
+
 namespace Jaeger.Agent.Hosting.Sampling;
 
 /// <summary>

@@ -1,7 +1,5 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
-using System.Globalization;
-using Jaeger.Client.Propagation;
 using Jaeger.Client.Tracing;
 using Jaeger.Model;
 
@@ -18,7 +16,7 @@ internal sealed class ActivityBridge : IDisposable
     private readonly ActivityListener _listener;
     private readonly DistributedContextPropagator? _previousPropagator;
 
-    public ActivityBridge(JaegerTracer tracer, ISet<string> sources, bool injectJaegerHeader)
+    public ActivityBridge(JaegerTracer tracer, ISet<string> sources)
     {
         _tracer = tracer;
         var all = sources.Count == 0;
@@ -31,7 +29,7 @@ internal sealed class ActivityBridge : IDisposable
         };
         ActivitySource.AddActivityListener(_listener);
         _previousPropagator = DistributedContextPropagator.Current;
-        DistributedContextPropagator.Current = new JaegerContextPropagator(_previousPropagator, injectJaegerHeader);
+        DistributedContextPropagator.Current = new JaegerContextPropagator(_previousPropagator, tracer.HttpHeadersPropagator);
     }
 
     private static readonly AsyncLocal<bool> Suppressed = new();
@@ -192,45 +190,4 @@ internal sealed class ActivityBridge : IDisposable
             DistributedContextPropagator.Current = _previousPropagator;
         }
     }
-}
-
-/// <summary>
-/// Extends the runtime's propagator (used by ASP.NET Core and HttpClient) with Jaeger's <c>uber-trace-id</c>:
-/// an incoming Jaeger context is honoured when no <c>traceparent</c> came, and outgoing calls carry both.
-/// </summary>
-internal sealed class JaegerContextPropagator(DistributedContextPropagator inner, bool injectJaegerHeader) : DistributedContextPropagator
-{
-    private readonly IReadOnlyCollection<string> _fields = [.. inner.Fields, JaegerPropagator.TraceContextHeader];
-
-    public override IReadOnlyCollection<string> Fields => _fields;
-
-    public override void Inject(Activity? activity, object? carrier, PropagatorSetterCallback? setter)
-    {
-        inner.Inject(activity, carrier, setter);
-        if (injectJaegerHeader && activity is not null && setter is not null && activity.IdFormat == ActivityIdFormat.W3C)
-        {
-            var flags = activity.Recorded ? SpanFlags.Sampled : SpanFlags.None;
-            setter(carrier, JaegerPropagator.TraceContextHeader, JaegerPropagator.FormatContext(
-                ActivityBridge.ToJaeger(activity.TraceId), ActivityBridge.ToJaeger(activity.SpanId), ActivityBridge.ToJaeger(activity.ParentSpanId), flags, urlEncode: true));
-        }
-    }
-
-    public override void ExtractTraceIdAndState(object? carrier, PropagatorGetterCallback? getter, out string? traceId, out string? traceState)
-    {
-        inner.ExtractTraceIdAndState(carrier, getter, out traceId, out traceState);
-        if (traceId is not null || getter is null)
-        {
-            return;
-        }
-
-        getter(carrier, JaegerPropagator.TraceContextHeader, out var value, out var values);
-        value ??= values?.FirstOrDefault();
-        if (value is not null && JaegerPropagator.TryParseContext(value, urlEncoded: true, out var jaegerTrace, out var spanId, out _, out var flags))
-        {
-            traceId = string.Create(CultureInfo.InvariantCulture, $"00-{jaegerTrace.High:x16}{jaegerTrace.Low:x16}-{spanId}-{((flags & SpanFlags.Sampled) != 0 ? "01" : "00")}");
-        }
-    }
-
-    public override IEnumerable<KeyValuePair<string, string?>>? ExtractBaggage(object? carrier, PropagatorGetterCallback? getter) =>
-        inner.ExtractBaggage(carrier, getter);
 }

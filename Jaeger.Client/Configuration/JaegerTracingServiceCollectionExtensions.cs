@@ -47,7 +47,7 @@ public static class JaegerTracingServiceCollectionExtensions
         {
             var o = sp.GetRequiredService<IOptions<JaegerTracingOptions>>().Value;
             var inner = DistributedContextPropagator.CreateDefaultPropagator();
-            return o.TraceActivities && !o.Disabled ? new JaegerContextPropagator(inner, JaegerTracingHostedService.InjectsJaeger(o)) : inner;
+            return o.TraceActivities && !o.Disabled ? new JaegerContextPropagator(inner, sp.GetRequiredService<JaegerTracer>().HttpHeadersPropagator) : inner;
         }));
         return services;
     }
@@ -83,14 +83,11 @@ internal sealed class JaegerTracingHostedService(JaegerTracer tracer, IOptions<J
         var o = options.Value;
         if (o.TraceActivities && !o.Disabled)
         {
-            _bridge = new ActivityBridge(tracer, o.ActivitySources, InjectsJaeger(o));
+            _bridge = new ActivityBridge(tracer, o.ActivitySources);
         }
 
         return Task.CompletedTask;
     }
-
-    internal static bool InjectsJaeger(JaegerTracingOptions o) =>
-        o.Propagation.Split(',', StringSplitOptions.TrimEntries).Contains("jaeger", StringComparer.OrdinalIgnoreCase);
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {

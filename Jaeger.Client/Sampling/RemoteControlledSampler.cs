@@ -1,7 +1,6 @@
-using System.Globalization;
-using System.Text.Json;
 using Jaeger.Client.Diagnostics;
 using Jaeger.Model;
+using Jaeger.Sampling;
 using Microsoft.Extensions.Logging;
 
 namespace Jaeger.Client.Sampling;
@@ -44,14 +43,13 @@ internal sealed partial class RemoteControlledSampler : ISampler
         _logger = logger;
         _polled = polled;
         _ownsHttp = http is null;
-        _http = http ?? new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        _http = http ?? new HttpClient { Timeout = TimeSpan.FromSeconds(5), MaxResponseContentBufferSize = 1024 * 1024 };
         _loop = Task.Run(PollLoopAsync);
     }
 
     public ISampler Current => _sampler;
 
     public Uri RequestUri => _requestUri;
-
 
     public SamplingStatus Sample(string operation, TraceId traceId) => _sampler.Sample(operation, traceId);
 
@@ -75,7 +73,7 @@ internal sealed partial class RemoteControlledSampler : ISampler
 
     internal async Task PollOnceAsync(CancellationToken cancellationToken)
     {
-        string body;
+        byte[] body;
         try
         {
             using var suppress = Bridge.ActivityBridge.SuppressInstrumentation();
@@ -85,7 +83,7 @@ internal sealed partial class RemoteControlledSampler : ISampler
                 throw new HttpRequestException($"HTTP {(int)response.StatusCode}", null, response.StatusCode);
             }
 
-            body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -96,142 +94,72 @@ internal sealed partial class RemoteControlledSampler : ISampler
         }
 
         _metrics.SamplerQuery(ok: true);
-        var applied = TryApply(body);
+        var applied = TryApply(body, out var error);
         _metrics.SamplerUpdate(applied);
         if (!applied)
         {
-            LogBadStrategy(_logger, _requestUri);
+            LogBadStrategy(_logger, _requestUri, error);
         }
 
         _polled?.Invoke(applied);
     }
 
-    internal bool TryApply(string json)
+    internal bool TryApply(ReadOnlySpan<byte> json, out string error)
     {
-        try
-        {
-            using var doc = JsonDocument.Parse(json);
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return false;
-            }
-
-            if (TryGet(root, "operationSampling", out var operations))
-            {
-                var parameters = new OperationSamplingParameters(
-                    GetDouble(operations, "defaultSamplingProbability") ?? 0.001,
-                    GetDouble(operations, "defaultLowerBoundTracesPerSecond") ?? 0,
-                    ReadPerOperation(operations));
-                ValidateRate(parameters.DefaultSamplingProbability);
-                if (_sampler is PerOperationSampler perOperation)
-                {
-                    perOperation.Update(parameters);
-                }
-                else
-                {
-                    _sampler = new PerOperationSampler(_maxOperations, parameters, _time);
-                }
-
-                return true;
-            }
-
-            var type = ReadStrategyType(root);
-            if (TryGet(root, "probabilisticSampling", out var probabilistic) && type is null or "PROBABILISTIC")
-            {
-                var rate = GetDouble(probabilistic, "samplingRate") ?? throw new FormatException("samplingRate missing");
-                ValidateRate(rate);
-                if (_sampler is not ProbabilisticSampler p || p.Rate != rate)
-                {
-                    _sampler = new ProbabilisticSampler(rate);
-                }
-
-                return true;
-            }
-
-            if (TryGet(root, "rateLimitingSampling", out var rateLimiting) && type is null or "RATE_LIMITING")
-            {
-                var max = GetDouble(rateLimiting, "maxTracesPerSecond") ?? throw new FormatException("maxTracesPerSecond missing");
-                if (max < 0 || double.IsNaN(max))
-                {
-                    return false;
-                }
-
-                if (_sampler is not RateLimitingSampler r || r.MaxTracesPerSecond != max)
-                {
-                    _sampler = new RateLimitingSampler(max, _time);
-                }
-
-                return true;
-            }
-
-            return false;
-        }
-        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or ArgumentOutOfRangeException)
+        if (!SamplingStrategyJson.TryRead(json, out var strategy, out error))
         {
             return false;
         }
-    }
 
-    private static void ValidateRate(double rate)
-    {
-        if (double.IsNaN(rate) || rate < 0 || rate > 1)
+        if (TryApply(strategy))
         {
-            throw new ArgumentOutOfRangeException(nameof(rate));
-        }
-    }
-
-    /// <summary>"PROBABILISTIC"/"RATE_LIMITING", from a string or the legacy enum number (0, 1); null when absent.</summary>
-    private static string? ReadStrategyType(JsonElement root)
-    {
-        if (!root.TryGetProperty("strategyType", out var type))
-        {
-            return null;
+            return true;
         }
 
-        return type.ValueKind switch
-        {
-            JsonValueKind.String => type.GetString()?.ToUpperInvariant(),
-            JsonValueKind.Number => type.GetInt32() switch { 0 => "PROBABILISTIC", 1 => "RATE_LIMITING", _ => "UNKNOWN" },
-            _ => null,
-        };
+        error = strategy.Type == SamplingStrategyType.RateLimiting
+            ? "strategyType RATE_LIMITING without rateLimitingSampling"
+            : "strategyType PROBABILISTIC without probabilisticSampling";
+        return false;
     }
 
-    private static List<(string, double)> ReadPerOperation(JsonElement operations)
+    /// <summary>Per-operation strategies win; otherwise the section that <see cref="SamplingStrategy.Type"/> names.</summary>
+    private bool TryApply(SamplingStrategy strategy)
     {
-        var list = new List<(string, double)>();
-        if (operations.TryGetProperty("perOperationStrategies", out var array) && array.ValueKind == JsonValueKind.Array)
+        if (strategy.OperationSampling is { } operations)
         {
-            foreach (var item in array.EnumerateArray())
+            if (_sampler is PerOperationSampler perOperation)
             {
-                if (item.TryGetProperty("operation", out var op) && op.ValueKind == JsonValueKind.String
-                    && TryGet(item, "probabilisticSampling", out var p) && GetDouble(p, "samplingRate") is { } rate)
-                {
-                    ValidateRate(rate);
-                    list.Add((op.GetString()!, rate));
-                }
+                perOperation.Update(operations);
             }
+            else
+            {
+                _sampler = new PerOperationSampler(_maxOperations, operations, _time);
+            }
+
+            return true;
         }
 
-        return list;
-    }
-
-    private static bool TryGet(JsonElement element, string name, out JsonElement value) =>
-        element.TryGetProperty(name, out value) && value.ValueKind == JsonValueKind.Object;
-
-    private static double? GetDouble(JsonElement element, string name)
-    {
-        if (!element.TryGetProperty(name, out var value))
+        if (strategy.Type == SamplingStrategyType.Probabilistic && strategy.SamplingRate is { } rate)
         {
-            return null;
+            if (_sampler is not ProbabilisticSampler p || p.Rate != rate)
+            {
+                _sampler = new ProbabilisticSampler(rate);
+            }
+
+            return true;
         }
 
-        return value.ValueKind switch
+        if (strategy.Type == SamplingStrategyType.RateLimiting && strategy.MaxTracesPerSecond is { } max)
         {
-            JsonValueKind.Number => value.GetDouble(),
-            JsonValueKind.String when double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
-            _ => null,
-        };
+            if (_sampler is not RateLimitingSampler r || r.MaxTracesPerSecond != max)
+            {
+                _sampler = new RateLimitingSampler(max, _time);
+            }
+
+            return true;
+        }
+
+        return false;
     }
 
     public override string ToString() => $"remote({_sampler})";
@@ -263,6 +191,6 @@ internal sealed partial class RemoteControlledSampler : ISampler
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Sampling strategy query to {Uri} failed: {Reason}; keeping the current sampler")]
     private static partial void LogQueryFailed(ILogger logger, Uri uri, string reason);
 
-    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Sampling strategy from {Uri} is not usable; keeping the current sampler")]
-    private static partial void LogBadStrategy(ILogger logger, Uri uri);
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Sampling strategy from {Uri} is not usable ({Reason}); keeping the current sampler")]
+    private static partial void LogBadStrategy(ILogger logger, Uri uri, string reason);
 }

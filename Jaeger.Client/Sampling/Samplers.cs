@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Jaeger.Model;
+using Jaeger.Sampling;
 
 namespace Jaeger.Client.Sampling;
 
@@ -212,12 +213,6 @@ internal sealed class GuaranteedThroughputSampler : ISampler
     }
 }
 
-/// <summary>Per-operation strategies as the sampling endpoint serves them.</summary>
-internal sealed record OperationSamplingParameters(
-    double DefaultSamplingProbability,
-    double DefaultLowerBoundTracesPerSecond,
-    IReadOnlyList<(string Operation, double SamplingRate)> PerOperation);
-
 /// <summary>One guaranteed-throughput sampler per operation, up to a cap; operations beyond the cap use the default probabilistic sampler.</summary>
 internal sealed class PerOperationSampler : ISampler
 {
@@ -228,7 +223,7 @@ internal sealed class PerOperationSampler : ISampler
     private volatile ProbabilisticSampler _default;
     private double _lowerBound;
 
-    public PerOperationSampler(int maxOperations, OperationSamplingParameters parameters, TimeProvider time)
+    public PerOperationSampler(int maxOperations, PerOperationSamplingStrategies parameters, TimeProvider time)
     {
         _maxOperations = maxOperations;
         _time = time;
@@ -271,12 +266,12 @@ internal sealed class PerOperationSampler : ISampler
         return sampler.Sample(operation, traceId);
     }
 
-    public void Update(OperationSamplingParameters parameters)
+    public void Update(PerOperationSamplingStrategies parameters)
     {
         lock (_addLock)
         {
             Volatile.Write(ref _lowerBound, parameters.DefaultLowerBoundTracesPerSecond);
-            foreach (var (operation, rate) in parameters.PerOperation)
+            foreach (var (operation, rate) in parameters.PerOperationStrategies)
             {
                 if (_samplers.TryGetValue(operation, out var existing))
                 {

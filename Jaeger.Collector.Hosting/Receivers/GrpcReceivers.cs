@@ -58,7 +58,7 @@ internal sealed class ApiV2SamplingService(ISamplingStrategyProvider strategies)
     public override async Task<SamplingStrategyResponse> GetSamplingStrategy(SamplingStrategyParameters request, ServerCallContext context)
     {
         var strategy = await strategies.GetSamplingStrategyAsync(request.ServiceName, context.CancellationToken).ConfigureAwait(false);
-        return ApiV2Converter.ToProto(strategy);
+        return ApiV2SamplingMapper.ToProto(strategy);
     }
 }
 

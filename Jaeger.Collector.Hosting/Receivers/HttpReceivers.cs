@@ -1,6 +1,7 @@
 using Jaeger.Collector.Pipeline;
 using Jaeger.Collector.Sampling;
 using Jaeger.Model;
+using Jaeger.Sampling;
 using Google.Protobuf;
 using Jaeger.Protos.Otlp.Collector.Trace.V1;
 using Microsoft.AspNetCore.Builder;
@@ -64,7 +65,7 @@ internal sealed class HttpReceivers(SpanPipeline pipeline, ISamplingStrategyProv
         var strategy = await strategies.GetSamplingStrategyAsync(services[0]!, context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
-        strategy.WriteJson(context.Response.BodyWriter);
+        SamplingStrategyJson.Write(context.Response.BodyWriter, strategy);
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 

@@ -1,3 +1,4 @@
+using Jaeger.Sampling;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

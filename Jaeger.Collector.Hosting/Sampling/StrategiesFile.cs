@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Jaeger.Sampling;
 
 namespace Jaeger.Collector.Sampling;
 
@@ -107,7 +108,7 @@ internal static class StrategiesFile
     }
 
     private static double ProbabilityOf(SamplingStrategy strategy) =>
-        strategy.Type == SamplingStrategyType.Probabilistic ? strategy.SamplingRate : DefaultProbability;
+        strategy.Type == SamplingStrategyType.Probabilistic && strategy.SamplingRate is { } rate ? rate : DefaultProbability;
 
     private static bool TryParseStrategy(JsonElement element, string where, out SamplingStrategy strategy, out string error)
     {
@@ -135,7 +136,7 @@ internal static class StrategiesFile
                     return false;
                 }
 
-                strategy = SamplingStrategy.RateLimiting((int)perSecond);
+                strategy = SamplingStrategy.RateLimiting(Math.Truncate(perSecond));
                 return true;
             default:
                 error = $"{where}: \"type\" must be \"probabilistic\" or \"ratelimiting\", not {(type is null ? "missing" : "\"" + type + "\"")}";

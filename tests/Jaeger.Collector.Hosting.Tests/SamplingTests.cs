@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Grpc.Net.Client;
 using Jaeger.Collector.Sampling;
+using Jaeger.Sampling;
 using ApiV2 = Jaeger.Protos.ApiV2;
 using Jaeger.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -90,7 +91,7 @@ public sealed class SamplingTests : IDisposable
             async () =>
             {
                 time.Advance(TimeSpan.FromSeconds(10));
-                return (await provider.GetSamplingStrategyAsync("svc")).Type == Sampling.SamplingStrategyType.RateLimiting;
+                return (await provider.GetSamplingStrategyAsync("svc")).Type == SamplingStrategyType.RateLimiting;
             },
             "the rewritten strategies file is served");
         Assert.Equal(7, (await provider.GetSamplingStrategyAsync("svc")).MaxTracesPerSecond);

@@ -4,9 +4,6 @@ using Jaeger.Client.Reporting;
 using Jaeger.Model;
 using Jaeger.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -78,19 +75,9 @@ public class ActivityBridgeTests
     {
         using var outerSource = new ActivitySource("bridge.outer." + Guid.NewGuid().ToString("N"));
         var reporter = new InMemoryReporter();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddJaegerTracing(o =>
-        {
-            o.ServiceName = "kestrel-app";
-            o.SamplerType = "const";
-            o.SamplerParam = 1;
-            o.ReporterOverride = reporter;
-        });
-        await using var app = builder.Build();
-        app.MapGet("/hello", (HttpContext context) => "uber-trace-id:" + context.Request.Headers["uber-trace-id"]);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var (app, address) = await TracedKestrel.StartAsync(reporter, samplerParam: 1, app =>
+            app.MapGet("/hello", (HttpContext context) => "uber-trace-id:" + context.Request.Headers["uber-trace-id"]));
+        await using var disposeApp = app;
 
         using var http = new HttpClient();
         string traceId, outerId, body;
@@ -118,19 +105,8 @@ public class ActivityBridgeTests
     public async Task Incoming_uber_trace_id_is_honoured_by_aspnetcore()
     {
         var reporter = new InMemoryReporter();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddJaegerTracing(o =>
-        {
-            o.ServiceName = "kestrel-app";
-            o.SamplerType = "const";
-            o.SamplerParam = 0;
-            o.ReporterOverride = reporter;
-        });
-        await using var app = builder.Build();
-        app.MapGet("/", () => "ok");
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var (app, address) = await TracedKestrel.StartAsync(reporter, samplerParam: 0, app => app.MapGet("/", () => "ok"));
+        await using var disposeApp = app;
 
         using var http = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null });
         using var request = new HttpRequestMessage(HttpMethod.Get, address + "/");

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Jaeger.Client.Diagnostics;
 using Jaeger.Client.Sampling;
 using Jaeger.Model;
+using Jaeger.Sampling;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -69,7 +70,7 @@ public class SamplerTests
     public void Per_operation_sampler_caps_operations_and_uses_default_beyond()
     {
         var time = new FakeTimeProvider();
-        var sampler = new PerOperationSampler(2, new OperationSamplingParameters(0, 0, [("known", 1.0)]), time);
+        var sampler = new PerOperationSampler(2, new PerOperationSamplingStrategies(0, 0, [new("known", 1.0)]), time);
         Assert.True(sampler.Sample("known", new TraceId(7)).IsSampled);
         // A new operation gets its own guaranteed-throughput sampler (whose bucket starts with one credit).
         Assert.Equal("lowerbound", sampler.Sample("second", new TraceId(7)).Tags[0].StringValue);
@@ -80,7 +81,7 @@ public class SamplerTests
         Assert.Equal("probabilistic", third.Tags[0].StringValue);
         Assert.Equal(2, sampler.OperationCount);
 
-        sampler.Update(new OperationSamplingParameters(1, 0, [("second", 1.0)]));
+        sampler.Update(new PerOperationSamplingStrategies(1, 0, [new("second", 1.0)]));
         Assert.True(sampler.Sample("second", new TraceId(7)).IsSampled);
         Assert.True(sampler.Sample("third", new TraceId(7)).IsSampled);
     }
@@ -134,6 +135,32 @@ public class SamplerTests
         Assert.Equal(4, queries.GetMeasurementSnapshot().Where(m => m.Tags["result"] as string == "ok").Sum(m => m.Value));
         Assert.Equal(1, queries.GetMeasurementSnapshot().Where(m => m.Tags["result"] as string == "err").Sum(m => m.Value));
         Assert.Equal(3, updates.GetMeasurementSnapshot().Where(m => m.Tags["result"] as string == "ok").Sum(m => m.Value));
+        Assert.Equal(1, updates.GetMeasurementSnapshot().Where(m => m.Tags["result"] as string == "err").Sum(m => m.Value));
+    }
+
+    [Theory]
+    [InlineData("""{"strategyType":"PROBABILISTIC","probabilisticSampling":{"samplingRate":1.5}}""")]
+    [InlineData("""{"strategyType":"RATE_LIMITING","probabilisticSampling":{"samplingRate":0.5}}""")]
+    [InlineData("""{"strategyType":"PROBABILISTIC","rateLimitingSampling":{"maxTracesPerSecond":2}}""")]
+    [InlineData("""{"operationSampling":{"perOperationStrategies":[{"operation":"a"}]}}""")]
+    public async Task Remote_sampler_keeps_the_last_good_sampler_when_a_strategy_is_unusable(string json)
+    {
+        await using var server = new TinyHttpServer();
+        var time = new FakeTimeProvider();
+        using var metrics = new ClientMetrics(null);
+        using var updates = new MetricCollector<long>(metrics.Meter, "jaeger.client.sampler.updates");
+        var polls = Channel.CreateUnbounded<bool>();
+        server.Enqueue(200, """{"strategyType":"PROBABILISTIC","probabilisticSampling":{"samplingRate":0.25}}""");
+        server.Enqueue(200, json);
+        using var sampler = new RemoteControlledSampler("svc", $"127.0.0.1:{server.Port}/sampling", new ProbabilisticSampler(0.001),
+            TimeSpan.FromMinutes(1), 100, time, metrics, NullLogger.Instance, polled: ok => polls.Writer.TryWrite(ok));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.True(await polls.Reader.ReadAsync(timeout.Token));
+
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.False(await polls.Reader.ReadAsync(timeout.Token));
+        Assert.Equal(0.25, Assert.IsType<ProbabilisticSampler>(sampler.Current).Rate);
         Assert.Equal(1, updates.GetMeasurementSnapshot().Where(m => m.Tags["result"] as string == "err").Sum(m => m.Value));
     }
 
