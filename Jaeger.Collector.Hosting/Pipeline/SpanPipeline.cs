@@ -158,7 +158,7 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
         _metrics.Received(n, format, transport);
         if (_stopping)
         {
-            _metrics.Dropped(spans, DropReasons.Stopping);
+            _metrics.Dropped(spans, DropReasons.Stopping, format, transport);
             return new SubmitOutcome(SubmitStatus.Stopping, 0, n);
         }
 
@@ -172,7 +172,7 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
             case FullQueuePolicy.PushBack:
                 if (!_queue.TryReserve(n))
                 {
-                    _metrics.Dropped(spans, DropReasons.PushedBack);
+                    _metrics.Dropped(spans, DropReasons.PushedBack, format, transport);
                     return new SubmitOutcome(SubmitStatus.PushedBack, 0, n);
                 }
 
@@ -230,7 +230,7 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
 
                 if (droppedSpans is not null)
                 {
-                    _metrics.Dropped(droppedSpans, _stopping ? DropReasons.Stopping : DropReasons.QueueFull);
+                    _metrics.Dropped(droppedSpans, _stopping ? DropReasons.Stopping : DropReasons.QueueFull, format, transport);
                 }
 
                 return new SubmitOutcome(SubmitStatus.Accepted, accepted, dropped);
@@ -238,7 +238,7 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
 
         if (droppedSpans is not null)
         {
-            _metrics.Dropped(droppedSpans, DropReasons.Stopping);
+            _metrics.Dropped(droppedSpans, DropReasons.Stopping, format, transport);
         }
 
         return new SubmitOutcome(SubmitStatus.Accepted, accepted, dropped);
