@@ -19,6 +19,9 @@ internal sealed class IngestRun
 {
     public const int MaxDatagramBytes = 65_000;
 
+    /// <summary>The query API's largest search limit: smaller runs are counted on it span by span.</summary>
+    public const int MaxSearchTraces = 1_500;
+
     private readonly LoadOptions _options;
     private readonly TextWriter _progress;
     private readonly HttpClient _http;
@@ -115,6 +118,7 @@ internal sealed class IngestRun
         await stopProbe.CancelAsync().ConfigureAwait(false);
         await probeTask.ConfigureAwait(false);
         await probe.DrainAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        var querySpans = final.Stored / shape.SpansPerTrace <= MaxSearchTraces ? await CountQueryableSpansAsync(cancellationToken).ConfigureAwait(false) : null;
 
         return new IngestResult(
             _options,
@@ -128,8 +132,30 @@ internal sealed class IngestRun
             settleClock.Elapsed,
             cpuSend,
             probe,
+            querySpans,
             collectorMetrics.LastError,
             agentMetrics?.LastError);
+    }
+
+    /// <summary>Every span of this run's service the query API finds (one search, up to <see cref="MaxSearchTraces"/> traces); null when it cannot be read.</summary>
+    private async Task<long?> CountQueryableSpansAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var url = new Uri(_options.QueryUrl, $"api/traces?service={Uri.EscapeDataString(_options.Service)}&limit={MaxSearchTraces}&lookback=2h");
+            using var response = await _http.GetAsync(url, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                return null;
+            }
+
+            using var json = await System.Text.Json.JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return json.RootElement.GetProperty("data").EnumerateArray().Sum(trace => (long)trace.GetProperty("spans").GetArrayLength());
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The request template for a transport: traces of spans-per-trace, as many per request as the batch size allows.</summary>
@@ -391,5 +417,6 @@ internal sealed record IngestResult(
     TimeSpan SettleTime,
     TimeSpan GeneratorCpu,
     QueryabilityProbe Probe,
+    long? QuerySpans,
     string? CollectorMetricsError,
     string? AgentMetricsError);

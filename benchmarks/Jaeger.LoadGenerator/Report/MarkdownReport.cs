@@ -28,6 +28,11 @@ internal static class MarkdownReport
         }
 
         Row(text, "dropped, total counted", b.CountedDrops, seconds);
+        if (result.QuerySpans is { } querySpans)
+        {
+            text.AppendLine(Invariant($"| (check) spans of `{o.Service}` found by one query API search | {querySpans:N0} | {(querySpans == (long)b.Stored ? "= stored" : "differs from stored")} |"));
+        }
+
         Row(text, "unaccounted (sent - stored - counted drops)", b.Unaccounted, seconds);
         foreach (var row in b.Rows.Where(r => !r.IsDrop))
         {

@@ -1,0 +1,49 @@
+using Jaeger.LoadGenerator;
+using Jaeger.LoadGenerator.Options;
+
+namespace Jaeger.EndToEnd.Tests.LoadGenerator;
+
+/// <summary>The load generator's core against a self-hosted pipeline on port 0: the books balance and the query API agrees.</summary>
+public sealed class LoadGeneratorSmokeTests
+{
+    [Theory]
+    [InlineData("collector-http-thrift")]
+    [InlineData("otlp-http")]
+    [InlineData("agent-udp-compact")]
+    public async Task A_short_self_hosted_run_closes_its_accounting_and_the_query_api_shows_every_stored_span(string transport)
+    {
+        var options = OptionsParser.Parse(["--transport", transport]).Options! with
+        {
+            SelfHost = true,
+            Workers = 2,
+            Rate = 200,
+            SpansPerTrace = 5,
+            BatchSpans = 50,
+            Duration = TimeSpan.FromSeconds(1.5),
+            Progress = false,
+            LatencySamplesPerSecond = 10,
+        };
+        using var output = new StringWriter();
+
+        var outcome = await LoadRunner.RunAsync(options, output, TextWriter.Null, CancellationToken.None);
+
+        var result = Assert.IsType<IngestResult>(outcome.Ingest);
+        var balance = result.Balance;
+        Assert.True(balance.Closes, output.ToString());
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.True(balance.Sent > 0);
+        Assert.Equal(balance.Sent, (long)balance.Stored + balance.CountedDrops);
+        Assert.Contains("Accounting closes", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("| stored |", output.ToString(), StringComparison.Ordinal);
+
+        // The sampled trace as the query API returned it: every span, distinct ids, one tree.
+        var check = Assert.IsType<Jaeger.LoadGenerator.Latency.TraceCheck>(result.Probe.Check);
+        Assert.Equal(options.SpansPerTrace, check.Spans);
+        Assert.True(check.IsTree);
+        Assert.True(result.Probe.Latency.Count > 0);
+
+        // The query API holds exactly the stored spans of this run's service (the run is short: well under the limit).
+        Assert.True(balance.Stored / options.SpansPerTrace < 1500);
+        Assert.Equal((long)balance.Stored, result.QuerySpans);
+    }
+}
