@@ -114,6 +114,7 @@ internal sealed class IngestRun
             await Task.Delay(250, cancellationToken).ConfigureAwait(false);
         }
 
+        var settled = settleClock.Elapsed;
         progress.Finish();
         await stopProbe.CancelAsync().ConfigureAwait(false);
         await probeTask.ConfigureAwait(false);
@@ -129,7 +130,7 @@ internal sealed class IngestRun
             ledger,
             final,
             sendSeconds,
-            settleClock.Elapsed,
+            settled,
             cpuSend,
             probe,
             querySpans,

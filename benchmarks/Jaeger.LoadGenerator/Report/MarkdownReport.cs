@@ -22,7 +22,7 @@ internal static class MarkdownReport
         Row(text, "sent", b.Sent, seconds);
         Row(text, "accepted (" + result.AcceptedMeaning + ")", b.Accepted, seconds);
         Row(text, "stored", (long)b.Stored, seconds);
-        foreach (var row in b.Rows.Where(r => r.IsDrop))
+        foreach (var row in b.Rows.Where(r => r.IsDrop && r.Spans != 0))
         {
             Row(text, Invariant($"dropped: {row.Stage}: {row.What}"), row.Spans, seconds);
         }
@@ -34,14 +34,18 @@ internal static class MarkdownReport
         }
 
         Row(text, "unaccounted (sent - stored - counted drops)", b.Unaccounted, seconds);
-        foreach (var row in b.Rows.Where(r => !r.IsDrop))
+        foreach (var row in b.Rows.Where(r => !r.IsDrop && r.Spans != 0))
         {
             text.AppendLine(Invariant($"| (info) {row.Stage}: {row.What} | {row.Spans:N0} | |"));
         }
 
         var probe = result.Probe;
         var q = probe.Latency.Summarize([0.5, 0.99, 1.0]);
-        text.AppendLine(Invariant($"| emit -> queryable p50 / p99 / max | {Ms(q[0])} / {Ms(q[1])} / {Ms(q[2])} | {probe.Latency.Count:N0} samples{(probe.NotFound > 0 ? Invariant($", {probe.NotFound:N0} not queryable in time") : string.Empty)} |"));
+        if (o.LatencySamplesPerSecond > 0)
+        {
+            text.AppendLine(Invariant($"| emit -> queryable p50 / p99 / max | {Ms(q[0])} / {Ms(q[1])} / {Ms(q[2])} | {probe.Latency.Count:N0} samples{(probe.NotFound > 0 ? Invariant($", {probe.NotFound:N0} not stored or not queryable in time") : string.Empty)} |"));
+        }
+
         var cpu = result.GeneratorCpu.TotalSeconds;
         text.AppendLine(Invariant($"| generator process CPU | {cpu:F2} s | {cpu / seconds * 100:F0}% of one core{(o.SelfHost ? " (includes the self-hosted pipeline)" : string.Empty)} |"));
         text.AppendLine();
