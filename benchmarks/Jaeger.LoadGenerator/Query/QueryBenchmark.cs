@@ -19,6 +19,22 @@ internal sealed class QueryKind(string description, string pathAndQuery)
 
     public long Errors => Interlocked.Read(ref _errors);
 
+    /// <summary>What the first successful answer held ("20 traces, 200 spans"), to show the requests found data.</summary>
+    public string? FirstResult { get; private set; }
+
+    public void Describe(string body)
+    {
+        if (FirstResult is not null)
+        {
+            return;
+        }
+
+        using var json = System.Text.Json.JsonDocument.Parse(body);
+        var traces = json.RootElement.GetProperty("data");
+        var spans = traces.EnumerateArray().Sum(t => t.GetProperty("spans").GetArrayLength());
+        FirstResult = string.Create(CultureInfo.InvariantCulture, $"{traces.GetArrayLength():N0} traces, {spans:N0} spans");
+    }
+
     public void Failed() => Interlocked.Increment(ref _errors);
 }
 
@@ -50,7 +66,8 @@ internal sealed class QueryBenchmark(LoadOptions options, TextWriter progress, H
         };
         progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"preloading {options.PreloadSpans:N0} spans of service {options.Service} ..."));
         var preload = await new IngestRun(preloadOptions, progress, http).RunAsync(options.PreloadSpans, cancellationToken).ConfigureAwait(false);
-        var largeOptions = preloadOptions with { SpansPerTrace = LargeTraceSpans, BatchSpans = LargeTraceSpans, Workers = 1, Progress = false };
+        // Its own service, so the searches' answers hold only traces of 10 spans.
+        var largeOptions = preloadOptions with { Service = options.Service + "-large", SpansPerTrace = LargeTraceSpans, BatchSpans = LargeTraceSpans, Workers = 1, Progress = false };
         var large = await new IngestRun(largeOptions, progress, http).RunAsync(LargeTraceSpans, cancellationToken).ConfigureAwait(false);
         if (!preload.Balance.Closes || !large.Balance.Closes)
         {
@@ -85,6 +102,10 @@ internal sealed class QueryBenchmark(LoadOptions options, TextWriter progress, H
                             if (response.IsSuccessStatusCode)
                             {
                                 kind.Latency.Record(Stopwatch.GetElapsedTime(started));
+                                if (kind.FirstResult is null)
+                                {
+                                    kind.Describe(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+                                }
                             }
                             else
                             {

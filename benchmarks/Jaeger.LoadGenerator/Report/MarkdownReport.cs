@@ -91,14 +91,14 @@ internal static class MarkdownReport
     public static string Query(QueryResult result)
     {
         var text = new StringBuilder();
-        text.AppendLine(Invariant($"### query API: {result.Workers} workers, {result.Seconds:F1} s, store preloaded with {result.PreloadedSpans:N0} spans of service `{result.Service}` (+ one {result.LargeTraceSpans:N0}-span trace)"));
+        text.AppendLine(Invariant($"### query API: {result.Workers} workers, {result.Seconds:F1} s, store preloaded with {result.PreloadedSpans:N0} spans of service `{result.Service}` (+ one {result.LargeTraceSpans:N0}-span trace of `{result.Service}-large`)"));
         text.AppendLine();
-        text.AppendLine("| request | count | errors | requests/s | p50 ms | p90 ms | p99 ms | max ms |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| request | first answer | count | errors | requests/s | p50 ms | p90 ms | p99 ms | max ms |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var kind in result.Kinds)
         {
             var p = kind.Latency.Summarize([0.5, 0.9, 0.99, 1.0]);
-            text.AppendLine(Invariant($"| {kind.Description} | {kind.Latency.Count:N0} | {kind.Errors:N0} | {kind.Latency.Count / result.Seconds:N0} | {p[0]:F2} | {p[1]:F2} | {p[2]:F2} | {p[3]:F2} |"));
+            text.AppendLine(Invariant($"| {kind.Description} | {kind.FirstResult ?? "none"} | {kind.Latency.Count:N0} | {kind.Errors:N0} | {kind.Latency.Count / result.Seconds:N0} | {p[0]:F2} | {p[1]:F2} | {p[2]:F2} | {p[3]:F2} |"));
         }
 
         return text.ToString();

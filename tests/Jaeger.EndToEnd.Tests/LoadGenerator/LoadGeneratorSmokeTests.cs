@@ -46,4 +46,29 @@ public sealed class LoadGeneratorSmokeTests
         Assert.True(balance.Stored / options.SpansPerTrace < 1500);
         Assert.Equal((long)balance.Stored, result.QuerySpans);
     }
+
+    [Fact]
+    public async Task Query_mode_preloads_then_times_every_request_kind_and_each_finds_data()
+    {
+        var options = OptionsParser.Parse(["--mode", "query"]).Options! with
+        {
+            SelfHost = true,
+            Workers = 2,
+            PreloadSpans = 2_000,
+            Duration = TimeSpan.FromSeconds(1),
+            Progress = false,
+        };
+        using var output = new StringWriter();
+
+        var outcome = await LoadRunner.RunAsync(options, output, TextWriter.Null, CancellationToken.None);
+
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Equal(2_000, outcome.Ingest!.Balance.Stored);
+        var query = Assert.IsType<Jaeger.LoadGenerator.Query.QueryResult>(outcome.Query);
+        Assert.Equal(4, query.Kinds.Count);
+        Assert.All(query.Kinds, k => Assert.True(k.Latency.Count > 0 && k.Errors == 0, k.Description));
+        Assert.Equal("20 traces, 200 spans", query.Kinds[0].FirstResult);
+        Assert.Equal("1 traces, 1,000 spans", query.Kinds[3].FirstResult);
+        Assert.Contains("| search: service, limit 20, lookback 1h | 20 traces, 200 spans |", output.ToString(), StringComparison.Ordinal);
+    }
 }
