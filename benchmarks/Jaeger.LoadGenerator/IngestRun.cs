@@ -64,11 +64,19 @@ internal sealed class IngestRun
             workers[w] = Task.Run(() => SendLoopAsync(worker, template, transport, ledger, probe, budget, clock, stopSending.Token), CancellationToken.None);
         }
 
+        async Task<Balance> ReadBalanceAsync()
+        {
+            var collectorNow = await collectorMetrics.ScrapeAsync(cancellationToken).ConfigureAwait(false);
+            var agentNow = agentMetrics is null ? null : await agentMetrics.ScrapeAsync(cancellationToken).ConfigureAwait(false);
+            return Balance(ledger, shape, collectorNow, collectorBefore, agentNow, agentBefore, kernelBefore);
+        }
+
         var allSent = Task.WhenAll(workers);
         var progress = new ProgressLine(_progress, _options.Progress);
         var lastStored = 0.0;
         var lastSent = 0L;
         var lastAccepted = 0L;
+        var lastTime = TimeSpan.Zero;
         while (!allSent.IsCompleted)
         {
             var remaining = spanBudget is null ? _options.Duration - clock.Elapsed : TimeSpan.FromSeconds(1);
@@ -78,10 +86,13 @@ internal sealed class IngestRun
             }
 
             await Task.WhenAny(allSent, Task.Delay(remaining < TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1), cancellationToken)).ConfigureAwait(false);
-            var view = Balance(ledger, shape, await collectorMetrics.ScrapeAsync(cancellationToken).ConfigureAwait(false), collectorBefore, agentMetrics is null ? null : await agentMetrics.ScrapeAsync(cancellationToken).ConfigureAwait(false), agentBefore, kernelBefore);
+            var view = await ReadBalanceAsync().ConfigureAwait(false);
             var sent = ledger.SpansSent;
             var accepted = ledger.SpansAccepted;
-            progress.Write(clock.Elapsed, sent - lastSent, accepted - lastAccepted, view.Stored - lastStored, view.CountedDrops, view.QueueLength);
+            var now = clock.Elapsed;
+            var interval = Math.Max(0.001, (now - lastTime).TotalSeconds);
+            progress.Write(now, (sent - lastSent) / interval, (accepted - lastAccepted) / interval, (view.Stored - lastStored) / interval, view.CountedDrops, view.QueueLength);
+            lastTime = now;
             lastSent = sent;
             lastAccepted = accepted;
             lastStored = view.Stored;
@@ -99,14 +110,14 @@ internal sealed class IngestRun
         var previous = (Stored: -1.0, Drops: -1.0);
         while (true)
         {
-            final = Balance(ledger, shape, await collectorMetrics.ScrapeAsync(cancellationToken).ConfigureAwait(false), collectorBefore, agentMetrics is null ? null : await agentMetrics.ScrapeAsync(cancellationToken).ConfigureAwait(false), agentBefore, kernelBefore);
+            final = await ReadBalanceAsync().ConfigureAwait(false);
             if ((final.Stored, final.CountedDrops) != previous)
             {
                 previous = (final.Stored, final.CountedDrops);
                 lastChange.Restart();
             }
 
-            if (final.Unaccounted == 0 || lastChange.Elapsed > TimeSpan.FromSeconds(2) || settleClock.Elapsed > _options.SettleTimeout)
+            if (final.Unaccounted == 0 || lastChange.Elapsed > TimeSpan.FromSeconds(3) || settleClock.Elapsed > _options.SettleTimeout)
             {
                 break;
             }
@@ -217,7 +228,8 @@ internal sealed class IngestRun
         {
             if (requestsPerSecond > 0)
             {
-                var due = TimeSpan.FromSeconds(request / requestsPerSecond) - clock.Elapsed;
+                // Workers are staggered by a fraction of one interval, so their requests interleave evenly.
+                var due = TimeSpan.FromSeconds((request + ((double)worker / _options.Workers)) / requestsPerSecond) - clock.Elapsed;
                 if (due > TimeSpan.Zero)
                 {
                     try

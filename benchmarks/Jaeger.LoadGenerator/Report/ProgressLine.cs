@@ -8,7 +8,7 @@ internal sealed class ProgressLine(TextWriter output, bool enabled)
     private readonly bool _inPlace = enabled && ReferenceEquals(output, Console.Error) && !Console.IsErrorRedirected;
     private bool _written;
 
-    public void Write(TimeSpan elapsed, long sentPerSecond, long acceptedPerSecond, double storedPerSecond, long dropped, double queue)
+    public void Write(TimeSpan elapsed, double sentPerSecond, double acceptedPerSecond, double storedPerSecond, long dropped, double queue)
     {
         if (!enabled)
         {
