@@ -27,7 +27,7 @@ internal sealed record LoadOptions
 
     public TransportKind Transport { get; init; } = TransportKind.CollectorHttpThrift;
 
-    public int Workers { get; init; } = 8;
+    public int Workers { get; init; } = 4;
 
     /// <summary>Traces per second over all workers; 0 = as fast as possible.</summary>
     public double Rate { get; init; }

@@ -18,7 +18,7 @@ internal static class OptionsParser
           --mode ingest|query          ingest (default): push spans; query: preload, then time /api/traces requests
           --transport NAME             agent-udp-compact | agent-udp-binary | collector-http-thrift (default) |
                                        otlp-grpc | otlp-http
-          --workers N                  concurrent senders (default 8)
+          --workers N                  concurrent senders (default 4)
           --rate R                     traces per second over all workers; 0 = unbounded (default 0)
           --spans-per-trace N          spans per trace, forming a tree (default 10)
           --tags-per-span N            tags per span (default 4)
