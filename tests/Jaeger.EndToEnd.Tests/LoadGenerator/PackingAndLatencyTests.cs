@@ -25,28 +25,19 @@ public sealed class PackingAndLatencyTests
         Assert.True(oneMore.Length > IngestRun.MaxDatagramBytes, $"{template.Shape.Traces} traces in {template.Length} bytes; one more would take {oneMore.Length}");
     }
 
-    [Fact]
-    public void Udp_batch_spans_caps_the_traces_per_datagram()
+    [Theory]
+    [InlineData("--transport agent-udp-compact --batch-spans 30", nameof(TemplateFormat.EmitBatchCompact), 3, 30)]
+    [InlineData("--spans-per-trace 7", nameof(TemplateFormat.ThriftBatchBinary), 14, 98)]
+    [InlineData("--spans-per-trace 250", nameof(TemplateFormat.OtlpProtobuf), 1, 250)]
+    public void Batch_spans_is_filled_with_whole_traces(string args, string format, int traces, int spans)
     {
-        var options = OptionsParser.Parse(["--transport", "agent-udp-compact", "--batch-spans", "30"]).Options!;
+        var options = OptionsParser.Parse(args.Split(' ')).Options!;
         using var http = new HttpClient();
 
-        var template = new IngestRun(options, TextWriter.Null, http).CreateTemplate(TemplateFormat.EmitBatchCompact);
+        var template = new IngestRun(options, TextWriter.Null, http).CreateTemplate(Enum.Parse<TemplateFormat>(format));
 
-        Assert.Equal(3, template.Shape.Traces);
-        Assert.Equal(30, template.Shape.SpansPerRequest);
-    }
-
-    [Fact]
-    public void Http_requests_carry_batch_spans_in_whole_traces()
-    {
-        var options = OptionsParser.Parse(["--spans-per-trace", "7"]).Options!;
-        using var http = new HttpClient();
-
-        var template = new IngestRun(options, TextWriter.Null, http).CreateTemplate(TemplateFormat.ThriftBatchBinary);
-
-        Assert.Equal(14, template.Shape.Traces);
-        Assert.Equal(98, template.Shape.SpansPerRequest);
+        Assert.Equal(traces, template.Shape.Traces);
+        Assert.Equal(spans, template.Shape.SpansPerRequest);
     }
 
     [Fact]
