@@ -33,6 +33,8 @@ internal sealed class IngestRun
         _http = http;
     }
 
+    private int AgentPort => _options.Transport == TransportKind.AgentUdpCompact ? _options.AgentCompactPort : _options.AgentBinaryPort;
+
     /// <summary>True for the agent's UDP transports.</summary>
     public bool IsUdp => _options.Transport is TransportKind.AgentUdpCompact or TransportKind.AgentUdpBinary;
 
@@ -49,7 +51,7 @@ internal sealed class IngestRun
 
         var collectorBefore = await collectorMetrics.ScrapeAsync(cancellationToken).ConfigureAwait(false);
         var agentBefore = agentMetrics is null ? MetricSnapshot.Empty : await agentMetrics.ScrapeAsync(cancellationToken).ConfigureAwait(false);
-        var kernelBefore = IsUdp ? KernelUdpDrops.Read() : null;
+        var kernelBefore = IsUdp ? KernelUdpDrops.Read(AgentPort) : null;
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 
         using var stopSending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -57,7 +59,7 @@ internal sealed class IngestRun
         var probeTask = probe.RunAsync(stopProbe.Token);
         var clock = Stopwatch.StartNew();
         var budget = new RequestBudget(spanBudget is null ? long.MaxValue : (spanBudget.Value + shape.SpansPerRequest - 1) / shape.SpansPerRequest);
-        var workers = new Task[_options.Workers];
+        var workers = new Task<TimeSpan>[_options.Workers];
         for (var w = 0; w < workers.Length; w++)
         {
             var worker = w;
@@ -99,8 +101,7 @@ internal sealed class IngestRun
         }
 
         await stopSending.CancelAsync().ConfigureAwait(false);
-        await allSent.ConfigureAwait(false);
-        var sendSeconds = clock.Elapsed.TotalSeconds;
+        var sendSeconds = Math.Max(0.001, (await allSent.ConfigureAwait(false)).Max().TotalSeconds);
         var cpuSend = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
 
         // Settle: until the balance closes, or stored and the drops stop changing, or the deadline.
@@ -218,7 +219,8 @@ internal sealed class IngestRun
         _ => new OtlpGrpcTransport(_options.OtlpGrpcUrl),
     };
 
-    private async Task SendLoopAsync(int worker, RequestTemplate template, ITransport transport, SendLedger ledger, QueryabilityProbe probe, RequestBudget budget, Stopwatch clock, CancellationToken stop)
+    /// <summary>Sends until the duration, the budget or <paramref name="stop"/>; returns when (on <paramref name="clock"/>) the last send finished.</summary>
+    private async Task<TimeSpan> SendLoopAsync(int worker, RequestTemplate template, ITransport transport, SendLedger ledger, QueryabilityProbe probe, RequestBudget budget, Stopwatch clock, CancellationToken stop)
     {
         var buffer = template.CreateBuffer();
         var spans = template.Shape.SpansPerRequest;
@@ -248,7 +250,14 @@ internal sealed class IngestRun
             ledger.Sent(spans);
             probe.Offer(traceId, emitted);
             await SendWithRetriesAsync(transport, buffer, spans, ledger).ConfigureAwait(false);
+            if (requestsPerSecond <= 0 && (request & 15) == 15)
+            {
+                // UDP sends complete synchronously: let the progress line and the latency probe run too.
+                await Task.Yield();
+            }
         }
+
+        return clock.Elapsed;
     }
 
     private async Task SendWithRetriesAsync(ITransport transport, byte[] buffer, int spans, SendLedger ledger)
@@ -279,7 +288,7 @@ internal sealed class IngestRun
     }
 
     /// <summary>Balances what was sent against the server's counters (deltas since the run started).</summary>
-    private Balance Balance(SendLedger ledger, SpanShape shape, MetricSnapshot collectorNow, MetricSnapshot collectorBefore, MetricSnapshot? agentNow, MetricSnapshot agentBefore, long? kernelBefore)
+    private Balance Balance(SendLedger ledger, SpanShape shape, MetricSnapshot collectorNow, MetricSnapshot collectorBefore, MetricSnapshot? agentNow, MetricSnapshot agentBefore, KernelDropReading? kernelBefore)
     {
         var service = _options.Service;
         var collector = collectorNow.Since(collectorBefore);
@@ -300,10 +309,10 @@ internal sealed class IngestRun
         {
             var agent = agentNow.Since(agentBefore);
             var protocol = _options.Transport == TransportKind.AgentUdpCompact ? "compact" : "binary";
-            if (kernelBefore is not null && KernelUdpDrops.Read() is { } kernelNow)
+            if (kernelBefore is { } before && KernelUdpDrops.Read(AgentPort) is { } kernelNow && kernelNow.Source == before.Source)
             {
-                kernelDatagrams = kernelNow - kernelBefore.Value;
-                rows.Add(new BalanceRow("kernel", "UDP receive buffer full (machine-wide RcvbufErrors)", (long)kernelDatagrams * spansPerDatagram, IsDrop: true));
+                kernelDatagrams = kernelNow.Drops - before.Drops;
+                rows.Add(new BalanceRow("kernel", "UDP receive buffer full (" + kernelNow.Source + ")", (long)kernelDatagrams * spansPerDatagram, IsDrop: true));
             }
 
             agentRead = agent.Sum("jaeger_agent_udp_packets_received_total", null, s => s.Label("protocol") == protocol);
