@@ -25,6 +25,21 @@ internal sealed class LatencyRecorder
         }
     }
 
+    /// <summary>Adds every sample of <paramref name="other"/>.</summary>
+    public void Merge(LatencyRecorder other)
+    {
+        double[] samples;
+        lock (other._lock)
+        {
+            samples = [.. other._millis];
+        }
+
+        lock (_lock)
+        {
+            _millis.AddRange(samples);
+        }
+    }
+
     /// <summary>The value at quantile <paramref name="q"/> (nearest rank), in milliseconds; NaN without samples.</summary>
     public double Percentile(double q) => Summarize([q])[0];
 

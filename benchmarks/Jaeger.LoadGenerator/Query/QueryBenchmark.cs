@@ -64,7 +64,8 @@ internal sealed class QueryBenchmark(LoadOptions options, TextWriter progress, H
             Duration = TimeSpan.FromHours(1),
             LatencySamplesPerSecond = 0,
         };
-        progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"preloading {options.PreloadSpans:N0} spans of service {options.Service} ..."));
+        var traces = (options.PreloadSpans / 10) + 1;
+        progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"preloading {options.PreloadSpans:N0} spans of service {options.Service} ... (the store must keep {traces:N0} traces; the all-in-one host keeps 100,000 unless started with --Jaeger:Storage:Memory:MaxTraces=N)"));
         var preload = await new IngestRun(preloadOptions, progress, http).RunAsync(options.PreloadSpans, cancellationToken).ConfigureAwait(false);
         // Its own service, so the searches' answers hold only traces of 10 spans.
         var largeOptions = preloadOptions with { Service = options.Service + "-large", SpansPerTrace = LargeTraceSpans, BatchSpans = LargeTraceSpans, Workers = 1, Progress = false };

@@ -101,6 +101,15 @@ internal static class MarkdownReport
             text.AppendLine(Invariant($"| {kind.Description} | {kind.FirstResult ?? "none"} | {kind.Latency.Count:N0} | {kind.Errors:N0} | {kind.Latency.Count / result.Seconds:N0} | {p[0]:F2} | {p[1]:F2} | {p[2]:F2} | {p[3]:F2} |"));
         }
 
+        var all = new Latency.LatencyRecorder();
+        foreach (var kind in result.Kinds)
+        {
+            all.Merge(kind.Latency);
+        }
+
+        var m = all.Summarize([0.5, 0.9, 0.99, 1.0]);
+        text.AppendLine(Invariant($"| all of the above (each worker cycles through them) | | {all.Count:N0} | {result.Kinds.Sum(k => k.Errors):N0} | {all.Count / result.Seconds:N0} | {m[0]:F2} | {m[1]:F2} | {m[2]:F2} | {m[3]:F2} |"));
+
         return text.ToString();
     }
 

@@ -70,5 +70,6 @@ public sealed class LoadGeneratorSmokeTests
         Assert.Equal("20 traces, 200 spans", query.Kinds[0].FirstResult);
         Assert.Equal("1 traces, 1,000 spans", query.Kinds[3].FirstResult);
         Assert.Contains("| search: service, limit 20, lookback 1h | 20 traces, 200 spans |", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("| all of the above (each worker cycles through them) | | " + query.Kinds.Sum(k => k.Latency.Count).ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " |", output.ToString(), StringComparison.Ordinal);
     }
 }
