@@ -4,6 +4,7 @@ using Jaeger.Agent.Hosting.Forwarding;
 using Jaeger.Agent.Hosting.Http;
 using Jaeger.Agent.Hosting.Intake;
 using Jaeger.Agent.Hosting.Sampling;
+using Jaeger.Hosting.Diagnostics;
 using Jaeger.Hosting.Http;
 using Jaeger.Model;
 using Jaeger.Sampling;
@@ -27,6 +28,7 @@ internal sealed class JaegerAgentHostedService : IHostedService, IAsyncDisposabl
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly IServiceProvider _services;
+    private readonly PrometheusMetrics? _prometheus;
     private readonly List<UdpServer> _udpServers = [];
     private BatchForwarder? _forwarder;
     private ClientStatsTracker? _clients;
@@ -48,6 +50,9 @@ internal sealed class JaegerAgentHostedService : IHostedService, IAsyncDisposabl
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<JaegerAgentHostedService>();
         _services = services;
+
+        // Resolved before any datagram is read so /metrics on the HTTP server counts from the start.
+        _prometheus = string.IsNullOrWhiteSpace(_options.HttpListenAddress) ? null : services.GetRequiredService<PrometheusMetrics>();
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -104,12 +109,17 @@ internal sealed class JaegerAgentHostedService : IHostedService, IAsyncDisposabl
         if (!string.IsNullOrWhiteSpace(_options.HttpListenAddress))
         {
             var endpoints = _endpoints;
+            var prometheus = _prometheus;
             _http = await EndpointServer.StartAsync(
                 ListenAddress.Parse(_options.HttpListenAddress),
                 HttpProtocols.Http1,
                 _loggerFactory,
                 static _ => { },
-                endpoints.Map,
+                routes =>
+                {
+                    endpoints.Map(routes);
+                    prometheus?.Map(routes);
+                },
                 maxRequestBodySize: 1024,
                 cancellationToken).ConfigureAwait(false);
             _agent.HttpEndpoint = _http.BaseAddress;

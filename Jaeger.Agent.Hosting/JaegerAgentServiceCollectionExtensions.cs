@@ -1,5 +1,7 @@
+using System.Diagnostics.Metrics;
 using Jaeger.Agent.Hosting;
 using Jaeger.Agent.Hosting.Diagnostics;
+using Jaeger.Hosting.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -28,6 +30,7 @@ public static class JaegerAgentServiceCollectionExtensions
             services.TryAddSingleton(TimeProvider.System);
             services.TryAddSingleton<JaegerAgent>();
             services.TryAddSingleton<AgentMetrics>();
+            services.TryAddSingleton(static sp => new PrometheusMetrics(sp.GetService<IMeterFactory>()));
             services.AddSingleton<IHostedService, JaegerAgentHostedService>();
         }
 

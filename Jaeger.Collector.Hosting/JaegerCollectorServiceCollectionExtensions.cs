@@ -1,7 +1,9 @@
+using System.Diagnostics.Metrics;
 using Jaeger.Collector;
 using Jaeger.Collector.Hosting;
 using Jaeger.Collector.Pipeline;
 using Jaeger.Collector.Sampling;
+using Jaeger.Hosting.Diagnostics;
 using Jaeger.Hosting.Http;
 using Jaeger.Storage;
 using Microsoft.Extensions.Configuration;
@@ -61,6 +63,7 @@ public static class JaegerCollectorServiceCollectionExtensions
         services.TryAddSingleton<ISpanSink>(static sp => sp.GetRequiredService<SpanPipeline>());
         services.TryAddSingleton<FileSamplingStrategyStore>();
         services.TryAddSingleton<ISamplingStrategyProvider>(static sp => sp.GetRequiredService<FileSamplingStrategyStore>());
+        services.TryAddSingleton(static sp => new PrometheusMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<CollectorServers>();
 
         // Order matters: hosted services stop in reverse, so the servers stop first and the pipeline drains after.

@@ -3,6 +3,7 @@ using System.Net;
 using Jaeger.Collector.Pipeline;
 using Jaeger.Collector.Receivers;
 using Jaeger.Collector.Sampling;
+using Jaeger.Hosting.Diagnostics;
 using Jaeger.Hosting.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -30,6 +31,7 @@ internal sealed partial class CollectorServers : IHostedService, IAsyncDisposabl
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<CollectorServers> _logger;
+    private readonly PrometheusMetrics? _prometheus;
     private readonly List<EndpointServer> _servers = [];
     private readonly ServersStopping _stopping = new();
     private DateTimeOffset _upSince;
@@ -41,7 +43,8 @@ internal sealed partial class CollectorServers : IHostedService, IAsyncDisposabl
         CollectorMetrics metrics,
         JaegerCollector collector,
         TimeProvider time,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        IServiceProvider services)
     {
         _options = options.Value;
         _pipeline = pipeline;
@@ -51,6 +54,9 @@ internal sealed partial class CollectorServers : IHostedService, IAsyncDisposabl
         _time = time;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<CollectorServers>();
+
+        // Resolved here, before any receiver runs, so /metrics counts from the start; without an admin server nobody listens.
+        _prometheus = _options.Admin.Enabled ? services.GetRequiredService<PrometheusMetrics>() : null;
     }
 
     private enum Receiver
@@ -234,6 +240,7 @@ internal sealed partial class CollectorServers : IHostedService, IAsyncDisposabl
     {
         routes.MapGet("/", HealthAsync);
         routes.MapGet("/health", HealthAsync);
+        _prometheus?.Map(routes);
     }
 
     // Jaeger's health JSON: {"status":"Server available","upSince":"<RFC3339>","uptime":"<duration>"}.

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Jaeger.Model;
 
 namespace Jaeger.Collector.Pipeline;
 
@@ -25,7 +26,7 @@ internal sealed class CollectorMetrics
         var meter = meterFactory.Create(MeterName);
         _received = meter.CreateCounter<long>("jaeger.collector.spans.received", "{span}", "Spans received, by format and transport.");
         _rejected = meter.CreateCounter<long>("jaeger.collector.spans.rejected", "{span}", "Spans refused as invalid or filtered out, by format, transport and reason.");
-        _dropped = meter.CreateCounter<long>("jaeger.collector.spans.dropped", "{span}", "Spans not stored, by reason.");
+        _dropped = meter.CreateCounter<long>("jaeger.collector.spans.dropped", "{span}", "Spans not stored, by reason (and by service, format and transport where the spans were in hand).");
         _badRequests = meter.CreateCounter<long>("jaeger.collector.requests.rejected", "{request}", "Requests refused as malformed (HTTP 400 or gRPC INVALID_ARGUMENT), by format and transport.");
         _saved = meter.CreateCounter<long>("jaeger.collector.spans.saved", "{span}", "Spans handed to storage, by service and result (ok or err).");
         _saveLatency = meter.CreateHistogram<double>("jaeger.collector.save.duration", "s", "Time to write one batch of spans to every writer.");
@@ -47,7 +48,31 @@ internal sealed class CollectorMetrics
     public void RequestRejected(string format, string transport) =>
         _badRequests.Add(1, new KeyValuePair<string, object?>("format", format), new KeyValuePair<string, object?>("transport", transport));
 
+    /// <summary>Drops not attributable to a service (evicted or left in the queue at shutdown).</summary>
     public void Dropped(int count, string reason) => _dropped.Add(count, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>Drops of spans still in hand, counted per service, format and transport (runs of spans with one service are counted at once).</summary>
+    public void Dropped(IReadOnlyList<Span> spans, string reason, string format, string transport)
+    {
+        var start = 0;
+        while (start < spans.Count)
+        {
+            var service = spans[start].Process.ServiceName;
+            var end = start + 1;
+            while (end < spans.Count && string.Equals(spans[end].Process.ServiceName, service, StringComparison.Ordinal))
+            {
+                end++;
+            }
+
+            _dropped.Add(
+                end - start,
+                new KeyValuePair<string, object?>("reason", reason),
+                new KeyValuePair<string, object?>("service", TrackedService(service)),
+                new KeyValuePair<string, object?>("format", format),
+                new KeyValuePair<string, object?>("transport", transport));
+            start = end;
+        }
+    }
 
     public void Saved(string service, bool ok, int count = 1) =>
         _saved.Add(count, new KeyValuePair<string, object?>("service", TrackedService(service)), new KeyValuePair<string, object?>("result", ok ? "ok" : "err"));

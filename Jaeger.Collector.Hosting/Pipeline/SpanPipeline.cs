@@ -158,18 +158,21 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
         _metrics.Received(n, format, transport);
         if (_stopping)
         {
-            _metrics.Dropped(n, DropReasons.Stopping);
+            _metrics.Dropped(spans, DropReasons.Stopping, format, transport);
             return new SubmitOutcome(SubmitStatus.Stopping, 0, n);
         }
 
         var accepted = 0;
         var dropped = 0;
+
+        // Only filled when something is dropped, to count the drops per service.
+        List<Span>? droppedSpans = null;
         switch (_options.FullQueuePolicy)
         {
             case FullQueuePolicy.PushBack:
                 if (!_queue.TryReserve(n))
                 {
-                    _metrics.Dropped(n, DropReasons.PushedBack);
+                    _metrics.Dropped(spans, DropReasons.PushedBack, format, transport);
                     return new SubmitOutcome(SubmitStatus.PushedBack, 0, n);
                 }
 
@@ -182,6 +185,7 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
                     else
                     {
                         dropped++;
+                        (droppedSpans ??= []).Add(spans[i]);
                     }
                 }
 
@@ -199,6 +203,7 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
                     else
                     {
                         dropped++;
+                        (droppedSpans ??= []).Add(spans[i]);
                     }
                 }
 
@@ -219,20 +224,21 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
                     else
                     {
                         dropped++;
+                        (droppedSpans ??= []).Add(spans[i]);
                     }
                 }
 
-                if (dropped > 0)
+                if (droppedSpans is not null)
                 {
-                    _metrics.Dropped(dropped, _stopping ? DropReasons.Stopping : DropReasons.QueueFull);
+                    _metrics.Dropped(droppedSpans, _stopping ? DropReasons.Stopping : DropReasons.QueueFull, format, transport);
                 }
 
                 return new SubmitOutcome(SubmitStatus.Accepted, accepted, dropped);
         }
 
-        if (dropped > 0)
+        if (droppedSpans is not null)
         {
-            _metrics.Dropped(dropped, DropReasons.Stopping);
+            _metrics.Dropped(droppedSpans, DropReasons.Stopping, format, transport);
         }
 
         return new SubmitOutcome(SubmitStatus.Accepted, accepted, dropped);

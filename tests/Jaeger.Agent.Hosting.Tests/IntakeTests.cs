@@ -60,6 +60,28 @@ public sealed class IntakeTests
     }
 
     [Fact]
+    public async Task The_http_server_serves_the_agent_meter_on_metrics_in_prometheus_text()
+    {
+        await using var collector = await FakeCollector.StartAsync();
+        await using var agent = await AgentHost.StartAsync(o =>
+        {
+            o.Protocol = AgentForwardingProtocol.Http;
+            o.Collectors.Add(collector.BaseAddress.AbsoluteUri);
+        });
+        using var http = new HttpClient { BaseAddress = agent.Agent.HttpEndpoint };
+
+        await AgentHost.SendAsync(agent.Agent.CompactEndpoint!, Batches.EmitBatch(Batches.Rich(), ThriftProtocol.Compact));
+        await Eventually.UntilAsync(() => !collector.Batches.IsEmpty, "the batch at the collector");
+
+        await Eventually.UntilAsync(
+            async () => (await http.GetStringAsync("/metrics")).Contains("jaeger_agent_udp_packets_processed_total{protocol=\"compact\"} 1\n", StringComparison.Ordinal),
+            "the processed datagram on /metrics");
+        using var response = await http.GetAsync("/metrics");
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("# TYPE jaeger_agent_udp_packets_received_total counter", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Truncated_mutated_oversized_and_empty_datagrams_are_counted_by_reason_and_a_good_one_afterwards_is_delivered()
     {
         await using var collector = await FakeCollector.StartAsync();

@@ -59,6 +59,28 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public async Task Dropped_spans_are_counted_per_service_format_and_transport_of_the_spans_in_hand()
+    {
+        var (host, sink) = await StartBlockedAsync(FullQueuePolicy.DropNewest, queueSize: 2);
+        await using var _ = host;
+        using var dropped = Dropped(host);
+        var first = TestSpans.Batch("svc-a", 2);
+        var second = TestSpans.Batch("svc-b", 3);
+        var mixed = new Batch(first.Process, [.. first.Spans, .. second.Spans]);
+
+        var result = await sink.SubmitAsync(mixed);
+
+        Assert.Equal(new SpanSinkResult(2, 3), result);
+        var measurement = Assert.Single(dropped.GetMeasurementSnapshot());
+        Assert.Equal(3, measurement.Value);
+        Assert.Equal("svc-b", measurement.Tags["service"]);
+        Assert.Equal("queue_full", measurement.Tags["reason"]);
+        Assert.Equal("inprocess", measurement.Tags["format"]);
+        Assert.Equal("inprocess", measurement.Tags["transport"]);
+        host.Writer.Release();
+    }
+
+    [Fact]
     public async Task Drop_oldest_evicts_exactly_the_oldest_spans_and_keeps_the_newest()
     {
         var (host, sink) = await StartBlockedAsync(FullQueuePolicy.DropOldest, queueSize: 10);
