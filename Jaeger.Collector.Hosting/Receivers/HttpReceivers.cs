@@ -1,8 +1,6 @@
 using Jaeger.Collector.Pipeline;
 using Jaeger.Collector.Sampling;
 using Jaeger.Model;
-using Google.Protobuf;
-using Jaeger.Protos.Otlp.Collector.Trace.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -88,31 +86,20 @@ internal sealed class HttpReceivers(SpanPipeline pipeline, ISamplingStrategyProv
         var spans = new List<Span>();
         using (body)
         {
-            ExportTraceServiceRequest request;
             if (json)
             {
-                if (!OtlpJson.TryParse(body.Span, out request, out error))
+                if (!OtlpJson.TryParse(body.Span, out var request, out error) || !OtlpConverter.TryConvert(request, spans, out error))
                 {
                     await RejectAsync(context, StatusCodes.Status400BadRequest, error, SpanFormats.Otlp).ConfigureAwait(false);
                     return;
                 }
             }
-            else
+            else if (!OtlpProtobufReader.TryRead(body.Span, spans, out var decodeError))
             {
-                try
-                {
-                    request = ExportTraceServiceRequest.Parser.ParseFrom(body.Span);
-                }
-                catch (InvalidProtocolBufferException ex)
-                {
-                    await RejectAsync(context, StatusCodes.Status400BadRequest, "The body is not a protobuf ExportTraceServiceRequest: " + ex.Message, SpanFormats.Otlp).ConfigureAwait(false);
-                    return;
-                }
-            }
-
-            if (!OtlpConverter.TryConvert(request, spans, out error))
-            {
-                await RejectAsync(context, StatusCodes.Status400BadRequest, error, SpanFormats.Otlp).ConfigureAwait(false);
+                var message = decodeError.Kind == OtlpDecodeErrorKind.InvalidSpan
+                    ? decodeError.Message
+                    : $"The body is not a protobuf ExportTraceServiceRequest: {decodeError}";
+                await RejectAsync(context, StatusCodes.Status400BadRequest, message, SpanFormats.Otlp).ConfigureAwait(false);
                 return;
             }
         }
