@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Unicode;
 using Jaeger.Model;
 
 namespace Jaeger.Collector.Receivers;
@@ -272,8 +273,8 @@ internal ref struct OtlpProtobufReader
 
             var ok = (field, wire) switch
             {
-                (1, WireLength) => ReadBytes(end, out name),
-                (2, WireLength) => ReadBytes(end, out version),
+                (1, WireLength) => ReadString(end, out name),
+                (2, WireLength) => ReadString(end, out version),
                 _ => SkipField(field, wire, end),
             };
             if (!ok)
@@ -316,13 +317,13 @@ internal ref struct OtlpProtobufReader
                     ok = ReadBytes(end, out spanId);
                     break;
                 case (3, WireLength):
-                    ok = ReadBytes(end, out traceState);
+                    ok = ReadString(end, out traceState);
                     break;
                 case (4, WireLength):
                     ok = ReadBytes(end, out parent);
                     break;
                 case (5, WireLength):
-                    ok = ReadBytes(end, out name);
+                    ok = ReadString(end, out name);
                     break;
                 case (6, WireVarint):
                     ok = ReadVarint(end, out kind);
@@ -421,7 +422,7 @@ internal ref struct OtlpProtobufReader
 
             var ok = (field, wire) switch
             {
-                (2, WireLength) => ReadBytes(end, out message),
+                (2, WireLength) => ReadString(end, out message),
                 (3, WireVarint) => ReadVarint(end, out code),
                 _ => SkipField(field, wire, end),
             };
@@ -454,7 +455,7 @@ internal ref struct OtlpProtobufReader
             var ok = (field, wire) switch
             {
                 (1, WireFixed64) => ReadFixed64(end, out time),
-                (2, WireLength) => ReadBytes(end, out name),
+                (2, WireLength) => ReadString(end, out name),
                 (3, WireLength) => ReadAttribute(end, _fields),
                 _ => SkipField(field, wire, end),
             };
@@ -558,7 +559,7 @@ internal ref struct OtlpProtobufReader
             bool ok;
             if (field == 1 && wire == WireLength)
             {
-                ok = ReadBytes(end, out key);
+                ok = ReadString(end, out key);
             }
             else if (field == 2 && wire == WireLength)
             {
@@ -616,6 +617,9 @@ internal ref struct OtlpProtobufReader
             switch (field, wire)
             {
                 case (ValueString, WireLength):
+                    value.Case = field;
+                    ok = ReadString(end, out value.Bytes);
+                    break;
                 case (ValueBytes, WireLength):
                     value.Case = field;
                     ok = ReadBytes(end, out value.Bytes);
@@ -742,7 +746,7 @@ internal ref struct OtlpProtobufReader
                 return false;
             }
 
-            if (!(field == 1 && wire == WireLength ? ReadBytes(end, out key) : SkipField(field, wire, end)))
+            if (!(field == 1 && wire == WireLength ? ReadString(end, out key) : SkipField(field, wire, end)))
             {
                 return false;
             }
@@ -939,6 +943,13 @@ internal ref struct OtlpProtobufReader
         range = new ByteRange(_pos, length);
         _pos += length;
         return true;
+    }
+
+    private bool ReadString(int end, out ByteRange range)
+    {
+        // Protobuf strings are UTF-8; like Google.Protobuf, refuse any that is not rather than guess.
+        return ReadBytes(end, out range)
+            && (Utf8.IsValid(Bytes(range)) || Fail(OtlpDecodeErrorKind.InvalidUtf8, $"a string field of {range.Length} bytes is not valid UTF-8"));
     }
 
     private bool EnterMessage(int end, out int messageEnd)

@@ -27,6 +27,9 @@ internal enum OtlpDecodeErrorKind
     /// <summary>A varint longer than ten bytes.</summary>
     InvalidData,
 
+    /// <summary>A string field that is not valid UTF-8.</summary>
+    InvalidUtf8,
+
     /// <summary>The protobuf is well formed but a span cannot be mapped (ids of the wrong length or all zero).</summary>
     InvalidSpan,
 }
