@@ -96,10 +96,7 @@ internal sealed class HttpReceivers(SpanPipeline pipeline, ISamplingStrategyProv
             }
             else if (!OtlpProtobufReader.TryRead(body.Span, spans, out var decodeError))
             {
-                var message = decodeError.Kind == OtlpDecodeErrorKind.InvalidSpan
-                    ? decodeError.Message
-                    : $"The body is not a protobuf ExportTraceServiceRequest: {decodeError}";
-                await RejectAsync(context, StatusCodes.Status400BadRequest, message, SpanFormats.Otlp).ConfigureAwait(false);
+                await RejectAsync(context, StatusCodes.Status400BadRequest, OtlpProtobufReader.Describe(decodeError), SpanFormats.Otlp).ConfigureAwait(false);
                 return;
             }
         }

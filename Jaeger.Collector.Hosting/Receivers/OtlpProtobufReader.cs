@@ -87,6 +87,11 @@ internal ref struct OtlpProtobufReader
         return ok;
     }
 
+    /// <summary>The error as the receivers answer it: a span's mapping error as is, a wire error with what was expected.</summary>
+    public static string Describe(OtlpDecodeError error) => error.Kind == OtlpDecodeErrorKind.InvalidSpan
+        ? error.Message
+        : $"The body is not a protobuf ExportTraceServiceRequest: {error}";
+
     private bool ReadRequest()
     {
         var end = _buffer.Length;
