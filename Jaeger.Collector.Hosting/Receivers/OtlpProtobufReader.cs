@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
@@ -92,203 +93,148 @@ internal ref struct OtlpProtobufReader
         ? error.Message
         : $"The body is not a protobuf ExportTraceServiceRequest: {error}";
 
+    // Which fields each message reader records (scalars) or stops at (messages); everything else is skipped.
+    private static readonly Schema RequestSchema = new(Messages: 1u << 1);
+    private static readonly Schema ResourceInResourceSpans = new(Messages: 1u << 1);
+    private static readonly Schema ScopeSpansInResourceSpans = new(Messages: 1u << 2);
+    private static readonly Schema ResourceSchema = new(Messages: 1u << 1);
+    private static readonly Schema ScopeInScopeSpans = new(Messages: 1u << 1);
+    private static readonly Schema SpansInScopeSpans = new(Messages: 1u << 2);
+    private static readonly Schema ScopeSchema = new(Strings: (1u << 1) | (1u << 2));
+    private static readonly Schema SpanSchema = new(
+        Strings: (1u << 3) | (1u << 5),
+        Bytes: (1u << 1) | (1u << 2) | (1u << 4),
+        Varints: (1u << 6) | (1u << 10) | (1u << 12) | (1u << 14),
+        Fixed64s: (1u << 7) | (1u << 8),
+        Messages: (1u << 9) | (1u << 11) | (1u << 13) | (1u << 15));
+    private static readonly Schema StatusSchema = new(Strings: 1u << 2, Varints: 1u << 3);
+    private static readonly Schema EventSchema = new(Strings: 1u << 2, Fixed64s: 1u << 1, Messages: 1u << 3);
+    private static readonly Schema LinkSchema = new(Bytes: (1u << 1) | (1u << 2));
+    private static readonly Schema KeyValueSchema = new(Strings: 1u << 1, Messages: 1u << 2);
+    private static readonly Schema KeyOfKeyValue = new(Strings: 1u << 1);
+    private static readonly Schema ValueOfKeyValue = new(Messages: 1u << 2);
+    private static readonly Schema ContainerSchema = new(Messages: 1u << 1);
+
     private bool ReadRequest()
     {
         var end = _buffer.Length;
+        var scalars = default(Scalars);
         var resource = 0;
-        while (_pos < end)
+        int field;
+        while ((field = NextMessage(end, RequestSchema, ref scalars, out var messageEnd)) > 0)
         {
-            if (!ReadTag(end, out var field, out var wire))
+            if (!ReadResourceSpans(messageEnd, resource++))
             {
                 return false;
             }
 
-            if (field == 1 && wire == WireLength)
-            {
-                if (!EnterMessage(end, out var messageEnd) || !ReadResourceSpans(messageEnd, resource++))
-                {
-                    return false;
-                }
-
-                _depth--;
-            }
-            else if (!SkipField(field, wire, end))
-            {
-                return false;
-            }
+            _depth--;
         }
 
-        return true;
+        return field == 0;
     }
 
     private bool ReadResourceSpans(int end, int resource)
     {
         // The resource may follow the spans on the wire: read it first, then come back for the spans.
         var start = _pos;
+        var scalars = default(Scalars);
         var service = OtlpMapping.NoServiceName;
         _tags.Clear();
-        while (_pos < end)
+        int field;
+        while ((field = NextMessage(end, ResourceInResourceSpans, ref scalars, out var messageEnd)) > 0)
         {
-            if (!ReadTag(end, out var field, out var wire))
+            if (!ReadResource(messageEnd, ref service))
             {
                 return false;
             }
 
-            if (field == 1 && wire == WireLength)
-            {
-                if (!EnterMessage(end, out var messageEnd) || !ReadResource(messageEnd, ref service))
-                {
-                    return false;
-                }
+            _depth--;
+        }
 
-                _depth--;
-            }
-            else if (!SkipField(field, wire, end))
-            {
-                return false;
-            }
+        if (field < 0)
+        {
+            return false;
         }
 
         var process = new Process(service, ToImmutable(_tags));
         _pos = start;
         var scope = 0;
-        while (_pos < end)
+        while ((field = NextMessage(end, ScopeSpansInResourceSpans, ref scalars, out var messageEnd)) > 0)
         {
-            if (!ReadTag(end, out var field, out var wire))
+            if (!ReadScopeSpans(messageEnd, process, resource, scope++))
             {
                 return false;
             }
 
-            if (field == 2 && wire == WireLength)
-            {
-                if (!EnterMessage(end, out var messageEnd) || !ReadScopeSpans(messageEnd, process, resource, scope++))
-                {
-                    return false;
-                }
-
-                _depth--;
-            }
-            else if (!SkipField(field, wire, end))
-            {
-                return false;
-            }
+            _depth--;
         }
 
-        return true;
+        return field == 0;
     }
 
     private bool ReadResource(int end, ref string service)
     {
-        while (_pos < end)
+        var scalars = default(Scalars);
+        int field;
+        while ((field = NextMessage(end, ResourceSchema, ref scalars, out var messageEnd)) > 0)
         {
-            if (!ReadTag(end, out var field, out var wire))
+            if (!ReadKeyValue(messageEnd, out var attribute, out var isString))
             {
                 return false;
             }
 
-            if (field == 1 && wire == WireLength)
+            _depth--;
+            if (isString && attribute.Key == OtlpMapping.ServiceNameKey)
             {
-                if (!EnterMessage(end, out var messageEnd) || !ReadKeyValue(messageEnd, out var attribute, out var isString))
-                {
-                    return false;
-                }
-
-                _depth--;
-                if (isString && attribute.Key == OtlpMapping.ServiceNameKey)
-                {
-                    service = attribute.StringValue;
-                }
-                else if (!Add(_tags, attribute))
-                {
-                    return false;
-                }
+                service = attribute.StringValue;
             }
-            else if (!SkipField(field, wire, end))
+            else if (!Add(_tags, attribute))
             {
                 return false;
             }
         }
 
-        return true;
+        return field == 0;
     }
 
     private bool ReadScopeSpans(int end, Process process, int resource, int scope)
     {
         var start = _pos;
-        ByteRange name = default, version = default;
-        while (_pos < end)
+        var scopeFields = default(Scalars);
+        int field;
+        while ((field = NextMessage(end, ScopeInScopeSpans, ref scopeFields, out var messageEnd)) > 0)
         {
-            if (!ReadTag(end, out var field, out var wire))
+            // A scope seen twice merges: each of its fields keeps its last value.
+            if (NextMessage(messageEnd, ScopeSchema, ref scopeFields, out _) != 0)
             {
                 return false;
             }
 
-            if (field == 1 && wire == WireLength)
-            {
-                if (!EnterMessage(end, out var messageEnd) || !ReadScope(messageEnd, ref name, ref version))
-                {
-                    return false;
-                }
-
-                _depth--;
-            }
-            else if (!SkipField(field, wire, end))
-            {
-                return false;
-            }
+            _depth--;
         }
 
-        var scopeName = GetString(name);
-        var scopeVersion = GetString(version);
+        if (field < 0)
+        {
+            return false;
+        }
+
+        var scopeName = GetString(scopeFields.Range(1));
+        var scopeVersion = GetString(scopeFields.Range(2));
         _pos = start;
+        var scalars = default(Scalars);
         var index = 0;
-        while (_pos < end)
+        while ((field = NextMessage(end, SpansInScopeSpans, ref scalars, out var messageEnd)) > 0)
         {
-            if (!ReadTag(end, out var field, out var wire))
+            if (!ReadSpan(messageEnd, process, scopeName, scopeVersion, resource, scope, index++))
             {
                 return false;
             }
 
-            if (field == 2 && wire == WireLength)
-            {
-                if (!EnterMessage(end, out var messageEnd) || !ReadSpan(messageEnd, process, scopeName, scopeVersion, resource, scope, index++))
-                {
-                    return false;
-                }
-
-                _depth--;
-            }
-            else if (!SkipField(field, wire, end))
-            {
-                return false;
-            }
+            _depth--;
         }
 
-        return true;
-    }
-
-    private bool ReadScope(int end, ref ByteRange name, ref ByteRange version)
-    {
-        while (_pos < end)
-        {
-            if (!ReadTag(end, out var field, out var wire))
-            {
-                return false;
-            }
-
-            var ok = (field, wire) switch
-            {
-                (1, WireLength) => ReadString(end, out name),
-                (2, WireLength) => ReadString(end, out version),
-                _ => SkipField(field, wire, end),
-            };
-            if (!ok)
-            {
-                return false;
-            }
-        }
-
-        return true;
+        return field == 0;
     }
 
     private bool ReadSpan(int end, Process process, string scopeName, string scopeVersion, int resource, int scope, int index)
@@ -298,88 +244,38 @@ internal ref struct OtlpProtobufReader
             return Fail(OtlpDecodeErrorKind.LimitExceeded, $"more than {_limits.MaxSpans} spans in one request");
         }
 
-        ByteRange traceId = default, spanId = default, parent = default, traceState = default, name = default, statusMessage = default;
-        ulong startNanos = 0, endNanos = 0, kind = 0, droppedAttributes = 0, droppedEvents = 0, droppedLinks = 0, statusCode = 0;
+        var span = default(Scalars);
+        var status = default(Scalars);
         var hasStatus = false;
         string? linkError = null;
         _tags.Clear();
         _logs.Clear();
         _links.Clear();
-        while (_pos < end)
+        int field;
+        while ((field = NextMessage(end, SpanSchema, ref span, out var messageEnd)) > 0)
         {
-            if (!ReadTag(end, out var field, out var wire))
+            var ok = field switch
             {
-                return false;
-            }
-
-            bool ok;
-            switch (field, wire)
-            {
-                case (1, WireLength):
-                    ok = ReadBytes(end, out traceId);
-                    break;
-                case (2, WireLength):
-                    ok = ReadBytes(end, out spanId);
-                    break;
-                case (3, WireLength):
-                    ok = ReadString(end, out traceState);
-                    break;
-                case (4, WireLength):
-                    ok = ReadBytes(end, out parent);
-                    break;
-                case (5, WireLength):
-                    ok = ReadString(end, out name);
-                    break;
-                case (6, WireVarint):
-                    ok = ReadVarint(end, out kind);
-                    break;
-                case (7, WireFixed64):
-                    ok = ReadFixed64(end, out startNanos);
-                    break;
-                case (8, WireFixed64):
-                    ok = ReadFixed64(end, out endNanos);
-                    break;
-                case (9, WireLength):
-                    ok = ReadAttribute(end, _tags);
-                    break;
-                case (10, WireVarint):
-                    ok = ReadVarint(end, out droppedAttributes);
-                    break;
-                case (11, WireLength):
-                    ok = ReadEvent(end);
-                    break;
-                case (12, WireVarint):
-                    ok = ReadVarint(end, out droppedEvents);
-                    break;
-                case (13, WireLength):
-                    ok = ReadLink(end, ref linkError);
-                    break;
-                case (14, WireVarint):
-                    ok = ReadVarint(end, out droppedLinks);
-                    break;
-                case (15, WireLength):
-                    hasStatus = true;
-                    ok = EnterMessage(end, out var statusEnd) && ReadStatus(statusEnd, ref statusCode, ref statusMessage);
-                    _depth--;
-                    break;
-                default:
-                    ok = SkipField(field, wire, end);
-                    break;
-            }
-
+                9 => ReadAttribute(messageEnd, _tags),
+                11 => ReadEvent(messageEnd),
+                13 => ReadLink(messageEnd, ref linkError),
+                _ => (hasStatus = true) && NextMessage(messageEnd, StatusSchema, ref status, out _) == 0,
+            };
             if (!ok)
             {
                 return false;
             }
+
+            _depth--;
         }
 
-        if (_spanError is not null)
+        if (field < 0 || _spanError is not null)
         {
-            // An earlier span failed: the rest is only checked for well-formedness.
-            return true;
+            // On an earlier span's mapping error, the rest is only checked for well-formedness.
+            return field == 0;
         }
 
-        if (!OtlpMapping.TryReadIds(Bytes(traceId), Bytes(spanId), Bytes(parent), out var trace, out var span, out var parentId, out var error)
+        if (!OtlpMapping.TryReadIds(Bytes(span.Range(1)), Bytes(span.Range(2)), Bytes(span.Range(4)), out var traceId, out var spanId, out var parentId, out var error)
             || (error = linkError ?? string.Empty).Length > 0)
         {
             _spanError = OtlpMapping.SpanError(resource, scope, index, error);
@@ -394,88 +290,49 @@ internal ref struct OtlpProtobufReader
             var offset = 0;
             if (!parentId.IsEmpty)
             {
-                array[offset++] = new SpanRef(trace, parentId, SpanRefType.ChildOf);
+                array[offset++] = new SpanRef(traceId, parentId, SpanRefType.ChildOf);
             }
 
             _links.CopyTo(array, offset);
             references = ImmutableCollectionsMarshal.AsImmutableArray(array);
         }
 
-        OtlpMapping.AddDerivedTags(_tags, (int)kind, hasStatus, (int)statusCode, GetString(statusMessage), scopeName, scopeVersion, GetString(traceState));
+        OtlpMapping.AddDerivedTags(_tags, (int)span[6], hasStatus, (int)status[3], GetString(status.Range(2)), scopeName, scopeVersion, GetString(span.Range(3)));
         _output.Add(OtlpMapping.CreateSpan(
-            trace,
-            span,
-            GetString(name),
-            startNanos,
-            endNanos,
+            traceId,
+            spanId,
+            GetString(span.Range(5)),
+            span[7],
+            span[8],
             references,
             ToImmutable(_tags),
             ToImmutable(_logs),
-            OtlpMapping.DroppedWarnings((uint)droppedAttributes, (uint)droppedEvents, (uint)droppedLinks),
+            OtlpMapping.DroppedWarnings((uint)span[10], (uint)span[12], (uint)span[14]),
             process));
         return true;
     }
 
-    private bool ReadStatus(int end, ref ulong code, ref ByteRange message)
+    private bool ReadEvent(int end)
     {
-        while (_pos < end)
-        {
-            if (!ReadTag(end, out var field, out var wire))
-            {
-                return false;
-            }
-
-            var ok = (field, wire) switch
-            {
-                (2, WireLength) => ReadString(end, out message),
-                (3, WireVarint) => ReadVarint(end, out code),
-                _ => SkipField(field, wire, end),
-            };
-            if (!ok)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private bool ReadEvent(int outerEnd)
-    {
-        if (!EnterMessage(outerEnd, out var end))
-        {
-            return false;
-        }
-
-        ulong time = 0;
-        ByteRange name = default;
+        var scalars = default(Scalars);
         _fields.Clear();
-        while (_pos < end)
+        int field;
+        while ((field = NextMessage(end, EventSchema, ref scalars, out var messageEnd)) > 0)
         {
-            if (!ReadTag(end, out var field, out var wire))
+            if (!ReadAttribute(messageEnd, _fields))
             {
                 return false;
             }
 
-            var ok = (field, wire) switch
-            {
-                (1, WireFixed64) => ReadFixed64(end, out time),
-                (2, WireLength) => ReadString(end, out name),
-                (3, WireLength) => ReadAttribute(end, _fields),
-                _ => SkipField(field, wire, end),
-            };
-            if (!ok)
-            {
-                return false;
-            }
+            _depth--;
         }
 
-        _depth--;
-        if (_spanError is not null)
+        if (field < 0 || _spanError is not null)
         {
-            return true;
+            return field == 0;
         }
 
+        var name = scalars.Range(2);
         var fields = ImmutableArray<KeyValue>.Empty;
         var count = _fields.Count + (name.Length > 0 ? 1 : 0);
         if (count > 0)
@@ -491,40 +348,20 @@ internal ref struct OtlpProtobufReader
             fields = ImmutableCollectionsMarshal.AsImmutableArray(array);
         }
 
-        return Add(_logs, new Log(OtlpMapping.Micros(time), fields));
+        return Add(_logs, new Log(OtlpMapping.Micros(scalars[1]), fields));
     }
 
-    private bool ReadLink(int outerEnd, ref string? linkError)
+    private bool ReadLink(int end, ref string? linkError)
     {
-        if (!EnterMessage(outerEnd, out var end))
+        var scalars = default(Scalars);
+        if (NextMessage(end, LinkSchema, ref scalars, out _) != 0)
         {
             return false;
         }
 
-        ByteRange traceId = default, spanId = default;
-        while (_pos < end)
-        {
-            if (!ReadTag(end, out var field, out var wire))
-            {
-                return false;
-            }
-
-            var ok = (field, wire) switch
-            {
-                (1, WireLength) => ReadBytes(end, out traceId),
-                (2, WireLength) => ReadBytes(end, out spanId),
-                _ => SkipField(field, wire, end),
-            };
-            if (!ok)
-            {
-                return false;
-            }
-        }
-
-        _depth--;
         if (linkError is null)
         {
-            if (OtlpMapping.TryReadLink(Bytes(traceId), Bytes(spanId), out var reference, out var error))
+            if (OtlpMapping.TryReadLink(Bytes(scalars.Range(1)), Bytes(scalars.Range(2)), out var reference, out var error))
             {
                 return Add(_links, reference);
             }
@@ -535,55 +372,34 @@ internal ref struct OtlpProtobufReader
         return true;
     }
 
-    private bool ReadAttribute(int outerEnd, List<KeyValue> into)
-    {
-        if (!EnterMessage(outerEnd, out var end) || !ReadKeyValue(end, out var attribute, out _))
-        {
-            return false;
-        }
-
-        _depth--;
-        return Add(into, attribute);
-    }
+    private bool ReadAttribute(int end, List<KeyValue> into) => ReadKeyValue(end, out var attribute, out _) && Add(into, attribute);
 
     /// <summary>A KeyValue message as a model tag: scalars typed, arrays and maps as JSON text.</summary>
     private bool ReadKeyValue(int end, out KeyValue attribute, out bool isString)
     {
         attribute = default;
         isString = false;
-        ByteRange key = default;
+        var scalars = default(Scalars);
         var value = new AnyValueState { JsonStart = 0 };
         _json.Clear();
-        while (_pos < end)
+        int field;
+        while ((field = NextMessage(end, KeyValueSchema, ref scalars, out var valueEnd)) > 0)
         {
-            if (!ReadTag(end, out var field, out var wire))
+            // A value seen twice is merged into the first, as protobuf merges a singular message.
+            if (!ReadAnyValue(valueEnd, ref value, emit: true, jsonDepth: 0))
             {
                 return false;
             }
 
-            bool ok;
-            if (field == 1 && wire == WireLength)
-            {
-                ok = ReadString(end, out key);
-            }
-            else if (field == 2 && wire == WireLength)
-            {
-                // A value seen twice is merged into the first, as protobuf merges a singular message.
-                ok = EnterMessage(end, out var valueEnd) && ReadAnyValue(valueEnd, ref value, emit: true, jsonDepth: 0);
-                _depth--;
-            }
-            else
-            {
-                ok = SkipField(field, wire, end);
-            }
-
-            if (!ok)
-            {
-                return false;
-            }
+            _depth--;
         }
 
-        var name = GetString(key);
+        if (field < 0)
+        {
+            return false;
+        }
+
+        var name = GetString(scalars.Range(1));
         isString = value.Case == ValueString;
         attribute = value.Case switch
         {
@@ -672,23 +488,11 @@ internal ref struct OtlpProtobufReader
     /// <summary>An ArrayValue (repeated AnyValue) or a KeyValueList (repeated KeyValue), both field 1.</summary>
     private bool ReadContainer(int end, ref AnyValueState container, bool emit, int jsonDepth, bool kvList)
     {
-        while (_pos < end)
+        var scalars = default(Scalars);
+        var memberEmit = emit && jsonDepth + 1 <= OtlpMapping.MaxJsonDepth;
+        int field;
+        while ((field = NextMessage(end, ContainerSchema, ref scalars, out var memberEnd)) > 0)
         {
-            if (!ReadTag(end, out var field, out var wire))
-            {
-                return false;
-            }
-
-            if (field != 1 || wire != WireLength)
-            {
-                if (!SkipField(field, wire, end))
-                {
-                    return false;
-                }
-
-                continue;
-            }
-
             if (++container.Count > _limits.MaxRepeatedCount)
             {
                 return Fail(OtlpDecodeErrorKind.LimitExceeded, $"more than {_limits.MaxRepeatedCount} values in one array or map");
@@ -697,12 +501,6 @@ internal ref struct OtlpProtobufReader
             if (emit && container.Count > 1)
             {
                 _json.Append(',');
-            }
-
-            var memberEmit = emit && jsonDepth + 1 <= OtlpMapping.MaxJsonDepth;
-            if (!EnterMessage(end, out var memberEnd))
-            {
-                return false;
             }
 
             var ok = kvList
@@ -720,7 +518,7 @@ internal ref struct OtlpProtobufReader
             }
         }
 
-        return true;
+        return field == 0;
     }
 
     private bool ReadJsonElement(int end, bool emit, int jsonDepth)
@@ -743,50 +541,34 @@ internal ref struct OtlpProtobufReader
     {
         // The key goes first in JSON but may come last on the wire: find it, then read the value.
         var start = _pos;
-        ByteRange key = default;
-        while (_pos < end)
+        var scalars = default(Scalars);
+        if (NextMessage(end, KeyOfKeyValue, ref scalars, out _) != 0)
         {
-            if (!ReadTag(end, out var field, out var wire))
-            {
-                return false;
-            }
-
-            if (!(field == 1 && wire == WireLength ? ReadString(end, out key) : SkipField(field, wire, end)))
-            {
-                return false;
-            }
+            return false;
         }
 
         if (emit)
         {
-            OtlpMapping.AppendJsonString(_json, GetString(key));
+            OtlpMapping.AppendJsonString(_json, GetString(scalars.Range(1)));
             _json.Append(':');
         }
 
         _pos = start;
         var value = new AnyValueState { JsonStart = _json.Length };
-        while (_pos < end)
+        int field;
+        while ((field = NextMessage(end, ValueOfKeyValue, ref scalars, out var valueEnd)) > 0)
         {
-            if (!ReadTag(end, out var field, out var wire))
+            if (!ReadAnyValue(valueEnd, ref value, emit, jsonDepth))
             {
                 return false;
             }
 
-            bool ok;
-            if (field == 2 && wire == WireLength)
-            {
-                ok = EnterMessage(end, out var valueEnd) && ReadAnyValue(valueEnd, ref value, emit, jsonDepth);
-                _depth--;
-            }
-            else
-            {
-                ok = SkipField(field, wire, end);
-            }
+            _depth--;
+        }
 
-            if (!ok)
-            {
-                return false;
-            }
+        if (field < 0)
+        {
+            return false;
         }
 
         if (emit)
@@ -831,6 +613,57 @@ internal ref struct OtlpProtobufReader
                 OtlpMapping.AppendJsonNull(_json);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Reads on through a message to its next field that <paramref name="schema"/> names as a message, enters it and
+    /// returns its number, recording the schema's scalar fields in <paramref name="scalars"/> (the last value wins) and
+    /// skipping all else on the way, a known field number with an unexpected wire type included, as protobuf does.
+    /// Returns 0 at the end of the message and -1 on an error. The caller leaves an entered message with <c>_depth--</c>.
+    /// </summary>
+    private int NextMessage(int end, Schema schema, ref Scalars scalars, out int messageEnd)
+    {
+        messageEnd = 0;
+        while (_pos < end)
+        {
+            if (!ReadTag(end, out var field, out var wire))
+            {
+                return -1;
+            }
+
+            var bit = field < 32 ? 1u << field : 0;
+            bool ok;
+            ByteRange range;
+            switch (wire)
+            {
+                case WireLength when (schema.Messages & bit) != 0:
+                    return EnterMessage(end, out messageEnd) ? field : -1;
+                case WireLength when (schema.Strings & bit) != 0:
+                    ok = ReadString(end, out range);
+                    scalars.SetRange(field, range);
+                    break;
+                case WireLength when (schema.Bytes & bit) != 0:
+                    ok = ReadBytes(end, out range);
+                    scalars.SetRange(field, range);
+                    break;
+                case WireVarint when (schema.Varints & bit) != 0:
+                    ok = ReadVarint(end, out scalars[field]);
+                    break;
+                case WireFixed64 when (schema.Fixed64s & bit) != 0:
+                    ok = ReadFixed64(end, out scalars[field]);
+                    break;
+                default:
+                    ok = SkipField(field, wire, end);
+                    break;
+            }
+
+            if (!ok)
+            {
+                return -1;
+            }
+        }
+
+        return 0;
     }
 
     private bool Add<T>(List<T> list, T item)
@@ -1056,6 +889,20 @@ internal ref struct OtlpProtobufReader
         }
 
         return false;
+    }
+
+    /// <summary>The fields a message reader wants, as bit masks by field number (all OTLP trace fields are below 32).</summary>
+    private readonly record struct Schema(uint Strings = 0, uint Bytes = 0, uint Varints = 0, uint Fixed64s = 0, uint Messages = 0);
+
+    /// <summary>The scalar fields of one message by number: a varint or fixed64 value, or a string's place in the input.</summary>
+    [InlineArray(16)]
+    private struct Scalars
+    {
+        private ulong _first;
+
+        public readonly ByteRange Range(int field) => new((int)(this[field] >> 32), (int)(uint)this[field]);
+
+        public void SetRange(int field, ByteRange range) => this[field] = ((ulong)(uint)range.Start << 32) | (uint)range.Length;
     }
 
     /// <summary>A slice of the input, without the allocation of a copy.</summary>
