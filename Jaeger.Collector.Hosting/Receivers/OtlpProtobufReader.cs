@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
 using Jaeger.Model;
+using Jaeger.Thrift;
 
 namespace Jaeger.Collector.Receivers;
 
@@ -36,7 +37,7 @@ internal ref struct OtlpProtobufReader
     private const int ValueBytes = 7;
 
     private readonly ReadOnlySpan<byte> _buffer;
-    private readonly OtlpReaderLimits _limits;
+    private readonly ThriftReaderLimits _limits;
     private readonly List<Span> _output;
     private readonly List<KeyValue> _tags = [];
     private readonly List<KeyValue> _fields = [];
@@ -49,7 +50,7 @@ internal ref struct OtlpProtobufReader
     private OtlpDecodeError _error;
     private string? _spanError;
 
-    private OtlpProtobufReader(ReadOnlySpan<byte> buffer, List<Span> output, OtlpReaderLimits limits)
+    private OtlpProtobufReader(ReadOnlySpan<byte> buffer, List<Span> output, ThriftReaderLimits limits)
     {
         _buffer = buffer;
         _output = output;
@@ -57,13 +58,21 @@ internal ref struct OtlpProtobufReader
     }
 
     /// <summary>
+    /// The bounds of the Thrift readers, but nesting allowed to depth 100 (Google.Protobuf's recursion limit), so that
+    /// what the generated parser accepts this reader accepts too. <see cref="ThriftReaderLimits.MaxListCount"/> bounds
+    /// each repeated field (attributes, events, links, array and map members), <see cref="ThriftReaderLimits.MaxSpansPerBatch"/>
+    /// the spans of one request, <see cref="ThriftReaderLimits.MaxStringLength"/> each string and bytes field.
+    /// </summary>
+    public static ThriftReaderLimits DefaultLimits { get; } = new() { MaxDepth = 100 };
+
+    /// <summary>
     /// Appends the request's spans to <paramref name="output"/>, or leaves it as it was and says what is wrong. A
     /// malformed protobuf is reported ahead of a span that cannot be mapped, as parsing before mapping would.
     /// </summary>
-    public static bool TryRead(ReadOnlySpan<byte> input, List<Span> output, out OtlpDecodeError error, OtlpReaderLimits? limits = null)
+    public static bool TryRead(ReadOnlySpan<byte> input, List<Span> output, out OtlpDecodeError error, ThriftReaderLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(output);
-        limits ??= OtlpReaderLimits.Default;
+        limits ??= DefaultLimits;
         if (input.Length > limits.MaxInputLength)
         {
             error = new OtlpDecodeError(OtlpDecodeErrorKind.LimitExceeded, $"the body is {input.Length} bytes, over the limit of {limits.MaxInputLength}");
@@ -239,9 +248,9 @@ internal ref struct OtlpProtobufReader
 
     private bool ReadSpan(int end, Process process, string scopeName, string scopeVersion, int resource, int scope, int index)
     {
-        if (++_spans > _limits.MaxSpans)
+        if (++_spans > _limits.MaxSpansPerBatch)
         {
-            return Fail(OtlpDecodeErrorKind.LimitExceeded, $"more than {_limits.MaxSpans} spans in one request");
+            return Fail(OtlpDecodeErrorKind.LimitExceeded, $"more than {_limits.MaxSpansPerBatch} spans in one request");
         }
 
         var span = default(Scalars);
@@ -493,9 +502,9 @@ internal ref struct OtlpProtobufReader
         int field;
         while ((field = NextMessage(end, ContainerSchema, ref scalars, out var memberEnd)) > 0)
         {
-            if (++container.Count > _limits.MaxRepeatedCount)
+            if (++container.Count > _limits.MaxListCount)
             {
-                return Fail(OtlpDecodeErrorKind.LimitExceeded, $"more than {_limits.MaxRepeatedCount} values in one array or map");
+                return Fail(OtlpDecodeErrorKind.LimitExceeded, $"more than {_limits.MaxListCount} values in one array or map");
             }
 
             if (emit && container.Count > 1)
@@ -668,9 +677,9 @@ internal ref struct OtlpProtobufReader
 
     private bool Add<T>(List<T> list, T item)
     {
-        if (list.Count >= _limits.MaxRepeatedCount)
+        if (list.Count >= _limits.MaxListCount)
         {
-            return Fail(OtlpDecodeErrorKind.LimitExceeded, $"more than {_limits.MaxRepeatedCount} elements in one repeated field");
+            return Fail(OtlpDecodeErrorKind.LimitExceeded, $"more than {_limits.MaxListCount} elements in one repeated field");
         }
 
         list.Add(item);

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Jaeger.Collector.Receivers;
 using Jaeger.Model;
+using Jaeger.Thrift;
 using Jaeger.Protos.Otlp.Collector.Trace.V1;
 
 namespace Jaeger.Collector.Hosting.Tests.OtlpDecoding;
@@ -154,7 +155,7 @@ public sealed class OtlpHostileInputTests
 
         Assert.True(DecodeGuarded(input, out var spans, out var error), error.ToString());
         OtlpWire.AssertSameSpans(OtlpWire.DecodeGeneratedOrFail(input), spans);
-        Assert.False(OtlpProtobufReader.TryRead(input, [], out error, new OtlpReaderLimits { MaxDepth = 20 }));
+        Assert.False(OtlpProtobufReader.TryRead(input, [], out error, new ThriftReaderLimits { MaxDepth = 20 }));
         Assert.Equal(OtlpDecodeErrorKind.DepthExceeded, error.Kind);
     }
 
@@ -163,15 +164,14 @@ public sealed class OtlpHostileInputTests
     {
         var bytes = OtlpSamples.Realistic(10).ToByteArray();
 
-        Assert.Equal(OtlpDecodeErrorKind.LimitExceeded, Fail(new OtlpReaderLimits { MaxInputLength = bytes.Length - 1 }));
-        Assert.Equal(OtlpDecodeErrorKind.LimitExceeded, Fail(new OtlpReaderLimits { MaxSpans = 9 }));
-        Assert.Equal(OtlpDecodeErrorKind.LimitExceeded, Fail(new OtlpReaderLimits { MaxStringLength = 20 }));
-        Assert.Equal(OtlpDecodeErrorKind.LimitExceeded, Fail(new OtlpReaderLimits { MaxRepeatedCount = 7 }));
-        Assert.True(OtlpProtobufReader.TryRead(bytes, [], out var error, new OtlpReaderLimits { MaxInputLength = bytes.Length, MaxSpans = 10, MaxStringLength = 40, MaxRepeatedCount = 8 }), error.ToString());
-        Assert.Throws<ArgumentOutOfRangeException>(() => new OtlpReaderLimits { MaxDepth = OtlpReaderLimits.MaxSupportedDepth + 1 });
-        Assert.Throws<ArgumentOutOfRangeException>(() => new OtlpReaderLimits { MaxSpans = 0 });
+        Assert.Equal(OtlpDecodeErrorKind.LimitExceeded, Fail(new ThriftReaderLimits { MaxInputLength = bytes.Length - 1 }));
+        Assert.Equal(OtlpDecodeErrorKind.LimitExceeded, Fail(new ThriftReaderLimits { MaxSpansPerBatch = 9 }));
+        Assert.Equal(OtlpDecodeErrorKind.LimitExceeded, Fail(new ThriftReaderLimits { MaxStringLength = 20 }));
+        Assert.Equal(OtlpDecodeErrorKind.LimitExceeded, Fail(new ThriftReaderLimits { MaxListCount = 7 }));
+        Assert.True(OtlpProtobufReader.TryRead(bytes, [], out var error, new ThriftReaderLimits { MaxInputLength = bytes.Length, MaxSpansPerBatch = 10, MaxStringLength = 40, MaxListCount = 8 }), error.ToString());
+        Assert.Equal(100, OtlpProtobufReader.DefaultLimits.MaxDepth);
 
-        OtlpDecodeErrorKind Fail(OtlpReaderLimits limits)
+        OtlpDecodeErrorKind Fail(ThriftReaderLimits limits)
         {
             Assert.False(OtlpProtobufReader.TryRead(bytes, [], out var e, limits));
             return e.Kind;
