@@ -3,6 +3,7 @@ using Google.Protobuf.Reflection;
 using Jaeger.Collector.Receivers;
 using Jaeger.Model;
 using Jaeger.Protos.Otlp.Collector.Trace.V1;
+using Jaeger.Testing;
 
 namespace Jaeger.Collector.Hosting.Tests.OtlpDecoding;
 
@@ -52,22 +53,7 @@ internal static class OtlpWire
         {
             var e = expected[i];
             var a = actual[i];
-            Assert.Equal(e.TraceId, a.TraceId);
-            Assert.Equal(e.SpanId, a.SpanId);
-            Assert.Equal(e.OperationName, a.OperationName);
-            Assert.Equal(e.References.ToArray(), a.References.ToArray());
-            Assert.Equal(e.Flags, a.Flags);
-            Assert.Equal(e.StartTimeMicros, a.StartTimeMicros);
-            Assert.Equal(e.DurationMicros, a.DurationMicros);
-            Assert.Equal(e.Tags.ToArray(), a.Tags.ToArray());
-            Assert.Equal(e.Logs.Length, a.Logs.Length);
-            for (var l = 0; l < e.Logs.Length; l++)
-            {
-                Assert.Equal(e.Logs[l].TimestampMicros, a.Logs[l].TimestampMicros);
-                Assert.Equal(e.Logs[l].Fields.ToArray(), a.Logs[l].Fields.ToArray());
-            }
-
-            Assert.Equal(e.Warnings.ToArray(), a.Warnings.ToArray());
+            SpanAssert.Equivalent(e, a);
             Assert.Equal(e.Process.ServiceName, a.Process.ServiceName);
             Assert.Equal(e.Process.Tags.ToArray(), a.Process.Tags.ToArray());
             for (var j = 0; j < i; j++)
