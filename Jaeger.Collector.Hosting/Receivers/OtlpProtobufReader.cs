@@ -44,6 +44,7 @@ internal ref struct OtlpProtobufReader
     private readonly List<Log> _logs = [];
     private readonly List<SpanRef> _links = [];
     private readonly StringBuilder _json = new();
+    private readonly Utf8StringCache _strings = Utf8StringCache.Current;
     private int _pos;
     private int _depth;
     private int _spans;
@@ -691,8 +692,7 @@ internal ref struct OtlpProtobufReader
 
     private readonly ReadOnlySpan<byte> Bytes(ByteRange range) => _buffer.Slice(range.Start, range.Length);
 
-    private readonly string GetString(ByteRange range) =>
-        range.Length == 0 ? string.Empty : Encoding.UTF8.GetString(_buffer.Slice(range.Start, range.Length));
+    private readonly string GetString(ByteRange range) => _strings.Get(_buffer.Slice(range.Start, range.Length));
 
     // Wire primitives: each reads within [_pos, end) or fails with the reason.
 

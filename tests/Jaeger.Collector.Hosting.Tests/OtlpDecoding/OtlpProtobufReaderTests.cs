@@ -192,6 +192,21 @@ public sealed class OtlpProtobufReaderTests
         Assert.Equal(4, output.Count);
     }
 
+    [Fact]
+    public void Repeated_short_strings_decode_to_one_instance_and_long_ones_do_not()
+    {
+        var spans = OtlpWire.DecodeWithReader(Realistic(2).ToByteArray());
+        var nextRequest = OtlpWire.DecodeWithReader(Realistic(2).ToByteArray());
+        var longText = System.Text.Encoding.UTF8.GetBytes(new string('x', Utf8StringCache.MaxCachedLength + 1));
+
+        Assert.Same(spans[0].Tags[0].Key, spans[1].Tags[0].Key);
+        Assert.Same(spans[0].OperationName, spans[1].OperationName);
+        Assert.Equal(KeyValue.String("url.scheme", "https"), spans[0].Tags[2]);
+        Assert.Same(spans[0].Tags[2].StringValue, spans[1].Tags[2].StringValue);
+        Assert.Same(spans[0].Process.ServiceName, nextRequest[0].Process.ServiceName);
+        Assert.NotSame(Utf8StringCache.Current.Get(longText), Utf8StringCache.Current.Get(longText));
+    }
+
     internal static ExportTraceServiceRequest Wrap(Trace.Span bad, int good)
     {
         var scope = new Trace.ScopeSpans();
