@@ -26,8 +26,7 @@ internal ref struct OtlpProtobufReader
     private const int WireEndGroup = 4;
     private const int WireFixed32 = 5;
 
-    // AnyValue cases, by field number.
-    private const int ValueNone = 0;
+    // AnyValue cases, by field number; 0 is none.
     private const int ValueString = 1;
     private const int ValueBool = 2;
     private const int ValueInt = 3;
@@ -264,12 +263,14 @@ internal ref struct OtlpProtobufReader
         int field;
         while ((field = NextMessage(end, SpanSchema, ref span, out var messageEnd)) > 0)
         {
+            // Field 15, the status, seen twice merges: each of its fields keeps its last value.
+            hasStatus |= field == 15;
             var ok = field switch
             {
                 9 => ReadAttribute(messageEnd, _tags),
                 11 => ReadEvent(messageEnd),
                 13 => ReadLink(messageEnd, ref linkError),
-                _ => (hasStatus = true) && NextMessage(messageEnd, StatusSchema, ref status, out _) == 0,
+                _ => NextMessage(messageEnd, StatusSchema, ref status, out _) == 0,
             };
             if (!ok)
             {
@@ -903,7 +904,10 @@ internal ref struct OtlpProtobufReader
     /// <summary>The fields a message reader wants, as bit masks by field number (all OTLP trace fields are below 32).</summary>
     private readonly record struct Schema(uint Strings = 0, uint Bytes = 0, uint Varints = 0, uint Fixed64s = 0, uint Messages = 0);
 
-    /// <summary>The scalar fields of one message by number: a varint or fixed64 value, or a string's place in the input.</summary>
+    /// <summary>
+    /// The scalar fields of one message by number: a varint or fixed64 value, or a string's place in the input. The
+    /// schemas name scalar fields 1 to 14 only, so 16 slots hold them all.
+    /// </summary>
     [InlineArray(16)]
     private struct Scalars
     {
