@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Grpc.AspNetCore.Server.Model;
 using Jaeger.Collector.Pipeline;
 using Jaeger.Collector.Receivers;
 using Jaeger.Collector.Sampling;
@@ -10,6 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -128,6 +130,7 @@ internal sealed partial class CollectorServers : IHostedService, IAsyncDisposabl
                     services.AddSingleton(_metrics);
                     services.AddSingleton(_strategies);
                     services.AddSingleton(_stopping);
+                    services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<OtlpTraceService>, OtlpTraceServiceMethods>());
                 },
                 routes =>
                 {

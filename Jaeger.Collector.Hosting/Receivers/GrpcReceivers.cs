@@ -1,3 +1,6 @@
+using System.Buffers;
+using Google.Protobuf;
+using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using Jaeger.Collector.Pipeline;
 using Jaeger.Collector.Sampling;
@@ -62,22 +65,86 @@ internal sealed class ApiV2SamplingService(ISamplingStrategyProvider strategies)
     }
 }
 
-/// <summary>opentelemetry.proto.collector.trace.v1.TraceService: Export.</summary>
-internal sealed class OtlpTraceService(SpanPipeline pipeline, CollectorMetrics metrics) : TraceService.TraceServiceBase
+/// <summary>
+/// opentelemetry.proto.collector.trace.v1.TraceService: Export. The request is read straight into model spans by
+/// <see cref="OtlpProtobufReader"/> in the method's marshaller (see <see cref="OtlpTraceServiceMethods"/>), so a bad
+/// body is an INVALID_ARGUMENT that says what is wrong.
+/// </summary>
+internal sealed class OtlpTraceService(SpanPipeline pipeline, CollectorMetrics metrics)
 {
     private static readonly Task<ExportTraceServiceResponse> Done = Task.FromResult(new ExportTraceServiceResponse());
 
-    public override Task<ExportTraceServiceResponse> Export(ExportTraceServiceRequest request, ServerCallContext context)
+    public Task<ExportTraceServiceResponse> Export(OtlpExportRequest request, ServerCallContext context)
     {
-        var spans = new List<Span>();
-        if (!OtlpConverter.TryConvert(request, spans, out var error))
+        if (request.Error is { } error)
         {
             throw GrpcOutcome.Invalid(metrics, SpanFormats.Otlp, error);
         }
 
-        GrpcOutcome.ThrowIfRefused(pipeline.Submit(spans, SpanFormats.Otlp, SpanFormats.Grpc));
+        GrpcOutcome.ThrowIfRefused(pipeline.Submit(request.Spans, SpanFormats.Otlp, SpanFormats.Grpc));
         return Done;
     }
+}
+
+/// <summary>An OTLP ExportTraceServiceRequest as the gRPC receiver gets it: decoded spans, or why there are none.</summary>
+internal sealed class OtlpExportRequest
+{
+    private OtlpExportRequest(List<Span> spans, string? error)
+    {
+        Spans = spans;
+        Error = error;
+    }
+
+    public List<Span> Spans { get; }
+
+    public string? Error { get; }
+
+    /// <summary>Decodes a message body; gRPC has already bounded its size and undone its compression.</summary>
+    public static OtlpExportRequest Decode(DeserializationContext context)
+    {
+        var payload = context.PayloadAsReadOnlySequence();
+        if (payload.IsSingleSegment)
+        {
+            return Decode(payload.FirstSpan);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(checked((int)payload.Length));
+        try
+        {
+            payload.CopyTo(buffer);
+            return Decode(buffer.AsSpan(0, (int)payload.Length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public static OtlpExportRequest Decode(ReadOnlySpan<byte> body)
+    {
+        var spans = new List<Span>();
+        return OtlpProtobufReader.TryRead(body, spans, out var error)
+            ? new OtlpExportRequest(spans, null)
+            : new OtlpExportRequest(spans, OtlpProtobufReader.Describe(error));
+    }
+}
+
+/// <summary>Binds <see cref="OtlpTraceService.Export"/> with a marshaller that decodes through <see cref="OtlpProtobufReader"/>.</summary>
+internal sealed class OtlpTraceServiceMethods : IServiceMethodProvider<OtlpTraceService>
+{
+    private static readonly Method<OtlpExportRequest, ExportTraceServiceResponse> Export = new(
+        MethodType.Unary,
+        "opentelemetry.proto.collector.trace.v1.TraceService",
+        "Export",
+        Marshallers.Create<OtlpExportRequest>(
+            static (_, _) => throw new NotSupportedException("The collector only receives OTLP export requests."),
+            OtlpExportRequest.Decode),
+        Marshallers.Create<ExportTraceServiceResponse>(
+            static (response, context) => context.Complete(response.ToByteArray()),
+            static context => ExportTraceServiceResponse.Parser.ParseFrom(context.PayloadAsReadOnlySequence())));
+
+    public void OnServiceMethodDiscovery(ServiceMethodProviderContext<OtlpTraceService> context) =>
+        context.AddUnaryMethod(Export, [], static (service, request, callContext) => service.Export(request, callContext));
 }
 
 /// <summary>

@@ -2,8 +2,6 @@ using Jaeger.Collector.Pipeline;
 using Jaeger.Collector.Sampling;
 using Jaeger.Model;
 using Jaeger.Sampling;
-using Google.Protobuf;
-using Jaeger.Protos.Otlp.Collector.Trace.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -89,31 +87,17 @@ internal sealed class HttpReceivers(SpanPipeline pipeline, ISamplingStrategyProv
         var spans = new List<Span>();
         using (body)
         {
-            ExportTraceServiceRequest request;
             if (json)
             {
-                if (!OtlpJson.TryParse(body.Span, out request, out error))
+                if (!OtlpJson.TryParse(body.Span, out var request, out error) || !OtlpConverter.TryConvert(request, spans, out error))
                 {
                     await RejectAsync(context, StatusCodes.Status400BadRequest, error, SpanFormats.Otlp).ConfigureAwait(false);
                     return;
                 }
             }
-            else
+            else if (!OtlpProtobufReader.TryRead(body.Span, spans, out var decodeError))
             {
-                try
-                {
-                    request = ExportTraceServiceRequest.Parser.ParseFrom(body.Span);
-                }
-                catch (InvalidProtocolBufferException ex)
-                {
-                    await RejectAsync(context, StatusCodes.Status400BadRequest, "The body is not a protobuf ExportTraceServiceRequest: " + ex.Message, SpanFormats.Otlp).ConfigureAwait(false);
-                    return;
-                }
-            }
-
-            if (!OtlpConverter.TryConvert(request, spans, out error))
-            {
-                await RejectAsync(context, StatusCodes.Status400BadRequest, error, SpanFormats.Otlp).ConfigureAwait(false);
+                await RejectAsync(context, StatusCodes.Status400BadRequest, OtlpProtobufReader.Describe(decodeError), SpanFormats.Otlp).ConfigureAwait(false);
                 return;
             }
         }

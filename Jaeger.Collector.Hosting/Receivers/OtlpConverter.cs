@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using System.Text;
 using Google.Protobuf.Collections;
 using Jaeger.Model;
@@ -10,16 +9,16 @@ using Otlp = Jaeger.Protos.Otlp.Trace.V1;
 namespace Jaeger.Collector.Receivers;
 
 /// <summary>
-/// Maps OTLP traces to the Jaeger model as Jaeger's translator does: resource <c>service.name</c> becomes the
-/// process's service (other resource attributes become process tags), kind becomes <c>span.kind</c>, an error status
-/// becomes <c>error=true</c> plus <c>otel.status_code</c>/<c>otel.status_description</c>, events become logs (the
-/// name as the <c>event</c> field), the parent becomes CHILD_OF and links become FOLLOWS_FROM references, and the
-/// scope becomes <c>otel.scope.name</c>/<c>otel.scope.version</c>.
+/// Maps OTLP traces held in the generated protobuf types (OTLP gRPC and OTLP/JSON) to the Jaeger model as Jaeger's
+/// translator does: resource <c>service.name</c> becomes the process's service (other resource attributes become
+/// process tags), kind becomes <c>span.kind</c>, an error status becomes <c>error=true</c> plus
+/// <c>otel.status_code</c>/<c>otel.status_description</c>, events become logs (the name as the <c>event</c> field),
+/// the parent becomes CHILD_OF and links become FOLLOWS_FROM references, and the scope becomes
+/// <c>otel.scope.name</c>/<c>otel.scope.version</c>. The rules live in <see cref="OtlpMapping"/>, shared with
+/// <see cref="OtlpProtobufReader"/>.
 /// </summary>
 internal static class OtlpConverter
 {
-    public const string NoServiceName = "OTLPResourceNoServiceName";
-
     public static bool TryConvert(ExportTraceServiceRequest request, List<Span> output, out string error)
     {
         error = string.Empty;
@@ -36,7 +35,7 @@ internal static class OtlpConverter
                 {
                     if (!TryConvertSpan(scopeSpans.Spans[i], process, scopeName, scopeVersion, out var span, out var spanError))
                     {
-                        error = $"resource_spans[{r}].scope_spans[{s}].spans[{i}]: {spanError}";
+                        error = OtlpMapping.SpanError(r, s, i, spanError);
                         return false;
                     }
 
@@ -50,13 +49,13 @@ internal static class OtlpConverter
 
     private static Process ToProcess(Protos.Otlp.Resource.V1.Resource? resource)
     {
-        var service = NoServiceName;
+        var service = OtlpMapping.NoServiceName;
         var tags = ImmutableArray.CreateBuilder<KeyValue>();
         if (resource is not null)
         {
             foreach (var attribute in resource.Attributes)
             {
-                if (attribute.Key == "service.name" && attribute.Value?.ValueCase == Common.AnyValue.ValueOneofCase.StringValue)
+                if (attribute.Key == OtlpMapping.ServiceNameKey && attribute.Value?.ValueCase == Common.AnyValue.ValueOneofCase.StringValue)
                 {
                     service = attribute.Value.StringValue;
                 }
@@ -73,43 +72,25 @@ internal static class OtlpConverter
     private static bool TryConvertSpan(Otlp.Span source, Process process, string scopeName, string scopeVersion, out Span span, out string error)
     {
         span = null!;
-        error = string.Empty;
-        if (!TraceId.TryReadBytes(source.TraceId.Span, out var traceId) || traceId.IsEmpty)
+        if (!OtlpMapping.TryReadIds(source.TraceId.Span, source.SpanId.Span, source.ParentSpanId.Span, out var traceId, out var spanId, out var parent, out error))
         {
-            error = $"trace_id must be 16 bytes and not all zero, got {source.TraceId.Length} bytes";
-            return false;
-        }
-
-        if (!SpanId.TryReadBytes(source.SpanId.Span, out var spanId) || spanId.IsEmpty)
-        {
-            error = $"span_id must be 8 bytes and not all zero, got {source.SpanId.Length} bytes";
             return false;
         }
 
         var references = ImmutableArray.CreateBuilder<SpanRef>(source.Links.Count + 1);
-        if (!source.ParentSpanId.IsEmpty)
+        if (!parent.IsEmpty)
         {
-            if (!SpanId.TryReadBytes(source.ParentSpanId.Span, out var parent))
-            {
-                error = $"parent_span_id must be empty or 8 bytes, got {source.ParentSpanId.Length} bytes";
-                return false;
-            }
-
-            if (!parent.IsEmpty)
-            {
-                references.Add(new SpanRef(traceId, parent, SpanRefType.ChildOf));
-            }
+            references.Add(new SpanRef(traceId, parent, SpanRefType.ChildOf));
         }
 
         foreach (var link in source.Links)
         {
-            if (!TraceId.TryReadBytes(link.TraceId.Span, out var linkTrace) || !SpanId.TryReadBytes(link.SpanId.Span, out var linkSpan))
+            if (!OtlpMapping.TryReadLink(link.TraceId.Span, link.SpanId.Span, out var reference, out error))
             {
-                error = $"a link needs a 16-byte trace_id and an 8-byte span_id, got {link.TraceId.Length} and {link.SpanId.Length} bytes";
                 return false;
             }
 
-            references.Add(new SpanRef(linkTrace, linkSpan, SpanRefType.FollowsFrom));
+            references.Add(reference);
         }
 
         var tags = ImmutableArray.CreateBuilder<KeyValue>(source.Attributes.Count + 6);
@@ -118,52 +99,15 @@ internal static class OtlpConverter
             tags.Add(ToKeyValue(attribute));
         }
 
-        var kind = source.Kind switch
-        {
-            Otlp.Span.Types.SpanKind.Internal => "internal",
-            Otlp.Span.Types.SpanKind.Server => "server",
-            Otlp.Span.Types.SpanKind.Client => "client",
-            Otlp.Span.Types.SpanKind.Producer => "producer",
-            Otlp.Span.Types.SpanKind.Consumer => "consumer",
-            _ => null,
-        };
-        if (kind is not null)
-        {
-            tags.Add(KeyValue.String(WellKnownTags.SpanKind, kind));
-        }
-
-        if (source.Status is { } status)
-        {
-            if (status.Code == Otlp.Status.Types.StatusCode.Error)
-            {
-                tags.Add(KeyValue.Bool(WellKnownTags.Error, true));
-                tags.Add(KeyValue.String("otel.status_code", "ERROR"));
-            }
-            else if (status.Code == Otlp.Status.Types.StatusCode.Ok)
-            {
-                tags.Add(KeyValue.String("otel.status_code", "OK"));
-            }
-
-            if (status.Message.Length > 0)
-            {
-                tags.Add(KeyValue.String("otel.status_description", status.Message));
-            }
-        }
-
-        if (scopeName.Length > 0)
-        {
-            tags.Add(KeyValue.String("otel.scope.name", scopeName));
-        }
-
-        if (scopeVersion.Length > 0)
-        {
-            tags.Add(KeyValue.String("otel.scope.version", scopeVersion));
-        }
-
-        if (source.TraceState.Length > 0)
-        {
-            tags.Add(KeyValue.String("w3c.tracestate", source.TraceState));
-        }
+        OtlpMapping.AddDerivedTags(
+            tags,
+            (int)source.Kind,
+            source.Status is not null,
+            (int)(source.Status?.Code ?? 0),
+            source.Status?.Message ?? string.Empty,
+            scopeName,
+            scopeVersion,
+            source.TraceState);
 
         var logs = ImmutableArray.CreateBuilder<Log>(source.Events.Count);
         foreach (var e in source.Events)
@@ -171,7 +115,7 @@ internal static class OtlpConverter
             var fields = ImmutableArray.CreateBuilder<KeyValue>(e.Attributes.Count + 1);
             if (e.Name.Length > 0)
             {
-                fields.Add(KeyValue.String(WellKnownTags.LogEvent, e.Name));
+                fields.Add(OtlpMapping.EventField(e.Name));
             }
 
             foreach (var attribute in e.Attributes)
@@ -179,41 +123,20 @@ internal static class OtlpConverter
                 fields.Add(ToKeyValue(attribute));
             }
 
-            logs.Add(new Log((long)(e.TimeUnixNano / 1000), fields.ToImmutable()));
+            logs.Add(new Log(OtlpMapping.Micros(e.TimeUnixNano), fields.ToImmutable()));
         }
 
-        var warnings = ImmutableArray<string>.Empty;
-        if (source.DroppedAttributesCount > 0)
-        {
-            warnings = warnings.Add($"the sender dropped {source.DroppedAttributesCount} attributes");
-        }
-
-        if (source.DroppedEventsCount > 0)
-        {
-            warnings = warnings.Add($"the sender dropped {source.DroppedEventsCount} events");
-        }
-
-        if (source.DroppedLinksCount > 0)
-        {
-            warnings = warnings.Add($"the sender dropped {source.DroppedLinksCount} links");
-        }
-
-        var start = source.StartTimeUnixNano / 1000;
-        var end = source.EndTimeUnixNano / 1000;
-        span = new Span
-        {
-            TraceId = traceId,
-            SpanId = spanId,
-            OperationName = source.Name,
-            References = references.ToImmutable(),
-            Flags = SpanFlags.Sampled,
-            StartTimeMicros = (long)start,
-            DurationMicros = end >= start ? (long)(end - start) : -(long)(start - end),
-            Tags = tags.ToImmutable(),
-            Logs = logs.MoveToImmutable(),
-            Process = process,
-            Warnings = warnings,
-        };
+        span = OtlpMapping.CreateSpan(
+            traceId,
+            spanId,
+            source.Name,
+            source.StartTimeUnixNano,
+            source.EndTimeUnixNano,
+            references.ToImmutable(),
+            tags.ToImmutable(),
+            logs.MoveToImmutable(),
+            OtlpMapping.DroppedWarnings(source.DroppedAttributesCount, source.DroppedEventsCount, source.DroppedLinksCount),
+            process);
         return true;
     }
 
@@ -237,7 +160,6 @@ internal static class OtlpConverter
         };
     }
 
-    // Arrays and maps are stored as JSON text, as Jaeger does.
     private static string ToJson(Common.AnyValue value)
     {
         var builder = new StringBuilder();
@@ -247,28 +169,28 @@ internal static class OtlpConverter
 
     private static void AppendJson(StringBuilder builder, Common.AnyValue? value, int depth)
     {
-        if (value is null || depth > 32)
+        if (value is null || depth > OtlpMapping.MaxJsonDepth)
         {
-            builder.Append("null");
+            OtlpMapping.AppendJsonNull(builder);
             return;
         }
 
         switch (value.ValueCase)
         {
             case Common.AnyValue.ValueOneofCase.StringValue:
-                builder.Append(System.Text.Json.JsonSerializer.Serialize(value.StringValue));
+                OtlpMapping.AppendJsonString(builder, value.StringValue);
                 break;
             case Common.AnyValue.ValueOneofCase.BoolValue:
-                builder.Append(value.BoolValue ? "true" : "false");
+                OtlpMapping.AppendJsonBool(builder, value.BoolValue);
                 break;
             case Common.AnyValue.ValueOneofCase.IntValue:
-                builder.Append(value.IntValue.ToString(CultureInfo.InvariantCulture));
+                OtlpMapping.AppendJsonInt(builder, value.IntValue);
                 break;
             case Common.AnyValue.ValueOneofCase.DoubleValue:
-                builder.Append(double.IsFinite(value.DoubleValue) ? value.DoubleValue.ToString("R", CultureInfo.InvariantCulture) : "null");
+                OtlpMapping.AppendJsonDouble(builder, value.DoubleValue);
                 break;
             case Common.AnyValue.ValueOneofCase.BytesValue:
-                builder.Append('"').Append(value.BytesValue.ToBase64()).Append('"');
+                OtlpMapping.AppendJsonBytes(builder, value.BytesValue.Span);
                 break;
             case Common.AnyValue.ValueOneofCase.ArrayValue:
                 AppendList(builder, value.ArrayValue.Values, depth);
@@ -284,14 +206,15 @@ internal static class OtlpConverter
                     }
 
                     first = false;
-                    builder.Append(System.Text.Json.JsonSerializer.Serialize(kv.Key)).Append(':');
+                    OtlpMapping.AppendJsonString(builder, kv.Key);
+                    builder.Append(':');
                     AppendJson(builder, kv.Value, depth + 1);
                 }
 
                 builder.Append('}');
                 break;
             default:
-                builder.Append("null");
+                OtlpMapping.AppendJsonNull(builder);
                 break;
         }
     }

@@ -184,6 +184,7 @@ public sealed class ReceiverTests
         { "zipkin", "api/v2/spans", "application/json", "[{\"traceId\":\"xyz\",\"id\":\"0000000000000001\"}]" },
         { "otlp", "v1/traces", "application/json", "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"nothex\",\"spanId\":\"01\"}]}]}]}" },
         { "otlp", "v1/traces", "application/x-protobuf", "\u00ff\u00ff\u00ff\u00ff" },
+        { "otlp", "v1/traces", "application/x-protobuf", "\n\u00ff\u00ff\u00ff\u00ff\u0007" },
     };
 
     [Theory]

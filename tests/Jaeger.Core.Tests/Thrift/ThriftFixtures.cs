@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Immutable;
 using Jaeger.Model;
+using Jaeger.Testing;
 using Jaeger.Thrift;
 
 namespace Jaeger.Core.Tests.Thrift;
@@ -108,23 +109,8 @@ internal static class ThriftFixtures
         Assert.Equal(expected.Spans.Count, actual.Spans.Count);
         for (var i = 0; i < expected.Spans.Count; i++)
         {
-            var e = expected.Spans[i];
             var a = actual.Spans[i];
-            Assert.Equal(e.TraceId, a.TraceId);
-            Assert.Equal(e.SpanId, a.SpanId);
-            Assert.Equal(e.OperationName, a.OperationName);
-            Assert.Equal(e.References.ToArray(), a.References.ToArray());
-            Assert.Equal(e.Flags, a.Flags);
-            Assert.Equal(e.StartTimeMicros, a.StartTimeMicros);
-            Assert.Equal(e.DurationMicros, a.DurationMicros);
-            Assert.Equal(e.Tags.ToArray(), a.Tags.ToArray(), KeyValueComparer.Instance);
-            Assert.Equal(e.Logs.Length, a.Logs.Length);
-            for (var j = 0; j < e.Logs.Length; j++)
-            {
-                Assert.Equal(e.Logs[j].TimestampMicros, a.Logs[j].TimestampMicros);
-                Assert.Equal(e.Logs[j].Fields.ToArray(), a.Logs[j].Fields.ToArray(), KeyValueComparer.Instance);
-            }
-
+            SpanAssert.Equivalent(expected.Spans[i], a);
             Assert.Same(actual.Process, a.Process);
         }
     }
