@@ -239,6 +239,47 @@ public sealed class InMemorySpanEncodingTests
         Assert.Equal("before", trace!.Spans[0].OperationName);
     }
 
+    [Fact]
+    public async Task A_typical_span_with_8_tags_and_a_log_encodes_to_under_170_bytes_once_its_repeated_strings_are_interned()
+    {
+        using var store = new InMemorySpanStore();
+        for (var t = 0; t < 100; t++)
+        {
+            // Fresh strings per span, as a decoder produces them; two values are unique per span.
+            var id = new TraceId(5, (ulong)t + 1);
+            await store.WriteSpansAsync([.. Enumerable.Range(0, 10).Select(s => new Span
+            {
+                TraceId = id,
+                SpanId = new SpanId((ulong)((t * 16) + s + 1)),
+                OperationName = Fresh($"GET /api/orders/{{id}}/items/{s % 4}"),
+                Process = new Process(Fresh("shop"), [KeyValue.String(Fresh("hostname"), Fresh("host-1"))]),
+                Flags = SpanFlags.Sampled,
+                StartTimeMicros = Base + (t * 50_000L) + (s * 700),
+                DurationMicros = 300 + (s * 131),
+                References = s == 0 ? [] : [new SpanRef(id, new SpanId((ulong)((t * 16) + s)))],
+                Tags =
+                [
+                    KeyValue.String(Fresh("http.method"), Fresh("GET")),
+                    KeyValue.String(Fresh("http.url"), $"https://shop.example.test/api/orders/{(t * 31) + 1000}/items/{s}?page={t % 7}"),
+                    KeyValue.Int64(Fresh("http.status_code"), 200),
+                    KeyValue.String(Fresh("span.kind"), Fresh("server")),
+                    KeyValue.String(Fresh("component"), Fresh("aspnetcore")),
+                    KeyValue.Bool(Fresh("error"), false),
+                    KeyValue.Float64(Fresh("db.rows_ratio"), s / 10.0),
+                    KeyValue.String(Fresh("request.id"), Guid.NewGuid().ToString()),
+                ],
+                Logs = [new Log(Base + 120, [KeyValue.String(Fresh("event"), Fresh("cache.miss")), KeyValue.Int64(Fresh("bytes"), 512 + t)])],
+            })]);
+        }
+
+        // 58 + 36 bytes of the two unique strings, 8 of span id, 8 of the double; the rest is small numbers.
+        var perSpan = store.EncodedBytes / (double)store.SpanCount;
+        Assert.InRange(perSpan, 100, 170);
+        Assert.Equal(1, store.Processes.Count);
+    }
+
+    private static string Fresh(string text) => new(text.AsSpan());
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task<WeakReference> WriteAndForgetAsync(InMemorySpanStore store)
     {
