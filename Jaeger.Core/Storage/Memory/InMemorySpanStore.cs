@@ -9,8 +9,10 @@ namespace Jaeger.Storage.Memory;
 /// <remarks>
 /// <para>
 /// Thread-safe: one reader-writer lock lets searches run side by side while a write (one per
-/// <see cref="WriteSpansAsync"/> call, however many spans) runs alone. Spans are kept as written, not copied;
-/// every read returns copies the caller may change.
+/// <see cref="WriteSpansAsync"/> call, however many spans) runs alone. Spans are copied when written, into a dense
+/// encoded form (one byte array per span) with repeated strings (operation names, tag keys, low-cardinality values)
+/// and processes kept once per store; every read decodes new model spans the caller may change, equal in content to
+/// those written (a span's <see cref="Span.Process"/> is the first stored instance equal to its own).
 /// </para>
 /// <para>
 /// Searches walk an index of traces ordered newest first (by trace start, the earliest span start): one for
@@ -37,8 +39,12 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
     private readonly TraceIndex _allTraces = new(null, null);
     private readonly Queue<TraceEntry>? _arrivalOrder;
     private readonly List<WrittenDependencies> _writtenDependencies = [];
+    private readonly StringTable _strings;
+    private readonly ProcessTable _processes = new();
+    private readonly SpanEncoder _encoder = new();
     private readonly int _maxTraces;
     private readonly InMemoryStorageMetrics _metrics;
+    private long _encodedBytes;
     private long _nextSequence;
     private long _spanCount;
     private int _traceCount;
@@ -52,7 +58,14 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
     /// <param name="meterFactory">Creates the <c>Jaeger.Storage.Memory</c> meter; null to create it directly.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public InMemorySpanStore(InMemoryStorageOptions? options = null, IMeterFactory? meterFactory = null)
+        : this(options, meterFactory, StringTable.DefaultMaxEntries)
     {
+    }
+
+    /// <summary>Creates an empty store whose string table holds at most <paramref name="maxInternedStrings"/> strings (tests).</summary>
+    internal InMemorySpanStore(InMemoryStorageOptions? options, IMeterFactory? meterFactory, int maxInternedStrings)
+    {
+        _strings = new StringTable(maxInternedStrings);
         options ??= new InMemoryStorageOptions();
         options.Validate();
         _maxTraces = options.MaxTraces;
@@ -69,6 +82,15 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
 
     /// <summary>The number of spans held now.</summary>
     public long SpanCount => Interlocked.Read(ref _spanCount);
+
+    /// <summary>The strings interned so far; read under no lock, for tests and measurements of a quiet store.</summary>
+    internal StringTable Strings => _strings;
+
+    /// <summary>The distinct processes held; read under no lock, for tests and measurements of a quiet store.</summary>
+    internal ProcessTable Processes => _processes;
+
+    /// <summary>The sum of the encoded spans' lengths.</summary>
+    internal long EncodedBytes => Interlocked.Read(ref _encodedBytes);
 
     /// <inheritdoc />
     public ValueTask WriteSpansAsync(IReadOnlyList<Span> spans, CancellationToken cancellationToken = default)
@@ -89,8 +111,8 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
         try
         {
             Process? lastProcess = null;
+            StoredProcess? storedProcess = null;
             ServiceIndex? lastService = null;
-            ulong processSignature = 0;
             for (var i = 0; i < spans.Count; i++)
             {
                 var span = spans[i];
@@ -109,7 +131,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
                             RemoveTrace(_arrivalOrder.Dequeue());
                             evicted++;
 
-                            // The removal may have dropped the cached service's index.
+                            // The removal may have dropped the cached service's index and stored process.
                             lastProcess = null;
                         }
                     }
@@ -132,11 +154,14 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
                 if (!ReferenceEquals(span.Process, lastProcess))
                 {
                     lastProcess = span.Process;
-                    lastService = GetOrAddService(span.Process.ServiceName);
-                    processSignature = SpanSignature.ForProcess(span.Process);
+                    storedProcess = _processes.Find(span.Process);
+                    lastService = GetOrAddService(storedProcess.Process.ServiceName);
                 }
 
-                entry.AddSpan(span, SpanSignature.ForSpan(span, processSignature));
+                var processIndex = entry.IndexOfProcess(storedProcess!);
+                var encoded = _encoder.Encode(span, entry.BaseMicros, processIndex, _strings);
+                entry.AddSpan(encoded, SpanSignature.ForSpan(span, storedProcess!.Signature));
+                Interlocked.Add(ref _encodedBytes, encoded.Length);
 
                 if (!entry.IsIndexedIn(lastService!.Traces))
                 {
@@ -255,7 +280,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<Trace>> FindTracesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) =>
-        new(Find(query, static entry => Copy(entry), cancellationToken));
+        new(Find(query, Copy, cancellationToken));
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<TraceId>> FindTraceIdsAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) =>
@@ -286,7 +311,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
                         break;
                     }
 
-                    if (search.MatchesAnySpan(entry))
+                    if (search.MatchesAnySpan(entry, _strings))
                     {
                         results.Add(select(entry));
                         if (results.Count == query.Limit)
@@ -389,14 +414,15 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
         _lock.Dispose();
     }
 
-    private static Trace Copy(TraceEntry entry)
+    /// <summary>The trace decoded into new model spans; called under the read lock.</summary>
+    private Trace Copy(TraceEntry entry)
     {
         var spans = entry.Spans;
         var trace = new Trace();
         trace.Spans.Capacity = spans.Length;
         for (var i = 0; i < spans.Length; i++)
         {
-            trace.Spans.Add(spans[i].Clone());
+            trace.Spans.Add(SpanEncoding.Decode(spans[i], entry, _strings));
         }
 
         return trace;
@@ -460,6 +486,12 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
     {
         _traces.Remove(entry.Id);
         Interlocked.Add(ref _spanCount, -entry.SpanCount);
+        Interlocked.Add(ref _encodedBytes, -entry.EncodedBytes);
+        foreach (var process in entry.Processes)
+        {
+            _processes.Release(process);
+        }
+
         foreach (var index in entry.Indexes)
         {
             index.Traces.Remove(entry);
@@ -514,24 +546,27 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
             services.Clear();
             for (var i = 0; i < spans.Length; i++)
             {
-                services.TryAdd(spans[i].SpanId, spans[i].Process.ServiceName);
+                var header = new EncodedSpanReader(spans[i]).ReadHeader(entry.BaseMicros);
+                services.TryAdd(new SpanId(header.SpanId), entry.GetProcess(header.ProcessIndex).Process.ServiceName);
             }
 
             for (var i = 0; i < spans.Length; i++)
             {
-                var span = spans[i];
-                if (span.StartTimeMicros <= after || span.StartTimeMicros > end)
+                var reader = new EncodedSpanReader(spans[i]);
+                var header = reader.ReadHeader(entry.BaseMicros);
+                if (header.StartMicros <= after || header.StartMicros > end)
                 {
                     continue;
                 }
 
-                var parentId = span.ParentSpanId;
+                reader.ReadString();
+                var parentId = new SpanId(reader.ReadParentSpanId());
                 if (parentId.IsEmpty || !services.TryGetValue(parentId, out var parentService))
                 {
                     continue;
                 }
 
-                var childService = span.Process.ServiceName;
+                var childService = entry.GetProcess(header.ProcessIndex).Process.ServiceName;
                 if (string.Equals(parentService, childService, StringComparison.Ordinal))
                 {
                     continue;

@@ -8,11 +8,13 @@ internal readonly struct SpanSearch
 {
     private readonly TagCondition[] _tags;
     private readonly ulong _requiredSignature;
+    private readonly byte[]? _operationUtf8;
 
     private SpanSearch(TraceQueryParameters query)
     {
         ServiceName = string.IsNullOrEmpty(query.ServiceName) ? null : query.ServiceName;
         OperationName = string.IsNullOrEmpty(query.OperationName) ? null : query.OperationName;
+        _operationUtf8 = OperationName is null ? null : SpanEncoding.Utf8OrNull(OperationName);
         MinStart = query.StartTimeMin is { } min ? Time.ToUnixMicros(min) : long.MinValue;
         MaxStart = query.StartTimeMax is { } max ? Time.ToUnixMicros(max) : long.MaxValue;
         MinDuration = query.DurationMin is { } dmin ? Time.ToMicros(dmin) : long.MinValue;
@@ -50,7 +52,7 @@ internal readonly struct SpanSearch
         return new SpanSearch(query);
     }
 
-    public bool MatchesAnySpan(TraceEntry entry)
+    public bool MatchesAnySpan(TraceEntry entry, StringTable strings)
     {
         var spans = entry.Spans;
         var signatures = entry.Signatures;
@@ -64,7 +66,7 @@ internal readonly struct SpanSearch
                 continue;
             }
 
-            if (Matches(spans[i]))
+            if (Matches(entry, spans[i], strings))
             {
                 return true;
             }
@@ -86,47 +88,84 @@ internal readonly struct SpanSearch
         return true;
     }
 
-    private bool Matches(Span span)
+    /// <summary>Reads the encoded span only as far as the conditions need.</summary>
+    private bool Matches(TraceEntry entry, byte[] span, StringTable strings)
     {
-        if (ServiceName is not null && !string.Equals(span.Process.ServiceName, ServiceName, StringComparison.Ordinal))
+        var reader = new EncodedSpanReader(span);
+        var header = reader.ReadHeader(entry.BaseMicros);
+        var process = entry.GetProcess(header.ProcessIndex).Process;
+        if (ServiceName is not null && !string.Equals(process.ServiceName, ServiceName, StringComparison.Ordinal))
         {
             return false;
         }
 
-        if (OperationName is not null && !string.Equals(span.OperationName, OperationName, StringComparison.Ordinal))
+        var operation = reader.ReadString();
+        if (OperationName is not null && !operation.TextEquals(OperationName, _operationUtf8, strings))
         {
             return false;
         }
 
-        var start = span.StartTimeMicros;
-        var duration = span.DurationMicros;
+        var start = header.StartMicros;
+        var duration = header.DurationMicros;
         if (start < MinStart || start > MaxStart || duration < MinDuration || duration > MaxDuration)
         {
             return false;
         }
 
-        foreach (var condition in _tags)
+        var tags = _tags;
+        if (tags.Length == 0)
         {
-            if (!Contains(span.Tags, condition) && !Contains(span.Process.Tags, condition) && !InLogs(span.Logs, condition))
+            return true;
+        }
+
+        // A condition holds when a span tag, a process tag or a log field matches it: one pass over each marks them.
+        Span<bool> found = tags.Length <= 32 ? stackalloc bool[tags.Length] : new bool[tags.Length];
+        var missing = tags.Length;
+        for (var c = 0; c < tags.Length; c++)
+        {
+            if (Contains(process.Tags, tags[c]))
             {
-                return false;
+                found[c] = true;
+                missing--;
             }
         }
 
-        return true;
+        if (missing == 0)
+        {
+            return true;
+        }
+
+        reader.SkipReferences();
+        missing = MarkFound(ref reader, found, missing, strings);
+        var logs = (int)reader.ReadVarint();
+        for (var i = 0; i < logs && missing > 0; i++)
+        {
+            reader.ReadZigZag();
+            missing = MarkFound(ref reader, found, missing, strings);
+        }
+
+        return missing == 0;
     }
 
-    private static bool InLogs(ImmutableArray<Log> logs, in TagCondition condition)
+    /// <summary>Reads a list of key-values, marking the conditions they satisfy; stops early (mid-list) once none is missing.</summary>
+    private int MarkFound(ref EncodedSpanReader reader, scoped Span<bool> found, int missing, StringTable strings)
     {
-        foreach (var log in logs)
+        var tags = _tags;
+        var count = (int)reader.ReadVarint();
+        for (var i = 0; i < count && missing > 0; i++)
         {
-            if (Contains(log.Fields, condition))
+            var value = reader.ReadKeyValue();
+            for (var c = 0; c < tags.Length; c++)
             {
-                return true;
+                if (!found[c] && tags[c].Matches(value, strings))
+                {
+                    found[c] = true;
+                    missing--;
+                }
             }
         }
 
-        return false;
+        return missing;
     }
 
     private static bool Contains(ImmutableArray<KeyValue> tags, in TagCondition condition)

@@ -17,11 +17,16 @@ internal readonly struct TagCondition
     private readonly ulong _textSignature;
     private readonly ulong _intSignature;
     private readonly ulong _floatSignature;
+    private readonly byte[]? _keyUtf8;
+    private readonly byte[]? _textUtf8;
+    private readonly byte[]? _binary;
 
     public TagCondition(string key, string text)
     {
         Key = key;
         Text = text;
+        _keyUtf8 = SpanEncoding.Utf8OrNull(key);
+        _textUtf8 = SpanEncoding.Utf8OrNull(text);
         _textSignature = SpanSignature.TextValue(key, text);
 
         // Only canonical text can equal a formatted number: "0123" or "+5" never match, so they parse to nothing here.
@@ -40,6 +45,12 @@ internal readonly struct TagCondition
             _isFloat = true;
             _isFloatNaN = double.IsNaN(d);
             _floatSignature = SpanSignature.FloatValue(key, d);
+        }
+
+        // Binary values render as lower-case hex: only such text can match one.
+        if (text.Length % 2 == 0 && IsLowerHex(text))
+        {
+            _binary = Convert.FromHexString(text);
         }
     }
 
@@ -77,5 +88,43 @@ internal readonly struct TagCondition
             default:
                 return tag.ValueEquals(Text);
         }
+    }
+
+    /// <summary>As <see cref="Matches(in KeyValue)"/>, for a key-value of an encoded span.</summary>
+    public bool Matches(in EncodedKeyValue value, StringTable strings)
+    {
+        if (!value.Key.TextEquals(Key, _keyUtf8, strings))
+        {
+            return false;
+        }
+
+        switch (value.Type)
+        {
+            case SpanEncoding.TypeString:
+                return value.Text.TextEquals(Text, _textUtf8, strings);
+            case SpanEncoding.TypeFalse:
+                return string.Equals(Text, "false", StringComparison.Ordinal);
+            case SpanEncoding.TypeTrue:
+                return string.Equals(Text, "true", StringComparison.Ordinal);
+            case SpanEncoding.TypeInt64:
+                return _isInt && value.Bits == _int;
+            case SpanEncoding.TypeFloat64:
+                return _isFloat && (value.Bits == _floatBits || (_isFloatNaN && double.IsNaN(BitConverter.Int64BitsToDouble(value.Bits))));
+            default:
+                return _binary is not null && value.Bytes.SequenceEqual(_binary);
+        }
+    }
+
+    private static bool IsLowerHex(string text)
+    {
+        foreach (var c in text)
+        {
+            if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }
