@@ -23,6 +23,9 @@ internal abstract class JaegerSpan : ISpan
     private string _operationName;
     private SpanFlags _flags;
 
+    /// <summary>1 once finished; in the base class so it shares an 8-byte slot with the flags.</summary>
+    private protected int _finished;
+
     private protected JaegerSpan(JaegerTracer tracer, string operationName, TraceId traceId, SpanId spanId, SpanId parentId, SpanFlags flags,
         KeyValuePair<string, string>[] baggage, string? traceState)
     {
@@ -177,9 +180,7 @@ internal sealed class SampledSpan : JaegerSpan
     private readonly long _startTimestamp;
     private KeyValue[]? _tags;
     private int _tagCount;
-    private bool _tagsSized;
     private List<Log>? _logs;
-    private int _finished;
 
     // start: an explicit start time, or null for now. references: default for a root or a single child_of the
     // parent id. initialTags: tags the span starts with (a sampled root's sampler tags).
@@ -219,7 +220,6 @@ internal sealed class SampledSpan : JaegerSpan
         if (expected > 0)
         {
             _tags = new KeyValue[expected];
-            _tagsSized = true;
         }
 
         foreach (var tag in initialTags)
@@ -332,15 +332,9 @@ internal sealed class SampledSpan : JaegerSpan
         tags[_tagCount++] = tag;
     }
 
-    private void ReleaseBuffer(KeyValue[] buffer)
+    // A buffer not handed to the model (outgrown, or not the final size) becomes this thread's scratch buffer.
+    private static void ReleaseBuffer(KeyValue[] buffer)
     {
-        if (_tagsSized)
-        {
-            // A right-sized array that turned out too small or too large: not a thread's scratch buffer.
-            _tagsSized = false;
-            return;
-        }
-
         Array.Clear(buffer);
         ThreadState.Current.ReturnTagBuffer(buffer);
     }
@@ -448,7 +442,7 @@ internal sealed class SampledSpan : JaegerSpan
         {
             var count = _tagCount;
             tracer.TagCountHints.Set(operationName, count);
-            if (count == tags.Length && _tagsSized)
+            if (count == tags.Length)
             {
                 model.Tags = ImmutableCollectionsMarshal.AsImmutableArray(tags);
             }
@@ -479,25 +473,27 @@ internal sealed class SampledSpan : JaegerSpan
 /// </summary>
 internal sealed class UnsampledSpan : JaegerSpan
 {
-    private readonly ImmutableArray<SpanRef> _references;
-    private SampledSpan? _promoted;
-    private bool _finished;
+    // Before a promotion: the references array (null for a root or a single child_of the parent id); after: the
+    // recording span. One field for both keeps the unsampled span small.
+    private object? _referencesOrPromoted;
 
     // references: kept for a promotion; default for a root or a single child_of the parent id.
     public UnsampledSpan(JaegerTracer tracer, string operationName, TraceId traceId, SpanId spanId, SpanId parentId, SpanFlags flags,
         KeyValuePair<string, string>[] baggage, string? traceState, ImmutableArray<SpanRef> references)
         : base(tracer, operationName, traceId, spanId, parentId, flags, baggage, traceState)
     {
-        _references = references;
+        _referencesOrPromoted = references.IsDefault ? null : ImmutableCollectionsMarshal.AsArray(references);
     }
 
-    internal override JaegerSpan Current => (JaegerSpan?)_promoted ?? this;
+    private SampledSpan? Promoted => _referencesOrPromoted as SampledSpan;
 
-    public override ISpanContext Context => _promoted is { } p ? p.Context : JaegerContext;
+    internal override JaegerSpan Current => (JaegerSpan?)Promoted ?? this;
+
+    public override ISpanContext Context => Promoted is { } p ? p.Context : JaegerContext;
 
     public override ISpan SetOperationName(string operationName)
     {
-        if (_promoted is { } p)
+        if (Promoted is { } p)
         {
             p.SetOperationName(operationName);
         }
@@ -507,7 +503,7 @@ internal sealed class UnsampledSpan : JaegerSpan
 
     public override ISpan SetTag(string key, string? value)
     {
-        if (_promoted is { } p)
+        if (Promoted is { } p)
         {
             p.SetTag(key, value);
         }
@@ -521,13 +517,13 @@ internal sealed class UnsampledSpan : JaegerSpan
 
     public override ISpan SetTag(string key, bool value)
     {
-        _promoted?.SetTag(key, value);
+        Promoted?.SetTag(key, value);
         return this;
     }
 
     public override ISpan SetTag(string key, long value)
     {
-        if (_promoted is { } p)
+        if (Promoted is { } p)
         {
             p.SetTag(key, value);
         }
@@ -541,7 +537,7 @@ internal sealed class UnsampledSpan : JaegerSpan
 
     public override ISpan SetTag(string key, double value)
     {
-        if (_promoted is { } p)
+        if (Promoted is { } p)
         {
             p.SetTag(key, value);
         }
@@ -555,7 +551,7 @@ internal sealed class UnsampledSpan : JaegerSpan
 
     internal override void SetTag(in KeyValue tag)
     {
-        if (_promoted is { } p)
+        if (Promoted is { } p)
         {
             p.SetTag(tag);
         }
@@ -567,20 +563,22 @@ internal sealed class UnsampledSpan : JaegerSpan
 
     private SampledSpan? Promote(double priority)
     {
-        if (priority <= 0 || _finished)
+        if (priority <= 0 || _finished != 0)
         {
             return null;
         }
 
-        _promoted = new SampledSpan(Tracer, OperationName, TraceId, SpanId, ParentId, Flags | SpanFlags.Sampled | SpanFlags.Debug,
-            BaggageArray, TraceState, _references, null, ImmutableArray<KeyValue>.Empty);
-        return _promoted;
+        var references = ImmutableCollectionsMarshal.AsImmutableArray(_referencesOrPromoted as SpanRef[]);
+        var promoted = new SampledSpan(Tracer, OperationName, TraceId, SpanId, ParentId, Flags | SpanFlags.Sampled | SpanFlags.Debug,
+            BaggageArray, TraceState, references, null, ImmutableArray<KeyValue>.Empty);
+        _referencesOrPromoted = promoted;
+        return promoted;
     }
 
     private protected override ISpan LogFields(DateTimeOffset? timestamp, IEnumerable<KeyValuePair<string, object?>> fields)
     {
         ArgumentNullException.ThrowIfNull(fields);
-        if (_promoted is { } p)
+        if (Promoted is { } p)
         {
             if (timestamp is { } t)
             {
@@ -597,7 +595,7 @@ internal sealed class UnsampledSpan : JaegerSpan
 
     private protected override ISpan LogEvent(DateTimeOffset? timestamp, string eventName)
     {
-        if (_promoted is { } p)
+        if (Promoted is { } p)
         {
             if (timestamp is { } t)
             {
@@ -614,7 +612,7 @@ internal sealed class UnsampledSpan : JaegerSpan
 
     public override ISpan SetBaggageItem(string key, string? value)
     {
-        if (_promoted is { } p)
+        if (Promoted is { } p)
         {
             p.SetBaggageItem(key, value);
             return this;
@@ -623,13 +621,13 @@ internal sealed class UnsampledSpan : JaegerSpan
         return base.SetBaggageItem(key, value);
     }
 
-    public override string? GetBaggageItem(string key) => _promoted is { } p ? p.GetBaggageItem(key) : base.GetBaggageItem(key);
+    public override string? GetBaggageItem(string key) => Promoted is { } p ? p.GetBaggageItem(key) : base.GetBaggageItem(key);
 
     private protected override void FinishCore(DateTimeOffset? finish)
     {
         // Nothing is reported for an unsampled span, so a plain flag is enough to make a second finish harmless.
-        _finished = true;
-        if (_promoted is { } p)
+        _finished = 1;
+        if (Promoted is { } p)
         {
             if (finish is { } f)
             {
