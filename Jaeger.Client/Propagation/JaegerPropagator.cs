@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Jaeger.Client.Diagnostics;
 using Jaeger.Model;
 
@@ -155,12 +156,10 @@ internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : 
 
     private static int WriteHex16(Span<char> chars, ulong value)
     {
-        for (var i = 15; i >= 0; i--)
-        {
-            chars[i] = HexDigits[(int)(value & 0xF)];
-            value >>= 4;
-        }
-
+        // Big-endian bytes through the runtime's vectorized hex encoder.
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
+        Convert.TryToHexStringLower(bytes, chars, out _);
         return 16;
     }
 

@@ -46,7 +46,14 @@ internal sealed class SpanClock
     /// <summary>Microseconds between two readings.</summary>
     public long ElapsedMicros(long start, long end) => ToMicros(end - start);
 
-    private long ToMicros(long ticks) => _ticksPerMicro != 0 ? ticks / _ticksPerMicro : (long)(ticks * _microsPerTick);
+    // The two usual frequencies divide by a constant (a multiply and a shift instead of a 64-bit division).
+    private long ToMicros(long ticks) => _ticksPerMicro switch
+    {
+        1000 => ticks / 1000,
+        10 => ticks / 10,
+        0 => (long)(ticks * _microsPerTick),
+        _ => ticks / _ticksPerMicro,
+    };
 
     private Anchor NewAnchor()
     {
