@@ -20,7 +20,7 @@ internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : 
 
     public void Inject(JaegerSpanContext context, ITextMap carrier)
     {
-        carrier.Set(TraceContextHeader, FormatContext(context.TraceId, context.SpanId, context.ParentId, context.Flags, _urlEncode));
+        carrier.Set(TraceContextHeader, context.GetUberTraceId(_urlEncode));
         foreach (var (key, value) in context.BaggageArray)
         {
             carrier.Set(BaggagePrefix + key, _urlEncode ? Uri.EscapeDataString(value) : value);
@@ -126,10 +126,7 @@ internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : 
     public static string FormatContext(TraceId traceId, SpanId spanId, SpanId parentId, SpanFlags flags, bool urlEncode)
     {
         var flagValue = (int)flags & 0xFF;
-        var flagChars = flagValue < 16 ? 1 : 2;
-        var sepLength = urlEncode ? 3 : 1;
-        var length = traceId.HexLength + 16 + 16 + flagChars + (3 * sepLength);
-        return string.Create(length, (traceId, spanId, parentId, flagValue, urlEncode), static (chars, state) =>
+        return string.Create(ContextLength(traceId, flags, urlEncode), (traceId, spanId, parentId, flagValue, urlEncode), static (chars, state) =>
         {
             var pos = 0;
             if (state.traceId.High != 0)
@@ -151,6 +148,10 @@ internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : 
             chars[pos] = HexDigits[state.flagValue & 0xF];
         });
     }
+
+    /// <summary>The length of the formatted value (the two forms differ in length, which tells a cached value's form).</summary>
+    public static int ContextLength(TraceId traceId, SpanFlags flags, bool urlEncode) =>
+        traceId.HexLength + 16 + 16 + (((int)flags & 0xFF) < 16 ? 1 : 2) + (urlEncode ? 9 : 3);
 
     private const string HexDigits = "0123456789abcdef";
 

@@ -12,6 +12,10 @@ public sealed class JaegerSpanContext : ISpanContext
     // Rarely set parts live in a side object, so the common context (one per extract) stays small.
     private Extras? _extras;
 
+    // The last uber-trace-id value formatted for this (immutable) context: a span that calls several services
+    // formats its header once.
+    private string? _uberTraceId;
+
     /// <summary>Creates a context.</summary>
     public JaegerSpanContext(TraceId traceId, SpanId spanId, SpanId parentId, SpanFlags flags, IEnumerable<KeyValuePair<string, string>>? baggage = null)
         : this(traceId, spanId, parentId, flags, baggage is null ? NoBaggage : [.. baggage], null, null)
@@ -70,8 +74,20 @@ public sealed class JaegerSpanContext : ISpanContext
     /// <inheritdoc />
     public IEnumerable<KeyValuePair<string, string>> GetBaggageItems() => _baggage;
 
+    /// <summary>The uber-trace-id value, colon- or %3A-separated; cached, the context being immutable.</summary>
+    internal string GetUberTraceId(bool urlEncode)
+    {
+        var cached = _uberTraceId;
+        if (cached is not null && (cached.Length == Propagation.JaegerPropagator.ContextLength(TraceId, Flags, urlEncode)))
+        {
+            return cached;
+        }
+
+        return _uberTraceId = Propagation.JaegerPropagator.FormatContext(TraceId, SpanId, ParentId, Flags, urlEncode);
+    }
+
     /// <summary>"trace:span:parent:flags", as in uber-trace-id.</summary>
-    public override string ToString() => Propagation.JaegerPropagator.FormatContext(TraceId, SpanId, ParentId, Flags, urlEncode: false);
+    public override string ToString() => GetUberTraceId(urlEncode: false);
 
     private sealed class Extras
     {

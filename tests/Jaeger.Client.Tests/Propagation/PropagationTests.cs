@@ -93,6 +93,25 @@ public class PropagationTests
     }
 
     [Fact]
+    public void One_context_injected_alternately_as_text_map_and_http_headers_gets_each_form_right()
+    {
+        var (tracer, _) = TestTracers.Create();
+        var context = new JaegerSpanContext(new TraceId(0xab), new SpanId(0xcd), new SpanId(0xef), SpanFlags.Sampled);
+        var values = new List<string>();
+        foreach (var format in new[] { BuiltinFormats.TextMap, BuiltinFormats.HttpHeaders, BuiltinFormats.HttpHeaders, BuiltinFormats.TextMap })
+        {
+            var map = new Dictionary<string, string>();
+            tracer.Inject(context, format, new TextMapAdapter(map));
+            values.Add(map["uber-trace-id"]);
+        }
+
+        const string Plain = "00000000000000ab:00000000000000cd:00000000000000ef:1";
+        const string Encoded = "00000000000000ab%3A00000000000000cd%3A00000000000000ef%3A1";
+        Assert.Equal([Plain, Encoded, Encoded, Plain], values);
+        Assert.Equal(Plain, context.ToString());
+    }
+
+    [Fact]
     public void Jaeger_baggage_header_and_debug_id_are_read()
     {
         var (tracer, _) = TestTracers.Create();
