@@ -63,53 +63,51 @@ internal sealed class BoundedSpanQueue<T>
         }
     }
 
-    /// <summary>Takes the oldest item, if it has been stored. Single consumer only.</summary>
-    public bool TryDequeue(out T item)
+    /// <summary>
+    /// Moves up to <paramref name="max"/> stored items, oldest first, into <paramref name="target"/> and returns how
+    /// many. Single consumer only. The tail is read and the head published once per call, so the consumer does not
+    /// bounce the producers' cache lines item by item. With <paramref name="waitForStores"/> (after <see cref="Close"/>)
+    /// it waits for producers that won a position to store their item, so nothing accepted is left behind.
+    /// </summary>
+    public int DrainTo(List<T> target, int max, bool waitForStores = false)
     {
         var head = _positions.Head;
-        if (head == (Volatile.Read(ref _positions.Tail) & ~ClosedBit))
+        var tail = Volatile.Read(ref _positions.Tail) & ~ClosedBit;
+        var taken = 0;
+        var spin = default(SpinWait);
+        while (taken < max && head != tail)
         {
-            item = null!;
-            return false;
+            ref var slot = ref _slots[(int)head & _mask];
+            var value = Volatile.Read(ref slot);
+            if (value is null)
+            {
+                // A producer won this position and is about to store into it.
+                if (!waitForStores)
+                {
+                    break;
+                }
+
+                spin.SpinOnce();
+                continue;
+            }
+
+            slot = null;
+            target.Add(value);
+            head++;
+            taken++;
         }
 
-        ref var slot = ref _slots[(int)head & _mask];
-        var value = Volatile.Read(ref slot);
-        if (value is null)
+        if (taken > 0)
         {
-            // A producer won this position and is about to store into it.
-            item = null!;
-            return false;
+            // Slots are emptied before the head moves past them: a producer that sees the new head finds them free.
+            Volatile.Write(ref _positions.Head, head);
         }
 
-        slot = null;
-        Volatile.Write(ref _positions.Head, head + 1);
-        item = value;
-        return true;
+        return taken;
     }
 
     /// <summary>Refuses every later enqueue. Items already accepted stay and can still be dequeued.</summary>
     public void Close() => Interlocked.Or(ref _positions.Tail, ClosedBit);
-
-    /// <summary>After <see cref="Close"/>: waits until every accepted item is stored, then takes it. Single consumer only.</summary>
-    public bool TryDequeueAfterClose(out T item)
-    {
-        var spin = default(SpinWait);
-        while (true)
-        {
-            if (TryDequeue(out item))
-            {
-                return true;
-            }
-
-            if (_positions.Head == (Volatile.Read(ref _positions.Tail) & ~ClosedBit))
-            {
-                return false;
-            }
-
-            spin.SpinOnce();
-        }
-    }
 }
 
 // Producers write the tail, the consumer the head: separate cache lines so they do not slow each other.

@@ -170,9 +170,8 @@ internal sealed partial class RemoteReporter : IReporter
     {
         // Producers may ask for the next wake-up as soon as this drain starts.
         Volatile.Write(ref _wakeRequested, 0);
-        while (afterClose ? _queue.TryDequeueAfterClose(out var span) : _queue.TryDequeue(out span))
+        while (_queue.DrainTo(_pending, MaxBatchSpans - _pending.Count, waitForStores: afterClose) > 0)
         {
-            _pending.Add(span);
             if (_pending.Count >= MaxBatchSpans)
             {
                 await SendPendingAsync().ConfigureAwait(false);

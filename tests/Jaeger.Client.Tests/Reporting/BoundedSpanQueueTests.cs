@@ -14,15 +14,13 @@ public class BoundedSpanQueueTests
         Assert.False(queue.TryEnqueue("d", out _));
         Assert.Equal((1, 3, 3), (c1, c3, queue.Count));
 
-        Assert.True(queue.TryDequeue(out var first));
+        var first = new List<string>();
+        Assert.Equal(1, queue.DrainTo(first, 1));
         Assert.True(queue.TryEnqueue("e", out _));
         var rest = new List<string>();
-        while (queue.TryDequeue(out var item))
-        {
-            rest.Add(item);
-        }
+        Assert.Equal(3, queue.DrainTo(rest, 10));
 
-        Assert.Equal("a", first);
+        Assert.Equal(["a"], first);
         Assert.Equal(["b", "c", "e"], rest);
         Assert.Equal(0, queue.Count);
     }
@@ -35,9 +33,10 @@ public class BoundedSpanQueueTests
         queue.Close();
         Assert.True(queue.IsClosed);
         Assert.False(queue.TryEnqueue("b", out _));
-        Assert.True(queue.TryDequeueAfterClose(out var item));
-        Assert.Equal("a", item);
-        Assert.False(queue.TryDequeueAfterClose(out _));
+        var items = new List<string>();
+        Assert.Equal(1, queue.DrainTo(items, 10, waitForStores: true));
+        Assert.Equal(["a"], items);
+        Assert.Equal(0, queue.DrainTo(items, 10, waitForStores: true));
     }
 
     [Fact]
@@ -53,22 +52,21 @@ public class BoundedSpanQueueTests
         var maxSeen = 0;
         var consumer = Task.Run(() =>
         {
+            var batch = new List<int[]>();
             while (true)
             {
                 maxSeen = Math.Max(maxSeen, queue.Count);
-                if (queue.IsClosed)
-                {
-                    while (queue.TryDequeueAfterClose(out var last))
-                    {
-                        Assert.True(received.Add((last[0], last[1])));
-                    }
-
-                    return;
-                }
-
-                if (queue.TryDequeue(out var item))
+                var closed = queue.IsClosed;
+                batch.Clear();
+                queue.DrainTo(batch, 7, waitForStores: closed);
+                foreach (var item in batch)
                 {
                     Assert.True(received.Add((item[0], item[1])));
+                }
+
+                if (closed && batch.Count == 0)
+                {
+                    return;
                 }
             }
         });
