@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Buffers.Binary;
 using Jaeger.Client.Diagnostics;
 using Jaeger.Model;
 
@@ -20,7 +20,7 @@ internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : 
 
     public void Inject(JaegerSpanContext context, ITextMap carrier)
     {
-        carrier.Set(TraceContextHeader, FormatContext(context.TraceId, context.SpanId, context.ParentId, context.Flags, _urlEncode));
+        carrier.Set(TraceContextHeader, context.GetUberTraceId(_urlEncode));
         foreach (var (key, value) in context.BaggageArray)
         {
             carrier.Set(BaggagePrefix + key, _urlEncode ? Uri.EscapeDataString(value) : value);
@@ -126,10 +126,7 @@ internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : 
     public static string FormatContext(TraceId traceId, SpanId spanId, SpanId parentId, SpanFlags flags, bool urlEncode)
     {
         var flagValue = (int)flags & 0xFF;
-        var flagChars = flagValue < 16 ? 1 : 2;
-        var sepLength = urlEncode ? 3 : 1;
-        var length = traceId.HexLength + 16 + 16 + flagChars + (3 * sepLength);
-        return string.Create(length, (traceId, spanId, parentId, flagValue, urlEncode), static (chars, state) =>
+        return string.Create(ContextLength(traceId, flags, urlEncode), (traceId, spanId, parentId, flagValue, urlEncode), static (chars, state) =>
         {
             var pos = 0;
             if (state.traceId.High != 0)
@@ -152,16 +149,18 @@ internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : 
         });
     }
 
+    /// <summary>The length of the formatted value (the two forms differ in length, which tells a cached value's form).</summary>
+    public static int ContextLength(TraceId traceId, SpanFlags flags, bool urlEncode) =>
+        traceId.HexLength + 16 + 16 + (((int)flags & 0xFF) < 16 ? 1 : 2) + (urlEncode ? 9 : 3);
+
     private const string HexDigits = "0123456789abcdef";
 
     private static int WriteHex16(Span<char> chars, ulong value)
     {
-        for (var i = 15; i >= 0; i--)
-        {
-            chars[i] = HexDigits[(int)(value & 0xF)];
-            value >>= 4;
-        }
-
+        // Big-endian bytes through the runtime's vectorized hex encoder.
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
+        Convert.TryToHexStringLower(bytes, chars, out _);
         return 16;
     }
 
@@ -179,7 +178,10 @@ internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : 
         return 3;
     }
 
-    /// <summary>Parses "{trace}:{span}:{parent}:{flags}" without allocating; accepts %3A separators when URL-encoded.</summary>
+    /// <summary>
+    /// Parses "{trace}:{span}:{parent}:{flags}" in one pass without allocating; accepts %3A separators when URL-encoded.
+    /// Trace id 1 to 32 hex digits, span and parent ids 1 to 16, flags 1 or 2; the span id must not be zero.
+    /// </summary>
     public static bool TryParseContext(ReadOnlySpan<char> value, bool urlEncoded, out TraceId traceId, out SpanId spanId, out SpanId parentId, out SpanFlags flags)
     {
         traceId = default;
@@ -187,53 +189,74 @@ internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : 
         parentId = default;
         flags = SpanFlags.None;
         value = value.Trim();
-        if (!NextPart(ref value, urlEncoded, out var tracePart) || !NextPart(ref value, urlEncoded, out var spanPart)
-            || !NextPart(ref value, urlEncoded, out var parentPart))
+        var pos = 0;
+        ulong traceHigh = 0, traceLow = 0, unused = 0, span = 0, parent = 0, flagBits = 0;
+        if (!ReadHex(value, ref pos, 32, ref traceHigh, ref traceLow) || !ReadSeparator(value, ref pos, urlEncoded)
+            || !ReadHex(value, ref pos, 16, ref unused, ref span) || !ReadSeparator(value, ref pos, urlEncoded)
+            || !ReadHex(value, ref pos, 16, ref unused, ref parent) || !ReadSeparator(value, ref pos, urlEncoded)
+            || !ReadHex(value, ref pos, 2, ref unused, ref flagBits) || pos != value.Length
+            || (traceHigh | traceLow) == 0 || span == 0)
         {
             return false;
         }
 
-        var flagsPart = value;
-        if (flagsPart.IsEmpty || flagsPart.Length > 2 || flagsPart.IndexOf(':') >= 0 || flagsPart.IndexOf('%') >= 0)
-        {
-            return false;
-        }
-
-        if (!TraceId.TryParse(tracePart, out traceId) || traceId.IsEmpty || !SpanId.TryParse(spanPart, out spanId) || spanId.IsEmpty
-            || !SpanId.TryParse(parentPart, out parentId)
-            || !byte.TryParse(flagsPart, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var flagByte))
-        {
-            traceId = default;
-            spanId = default;
-            parentId = default;
-            return false;
-        }
-
-        flags = (SpanFlags)flagByte;
+        traceId = new TraceId(traceHigh, traceLow);
+        spanId = new SpanId(span);
+        parentId = new SpanId(parent);
+        flags = (SpanFlags)flagBits;
         return true;
     }
 
-    private static bool NextPart(ref ReadOnlySpan<char> value, bool urlEncoded, out ReadOnlySpan<char> part)
+    /// <summary>Reads 1 to <paramref name="maxDigits"/> hex digits into a 128-bit high:low value (a table lookup per digit).</summary>
+    private static bool ReadHex(ReadOnlySpan<char> value, ref int pos, int maxDigits, ref ulong high, ref ulong low)
     {
-        for (var i = 0; i < value.Length; i++)
+        var table = HexValues;
+        var start = pos;
+        var i = pos;
+        for (; i < value.Length; i++)
         {
             var c = value[i];
-            if (c == ':')
+            if (c >= 128 || table[c] == 0xFF)
             {
-                part = value[..i];
-                value = value[(i + 1)..];
-                return true;
+                break;
             }
 
-            if (c == '%' && urlEncoded && i + 2 < value.Length && value[i + 1] == '3' && (value[i + 2] | 0x20) == 'a')
-            {
-                part = value[..i];
-                value = value[(i + 3)..];
-                return true;
-            }
+            high = (high << 4) | (low >> 60);
+            low = (low << 4) | table[c];
         }
 
-        part = default;
+        pos = i;
+        var digits = i - start;
+        return digits > 0 && digits <= maxDigits;
+    }
+
+    private static bool ReadSeparator(ReadOnlySpan<char> value, ref int pos, bool urlEncoded)
+    {
+        if (pos < value.Length && value[pos] == ':')
+        {
+            pos++;
+            return true;
+        }
+
+        if (urlEncoded && pos + 2 < value.Length && value[pos] == '%' && value[pos + 1] == '3' && (value[pos + 2] | 0x20) == 'a')
+        {
+            pos += 3;
+            return true;
+        }
+
         return false;
     }
+
+    // Hex digit values of the ASCII characters, 0xFF for a character that is not a hex digit.
+    private static ReadOnlySpan<byte> HexValues =>
+    [
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    ];
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Jaeger.Client.Diagnostics;
 using Jaeger.Client.Senders;
 using Jaeger.Model;
@@ -17,7 +16,7 @@ internal sealed partial class RemoteReporter : IReporter
     public const int MaxBatchSpans = 1000;
     public static readonly TimeSpan DefaultFlushInterval = TimeSpan.FromSeconds(1);
 
-    private readonly Channel<Span> _queue;
+    private readonly BoundedSpanQueue<Span> _queue;
     private readonly ISender _sender;
     private readonly TimeSpan _flushInterval;
     private readonly TimeProvider _time;
@@ -30,8 +29,8 @@ internal sealed partial class RemoteReporter : IReporter
     private readonly List<Span> _pending = [];
     private readonly Task _consumer;
     private readonly int _wakeThreshold;
-    private int _count;
     private int _closed;
+    private int _wakeRequested;
 
     public RemoteReporter(ISender sender, int maxQueueSize, TimeSpan flushInterval, TimeProvider time, ClientMetrics metrics, SenderStats stats, ILogger logger)
     {
@@ -43,29 +42,23 @@ internal sealed partial class RemoteReporter : IReporter
         _metrics = metrics;
         _stats = stats;
         _logger = logger;
-        _queue = Channel.CreateBounded<Span>(new BoundedChannelOptions(maxQueueSize)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait,
-            AllowSynchronousContinuations = false,
-        });
+        _queue = new BoundedSpanQueue<Span>(maxQueueSize);
         // The consumer sleeps until the flush interval, a flush request, or the queue filling up to this mark, so
         // reporting a span does not schedule work on the thread pool.
         _wakeThreshold = Math.Max(1, Math.Min(maxQueueSize / 2, MaxBatchSpans));
-        metrics.ObserveQueueLength(() => Volatile.Read(ref _count));
+        metrics.ObserveQueueLength(() => _queue.Count);
         _consumer = Task.Run(ConsumeAsync);
     }
 
     internal ISender Sender => _sender;
 
-    public int QueueLength => Volatile.Read(ref _count);
+    public int QueueLength => _queue.Count;
 
     public void Report(Span span)
     {
-        if (_queue.Writer.TryWrite(span))
+        if (_queue.TryEnqueue(span, out var count))
         {
-            if (Interlocked.Increment(ref _count) == _wakeThreshold)
+            if (count >= _wakeThreshold && Volatile.Read(ref _wakeRequested) == 0 && Interlocked.Exchange(ref _wakeRequested, 1) == 0)
             {
                 _flushSignal.Release();
             }
@@ -73,7 +66,7 @@ internal sealed partial class RemoteReporter : IReporter
             return;
         }
 
-        if (Volatile.Read(ref _closed) != 0)
+        if (_queue.IsClosed)
         {
             _metrics.ReporterDropped(1, "closed");
             return;
@@ -100,7 +93,7 @@ internal sealed partial class RemoteReporter : IReporter
     {
         if (Interlocked.Exchange(ref _closed, 1) == 0)
         {
-            _queue.Writer.TryComplete();
+            _queue.Close();
             _flushSignal.Release();
         }
 
@@ -112,7 +105,7 @@ internal sealed partial class RemoteReporter : IReporter
         {
             // The host's stop deadline passed: abandon the send in progress; what is left is counted as dropped.
             await _abort.CancelAsync().ConfigureAwait(false);
-            var left = Volatile.Read(ref _count);
+            var left = _queue.Count;
             if (left > 0)
             {
                 _metrics.ReporterDropped(left, "shutdown");
@@ -144,7 +137,7 @@ internal sealed partial class RemoteReporter : IReporter
                 }
             }
 
-            if (Volatile.Read(ref _closed) != 0)
+            if (_queue.IsClosed)
             {
                 break;
             }
@@ -164,8 +157,8 @@ internal sealed partial class RemoteReporter : IReporter
             }
         }
 
-        // Closed: the writer is complete, so this drain takes everything that was accepted.
-        await DrainAsync().ConfigureAwait(false);
+        // Closed: the queue refuses new spans, so this drain takes everything that was accepted.
+        await DrainAsync(afterClose: true).ConfigureAwait(false);
         await SendPendingAsync().ConfigureAwait(false);
         while (_flushRequests.TryDequeue(out var request))
         {
@@ -173,25 +166,16 @@ internal sealed partial class RemoteReporter : IReporter
         }
     }
 
-    private async Task DrainAsync()
+    private async Task DrainAsync(bool afterClose = false)
     {
-        var reader = _queue.Reader;
-        var taken = 0;
-        while (reader.TryRead(out var span))
+        // Producers may ask for the next wake-up as soon as this drain starts.
+        Volatile.Write(ref _wakeRequested, 0);
+        while (_queue.DrainTo(_pending, MaxBatchSpans - _pending.Count, waitForStores: afterClose) > 0)
         {
-            taken++;
-            _pending.Add(span);
             if (_pending.Count >= MaxBatchSpans)
             {
-                Interlocked.Add(ref _count, -taken);
-                taken = 0;
                 await SendPendingAsync().ConfigureAwait(false);
             }
-        }
-
-        if (taken > 0)
-        {
-            Interlocked.Add(ref _count, -taken);
         }
     }
 

@@ -5,7 +5,7 @@ namespace Jaeger.Client.Tracing;
 
 /// <summary>
 /// Per-thread state of the hot path, reached with one thread-static lookup: a xoshiro256** generator seeded from
-/// the OS for random non-zero ids, and the reusable span builder.
+/// the OS for random non-zero ids, the reusable span builder and a scratch tag buffer.
 /// </summary>
 internal sealed class ThreadState
 {
@@ -17,9 +17,28 @@ internal sealed class ThreadState
     private ulong _s2;
     private ulong _s3;
 
+    private Jaeger.Model.KeyValue[]? _tagBuffer;
+
     public SpanBuilder? Builder { get; set; }
 
     public static ThreadState Current => _current ??= new ThreadState();
+
+    /// <summary>The thread's scratch buffer for a span's tags (cleared), or null when a span on this thread holds it.</summary>
+    public Jaeger.Model.KeyValue[]? TakeTagBuffer()
+    {
+        var buffer = _tagBuffer;
+        _tagBuffer = null;
+        return buffer;
+    }
+
+    /// <summary>Gives a cleared buffer back; the larger one is kept, up to a size worth keeping per thread.</summary>
+    public void ReturnTagBuffer(Jaeger.Model.KeyValue[] buffer)
+    {
+        if (buffer.Length <= 64 && (_tagBuffer is null || _tagBuffer.Length < buffer.Length))
+        {
+            _tagBuffer = buffer;
+        }
+    }
 
     public ulong NextNonZeroId()
     {

@@ -8,8 +8,13 @@ public sealed class JaegerSpanContext : ISpanContext
     internal static readonly KeyValuePair<string, string>[] NoBaggage = [];
 
     private readonly KeyValuePair<string, string>[] _baggage;
-    private string? _traceIdText;
-    private string? _spanIdText;
+
+    // Rarely set parts live in a side object, so the common context (one per extract) stays small.
+    private Extras? _extras;
+
+    // The last uber-trace-id value formatted for this (immutable) context: a span that calls several services
+    // formats its header once.
+    private string? _uberTraceId;
 
     /// <summary>Creates a context.</summary>
     public JaegerSpanContext(TraceId traceId, SpanId spanId, SpanId parentId, SpanFlags flags, IEnumerable<KeyValuePair<string, string>>? baggage = null)
@@ -24,8 +29,10 @@ public sealed class JaegerSpanContext : ISpanContext
         ParentId = parentId;
         Flags = flags;
         _baggage = baggage;
-        DebugId = debugId;
-        TraceState = traceState;
+        if (debugId is not null || traceState is not null)
+        {
+            _extras = new Extras { DebugId = debugId, TraceState = traceState };
+        }
     }
 
     /// <summary>The trace id.</summary>
@@ -47,19 +54,19 @@ public sealed class JaegerSpanContext : ISpanContext
     public bool IsDebug => (Flags & SpanFlags.Debug) != 0;
 
     /// <summary>The jaeger-debug-id of an extracted context that carried no trace, else null.</summary>
-    public string? DebugId { get; }
+    public string? DebugId => _extras?.DebugId;
 
     /// <summary>The W3C tracestate that came with the context, passed on unchanged.</summary>
-    public string? TraceState { get; }
+    public string? TraceState => _extras?.TraceState;
 
     /// <summary>True for a context that only asks for a debug trace (jaeger-debug-id without uber-trace-id).</summary>
     public bool IsDebugIdContainerOnly => TraceId.IsEmpty && DebugId is not null;
 
     internal KeyValuePair<string, string>[] BaggageArray => _baggage;
 
-    string ISpanContext.TraceId => _traceIdText ??= TraceId.ToString();
+    string ISpanContext.TraceId => (_extras ??= new Extras()).TraceIdText ??= TraceId.ToString();
 
-    string ISpanContext.SpanId => _spanIdText ??= SpanId.ToString();
+    string ISpanContext.SpanId => (_extras ??= new Extras()).SpanIdText ??= SpanId.ToString();
 
     /// <summary>A baggage item, or null.</summary>
     public string? GetBaggageItem(string key) => Baggage.Get(_baggage, key);
@@ -67,8 +74,31 @@ public sealed class JaegerSpanContext : ISpanContext
     /// <inheritdoc />
     public IEnumerable<KeyValuePair<string, string>> GetBaggageItems() => _baggage;
 
+    /// <summary>The uber-trace-id value, colon- or %3A-separated; cached, the context being immutable.</summary>
+    internal string GetUberTraceId(bool urlEncode)
+    {
+        var cached = _uberTraceId;
+        if (cached is not null && (cached.Length == Propagation.JaegerPropagator.ContextLength(TraceId, Flags, urlEncode)))
+        {
+            return cached;
+        }
+
+        return _uberTraceId = Propagation.JaegerPropagator.FormatContext(TraceId, SpanId, ParentId, Flags, urlEncode);
+    }
+
     /// <summary>"trace:span:parent:flags", as in uber-trace-id.</summary>
-    public override string ToString() => Propagation.JaegerPropagator.FormatContext(TraceId, SpanId, ParentId, Flags, urlEncode: false);
+    public override string ToString() => GetUberTraceId(urlEncode: false);
+
+    private sealed class Extras
+    {
+        public string? DebugId { get; init; }
+
+        public string? TraceState { get; init; }
+
+        public string? TraceIdText { get; set; }
+
+        public string? SpanIdText { get; set; }
+    }
 }
 
 internal static class Baggage

@@ -20,6 +20,7 @@ public sealed class JaegerTracer : ITracer, IAsyncDisposable, IDisposable
         Reporter = settings.Reporter;
         TraceId128Bit = settings.TraceId128Bit;
         TimeProvider = settings.TimeProvider;
+        Clock = new Tracing.SpanClock(settings.TimeProvider);
         Metrics = settings.Metrics;
         TextMapPropagator = settings.TextMapPropagator;
         HttpHeadersPropagator = settings.HttpHeadersPropagator;
@@ -47,6 +48,10 @@ public sealed class JaegerTracer : ITracer, IAsyncDisposable, IDisposable
     internal bool TraceId128Bit { get; }
 
     internal TimeProvider TimeProvider { get; }
+
+    internal Tracing.SpanClock Clock { get; }
+
+    internal Tracing.TagCountHints TagCountHints { get; } = new();
 
     internal ClientMetrics Metrics { get; }
 

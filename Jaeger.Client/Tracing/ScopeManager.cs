@@ -4,14 +4,17 @@ namespace Jaeger.Client.Tracing;
 internal sealed class AsyncLocalScopeManager : IScopeManager
 {
     private readonly AsyncLocal<Scope?> _current = new();
+    private volatile bool _everActivated;
 
-    public IScope? Active => _current.Value;
+    public IScope? Active => _everActivated ? _current.Value : null;
 
-    internal ISpan? ActiveSpan => _current.Value?.Span;
+    // Until the first activation no flow can hold a scope, so span starts skip the AsyncLocal lookup.
+    internal ISpan? ActiveSpan => _everActivated ? _current.Value?.Span : null;
 
     public IScope Activate(ISpan span, bool finishSpanOnDispose)
     {
         ArgumentNullException.ThrowIfNull(span);
+        _everActivated = true;
         var scope = new Scope(this, span, finishSpanOnDispose, _current.Value);
         _current.Value = scope;
         return scope;

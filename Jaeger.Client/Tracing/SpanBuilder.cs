@@ -39,8 +39,9 @@ internal sealed class SpanBuilder : ISpanBuilder
         {
             case null:
                 return this;
-            case JaegerSpan span:
+            case JaegerSpan live:
                 // Read the live span directly so a child of an unsampled parent does not allocate its context.
+                var span = live.Current;
                 _parents.Add(new Parent(SpanRefType.ChildOf, span.TraceId, span.SpanId, span.Flags, span.BaggageArray, null, span.TraceState));
                 return this;
             default:
@@ -156,22 +157,18 @@ internal sealed class SpanBuilder : ISpanBuilder
             if (debugContainer >= 0)
             {
                 var container = _parents[debugContainer];
-                span = new JaegerSpan();
-                span.Initialize(tracer, _operationName, traceId, spanId, default, SpanFlags.Sampled | SpanFlags.Debug, container.Baggage, null, ImmutableArray<SpanRef>.Empty, _start);
+                span = new SampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.Sampled | SpanFlags.Debug, container.Baggage,
+                    null, default, _start, ImmutableArray<KeyValue>.Empty);
                 span.SetTag(KeyValue.String(WellKnownTags.DebugId, container.DebugId!));
                 tracer.Metrics.TraceStarted(sampled: true);
             }
             else
             {
                 var status = tracer.Sampler.Sample(_operationName, traceId);
-                span = new JaegerSpan();
-                span.Initialize(tracer, _operationName, traceId, spanId, default, status.IsSampled ? SpanFlags.Sampled : SpanFlags.None,
-                    JaegerSpanContext.NoBaggage, null, ImmutableArray<SpanRef>.Empty, _start);
-                if (status.IsSampled)
-                {
-                    span.AddTags(status.Tags);
-                }
-
+                span = status.IsSampled
+                    ? new SampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.Sampled, JaegerSpanContext.NoBaggage, null, default,
+                        _start, status.Tags)
+                    : new UnsampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.None, JaegerSpanContext.NoBaggage, null, default);
                 tracer.Metrics.TraceStarted(status.IsSampled);
             }
         }
@@ -179,10 +176,16 @@ internal sealed class SpanBuilder : ISpanBuilder
         {
             var main = _parents[preferred];
             var baggage = main.Baggage;
-            ImmutableArray<SpanRef> references;
+            var flags = main.Flags & (SpanFlags.Sampled | SpanFlags.Debug);
+
+            // The usual single child_of parent needs no references array: the span derives it from the parent id.
+            ImmutableArray<SpanRef> references = default;
             if (realParents == 1)
             {
-                references = [new SpanRef(main.TraceId, main.SpanId, main.Type)];
+                if (main.Type != SpanRefType.ChildOf)
+                {
+                    references = [new SpanRef(main.TraceId, main.SpanId, main.Type)];
+                }
             }
             else
             {
@@ -202,9 +205,11 @@ internal sealed class SpanBuilder : ISpanBuilder
                 references = builder.MoveToImmutable();
             }
 
-            span = new JaegerSpan();
-            span.Initialize(tracer, _operationName, main.TraceId, new SpanId(state.NextNonZeroId()), main.SpanId,
-                main.Flags & (SpanFlags.Sampled | SpanFlags.Debug), baggage, main.TraceState, references, _start);
+            var spanId = new SpanId(state.NextNonZeroId());
+            span = (flags & SpanFlags.Sampled) != 0
+                ? new SampledSpan(tracer, _operationName, main.TraceId, spanId, main.SpanId, flags, baggage, main.TraceState, references, _start,
+                    ImmutableArray<KeyValue>.Empty)
+                : new UnsampledSpan(tracer, _operationName, main.TraceId, spanId, main.SpanId, flags, baggage, main.TraceState, references);
             if (tracer.Metrics is { } metrics && HasServerKind())
             {
                 metrics.TraceJoined(span.IsSampled);

@@ -60,6 +60,14 @@ public class PropagationTests
     [InlineData("1:1:0:1:5")]
     [InlineData("123456789012345678901234567890123:1:0:1")]
     [InlineData("1:1:0:100")]
+    [InlineData("1:1:0:")]
+    [InlineData("1:1::1")]
+    [InlineData(":1:0:1")]
+    [InlineData("1:12345678901234567:0:1")]
+    [InlineData("1:1:0:1 x")]
+    [InlineData("1%3A1%3A0%3A1")]
+    [InlineData("1:1:0:g")]
+    [InlineData("1:\u00e9:0:1")]
     public void Malformed_uber_trace_id_is_ignored_and_counted(string value)
     {
         using var metrics = new ClientMetrics(null);
@@ -68,6 +76,39 @@ public class PropagationTests
         var context = tracer.Extract(BuiltinFormats.TextMap, new TextMapAdapter(new Dictionary<string, string> { ["uber-trace-id"] = value }));
         Assert.Null(context);
         Assert.Equal(1, errors.GetMeasurementSnapshot().Sum(m => m.Value));
+    }
+
+    [Theory]
+    [InlineData("00000000000000AB:00000000000000cd:ef:1", false, 0UL, 0xABUL, 0xCDUL, 0xEFUL, 1)]
+    [InlineData("0123456789abcdef0123456789ABCDEF:1:0:3", false, 0x0123456789abcdefUL, 0x0123456789abcdefUL, 1UL, 0UL, 3)]
+    [InlineData(" 5%3a6%3A7%3A1 ", true, 0UL, 5UL, 6UL, 7UL, 1)]
+    [InlineData("5:6:7:ff", true, 0UL, 5UL, 6UL, 7UL, 0xff)]
+    public void Uber_trace_id_parses_every_width_case_and_separator_form(string value, bool urlEncoded, ulong high, ulong low, ulong span, ulong parent, int flags)
+    {
+        Assert.True(Jaeger.Client.Propagation.JaegerPropagator.TryParseContext(value, urlEncoded, out var traceId, out var spanId, out var parentId, out var parsedFlags));
+        Assert.Equal(new TraceId(high, low), traceId);
+        Assert.Equal(new SpanId(span), spanId);
+        Assert.Equal(new SpanId(parent), parentId);
+        Assert.Equal((SpanFlags)flags, parsedFlags);
+    }
+
+    [Fact]
+    public void One_context_injected_alternately_as_text_map_and_http_headers_gets_each_form_right()
+    {
+        var (tracer, _) = TestTracers.Create();
+        var context = new JaegerSpanContext(new TraceId(0xab), new SpanId(0xcd), new SpanId(0xef), SpanFlags.Sampled);
+        var values = new List<string>();
+        foreach (var format in new[] { BuiltinFormats.TextMap, BuiltinFormats.HttpHeaders, BuiltinFormats.HttpHeaders, BuiltinFormats.TextMap })
+        {
+            var map = new Dictionary<string, string>();
+            tracer.Inject(context, format, new TextMapAdapter(map));
+            values.Add(map["uber-trace-id"]);
+        }
+
+        const string Plain = "00000000000000ab:00000000000000cd:00000000000000ef:1";
+        const string Encoded = "00000000000000ab%3A00000000000000cd%3A00000000000000ef%3A1";
+        Assert.Equal([Plain, Encoded, Encoded, Plain], values);
+        Assert.Equal(Plain, context.ToString());
     }
 
     [Fact]

@@ -133,6 +133,71 @@ public class TracerTests
         Assert.Empty(reporter.GetSpans());
     }
 
+    [Fact]
+    public void Tags_and_logs_set_after_finish_do_not_change_the_reported_span()
+    {
+        var (tracer, reporter) = TestTracers.Create();
+        var span = tracer.BuildSpan("op").Start();
+        span.SetTag("before", 1);
+        span.Finish();
+        span.SetTag("after", 2).SetTag("late", "x").Log("late event");
+        span.Finish();
+
+        var model = Assert.Single(reporter.GetSpans());
+        Assert.True(model.TryGetTag("before", out _));
+        Assert.False(model.TryGetTag("after", out _));
+        Assert.False(model.TryGetTag("late", out _));
+        Assert.Empty(model.Logs);
+    }
+
+    [Fact]
+    public void Spans_of_one_operation_with_changing_tag_counts_each_report_exactly_their_own_tags()
+    {
+        // The tag array is sized from the previous span of the operation: fewer, equal and more tags must all come out right.
+        var (tracer, reporter) = TestTracers.Create();
+        foreach (var count in new[] { 3, 3, 1, 6, 6, 0, 20 })
+        {
+            var span = tracer.BuildSpan("op").IgnoreActiveSpan().Start();
+            for (var i = 0; i < count; i++)
+            {
+                span.SetTag("k" + i, i);
+            }
+
+            span.Finish();
+        }
+
+        var spans = reporter.GetSpans();
+        Assert.Equal([3, 3, 1, 6, 6, 0, 20], spans.Select(s => s.Tags.Count(t => t.Key.StartsWith('k'))));
+        Assert.All(spans, s => Assert.Equal(2, s.Tags.Count(t => t.Key.StartsWith("sampler.", StringComparison.Ordinal))));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), spans[^1].Tags.Where(t => t.Key.StartsWith('k')).Select(t => t.Int64Value));
+    }
+
+    [Fact]
+    public void An_unsampled_follows_from_child_promoted_by_sampling_priority_keeps_its_reference_and_ids()
+    {
+        var (tracer, reporter) = TestTracers.Create(new ConstSampler(false));
+        var parent = tracer.BuildSpan("parent").Start();
+        var child = tracer.BuildSpan("child").AddReference(References.FollowsFrom, parent.Context).Start();
+        Assert.False(((JaegerSpanContext)child.Context).IsSampled);
+        child.SetTag("dropped", "before promotion");
+        child.SetTag(Tags.SamplingPriority, 1);
+        child.SetTag("kept", "after promotion").Log("promoted");
+        var promotedContext = (JaegerSpanContext)child.Context;
+        child.Finish();
+        child.Finish();
+        parent.Finish();
+
+        var model = Assert.Single(reporter.GetSpans());
+        Assert.Equal(SpanFlags.Sampled | SpanFlags.Debug, promotedContext.Flags);
+        Assert.Equal(promotedContext.SpanId, model.SpanId);
+        var reference = Assert.Single(model.References);
+        Assert.Equal(SpanRefType.FollowsFrom, reference.RefType);
+        Assert.Equal(((JaegerSpanContext)parent.Context).SpanId, reference.SpanId);
+        Assert.True(model.TryGetTag("kept", out _));
+        Assert.False(model.TryGetTag("dropped", out _));
+        Assert.Single(model.Logs);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
