@@ -28,6 +28,7 @@ internal sealed class ActivityBridge : IDisposable
             ActivityStopped = OnStopped,
         };
         ActivitySource.AddActivityListener(_listener);
+        tracer.JoinsActivities = true;
         _previousPropagator = DistributedContextPropagator.Current;
         DistributedContextPropagator.Current = new JaegerContextPropagator(_previousPropagator, tracer.HttpHeadersPropagator);
     }
@@ -100,6 +101,31 @@ internal sealed class ActivityBridge : IDisposable
         id.CopyTo(bytes);
         TraceId.TryReadBytes(bytes, out var traceId);
         return traceId;
+    }
+
+    /// <summary>The Jaeger context of a W3C activity: its ids, its recorded flag as sampled, its tracestate and baggage.</summary>
+    internal static JaegerSpanContext ContextOf(Activity activity) => new(
+        ToJaeger(activity.TraceId),
+        ToJaeger(activity.SpanId),
+        ToJaeger(activity.ParentSpanId),
+        activity.Recorded ? SpanFlags.Sampled : SpanFlags.None,
+        BaggageOf(activity),
+        null,
+        activity.TraceStateString);
+
+    /// <summary>The activity's baggage and its parents'; for a key set twice the nearest wins (as <see cref="Activity.GetBaggageItem"/>).</summary>
+    private static KeyValuePair<string, string>[] BaggageOf(Activity activity)
+    {
+        var baggage = JaegerSpanContext.NoBaggage;
+        foreach (var (key, value) in activity.Baggage)
+        {
+            if (value is not null && Baggage.Get(baggage, key) is null)
+            {
+                baggage = Baggage.With(baggage, key, value);
+            }
+        }
+
+        return baggage;
     }
 
     internal static SpanId ToJaeger(ActivitySpanId id)
@@ -185,6 +211,7 @@ internal sealed class ActivityBridge : IDisposable
     public void Dispose()
     {
         _listener.Dispose();
+        _tracer.JoinsActivities = false;
         if (DistributedContextPropagator.Current is JaegerContextPropagator && _previousPropagator is not null)
         {
             DistributedContextPropagator.Current = _previousPropagator;

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Diagnostics;
 using Jaeger.Client.Propagation;
-using Jaeger.Model;
 using Microsoft.Extensions.Primitives;
 
 namespace Jaeger.Client.Bridge;
@@ -45,15 +44,7 @@ internal sealed class JaegerContextPropagator(DistributedContextPropagator fallb
             return;
         }
 
-        var context = new JaegerSpanContext(
-            ActivityBridge.ToJaeger(activity.TraceId),
-            ActivityBridge.ToJaeger(activity.SpanId),
-            ActivityBridge.ToJaeger(activity.ParentSpanId),
-            activity.Recorded ? SpanFlags.Sampled : SpanFlags.None,
-            BaggageOf(activity),
-            null,
-            activity.TraceStateString);
-        formats.Inject(context, new SetterCarrier(carrier, setter));
+        formats.Inject(ActivityBridge.ContextOf(activity), new SetterCarrier(carrier, setter));
     }
 
     public override void ExtractTraceIdAndState(object? carrier, PropagatorGetterCallback? getter, out string? traceId, out string? traceState)
@@ -101,21 +92,6 @@ internal sealed class JaegerContextPropagator(DistributedContextPropagator fallb
 
     private JaegerSpanContext? Extract(object? carrier, PropagatorGetterCallback? getter) =>
         carrier is null ? null : formats.Extract(new GetterCarrier(carrier, getter));
-
-    /// <summary>The activity's baggage and its parents'; for a key set twice the nearest wins (as <see cref="Activity.GetBaggageItem"/>).</summary>
-    private static KeyValuePair<string, string>[] BaggageOf(Activity activity)
-    {
-        var baggage = JaegerSpanContext.NoBaggage;
-        foreach (var (key, value) in activity.Baggage)
-        {
-            if (value is not null && Baggage.Get(baggage, key) is null)
-            {
-                baggage = Baggage.With(baggage, key, value);
-            }
-        }
-
-        return baggage;
-    }
 
     /// <summary>Writes through the runtime's setter; reading is not used by injection.</summary>
     private sealed class SetterCarrier(object? carrier, PropagatorSetterCallback setter) : ITextMap

@@ -163,6 +163,12 @@ public sealed class JaegerTracer : ITracer, IAsyncDisposable, IDisposable
 
     internal ISpan? ActiveSpanFast => _scopeManager.ActiveSpan;
 
+    /// <summary>
+    /// Set while the Activity bridge runs: a span started with no parent and no active Jaeger span then joins
+    /// <see cref="System.Diagnostics.Activity.Current"/> (the ASP.NET Core request, an outer ActivitySource span).
+    /// </summary>
+    internal volatile bool JoinsActivities;
+
     internal void Report(Span span)
     {
         Metrics.SpanFinished();

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
+using Jaeger.Client.Bridge;
 using Jaeger.Model;
 
 namespace Jaeger.Client.Tracing;
@@ -111,9 +113,16 @@ internal sealed class SpanBuilder : ISpanBuilder
     public ISpan Start()
     {
         var tracer = _tracer;
-        if (_parents.Count == 0 && !_ignoreActiveSpan && tracer.ActiveSpanFast is { } active)
+        if (_parents.Count == 0 && !_ignoreActiveSpan)
         {
-            AsChildOf(active);
+            if (tracer.ActiveSpanFast is { } active)
+            {
+                AsChildOf(active);
+            }
+            else if (tracer.JoinsActivities && Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity)
+            {
+                AddReference(References.ChildOf, ActivityBridge.ContextOf(activity));
+            }
         }
 
         var state = ThreadState.Current;

@@ -120,6 +120,44 @@ public class ActivityBridgeTests
         await app.StopAsync();
     }
 
+    [Fact]
+    public async Task A_tracer_span_started_in_a_request_handler_is_a_child_of_the_request_span()
+    {
+        var reporter = new InMemoryReporter();
+        var (app, address) = await TracedKestrel.StartAsync(reporter, samplerParam: 1, app => app.MapGet("/", (ITracer tracer) =>
+        {
+            using (tracer.BuildSpan("handler-work").StartActive())
+            {
+                tracer.BuildSpan("nested-work").Start().Finish();
+            }
+
+            tracer.BuildSpan("detached-work").IgnoreActiveSpan().Start().Finish();
+            return "ok";
+        }));
+        await using var disposeApp = app;
+
+        using var http = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null });
+        using var response = await http.GetAsync(address + "/");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        await Eventually.UntilAsync(
+            () => reporter.GetSpans().Count(s => s.Tags.Any(t => t.Key == Tags.SpanKind && t.ValueEquals(Tags.SpanKindServer))) == 1
+                && reporter.GetSpans().Any(s => s.OperationName == "detached-work"),
+            "the server span and the handler's spans were reported");
+        var spans = reporter.GetSpans();
+        var server = spans.Single(s => s.Tags.Any(t => t.Key == Tags.SpanKind && t.ValueEquals(Tags.SpanKindServer)));
+        var work = spans.Single(s => s.OperationName == "handler-work");
+        var nested = spans.Single(s => s.OperationName == "nested-work");
+        var detached = spans.Single(s => s.OperationName == "detached-work");
+        Assert.Equal(server.TraceId, work.TraceId);
+        Assert.Equal(server.SpanId, work.ParentSpanId);
+        Assert.Equal(server.TraceId, nested.TraceId);
+        Assert.Equal(work.SpanId, nested.ParentSpanId);
+        Assert.NotEqual(server.TraceId, detached.TraceId);
+        Assert.Equal(default, detached.ParentSpanId);
+        await app.StopAsync();
+    }
+
     private static async Task<IHost> StartHostAsync(InMemoryReporter reporter, string sourceName, bool sampled)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
