@@ -11,6 +11,11 @@ internal sealed class BoundedSpanQueue
     private readonly Channel<QueuedSpan> _channel = Channel.CreateUnbounded<QueuedSpan>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
     private int _count;
 
+    // Completed (and replaced) when a worker frees room while someone waits for it; left completed after Complete().
+    private TaskCompletionSource _roomFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _waiting;
+    private volatile bool _completed;
+
     public BoundedSpanQueue(int capacity) => Capacity = capacity;
 
     public int Capacity { get; }
@@ -36,6 +41,48 @@ internal sealed class BoundedSpanQueue
             }
         }
     }
+
+    /// <summary>
+    /// Reserves room for <paramref name="n"/> spans at once, waiting for workers to free it. False when the batch can
+    /// never fit or the queue was completed; throws when the token fires.
+    /// </summary>
+    public async ValueTask<bool> ReserveAsync(int n, CancellationToken cancellationToken)
+    {
+        if (n > Capacity)
+        {
+            return false;
+        }
+
+        while (!TryReserve(n))
+        {
+            Interlocked.Increment(ref _waiting);
+            try
+            {
+                // Read the signal before trying again: room freed after this read completes it.
+                var roomFreed = Volatile.Read(ref _roomFreed).Task;
+                if (_completed)
+                {
+                    return false;
+                }
+
+                if (TryReserve(n))
+                {
+                    return true;
+                }
+
+                await roomFreed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Gives back room reserved but not used.</summary>
+    public void Release(int n) => Taken(n);
 
     /// <summary>Writes a span whose room was reserved.</summary>
     public bool WriteReserved(QueuedSpan span)
@@ -68,7 +115,19 @@ internal sealed class BoundedSpanQueue
     }
 
     /// <summary>Called by a worker for each span it took.</summary>
-    public void Taken(int n) => Interlocked.Add(ref _count, -n);
+    public void Taken(int n)
+    {
+        Interlocked.Add(ref _count, -n);
+        if (Volatile.Read(ref _waiting) > 0 && !_completed)
+        {
+            Interlocked.Exchange(ref _roomFreed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+    }
 
-    public void Complete() => _channel.Writer.TryComplete();
+    public void Complete()
+    {
+        _completed = true;
+        _channel.Writer.TryComplete();
+        Volatile.Read(ref _roomFreed).TrySetResult();
+    }
 }

@@ -147,7 +147,10 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
     public void Dispose() => _abort.Dispose();
 
     /// <summary>Offers spans from a receiver. Spans must carry their process.</summary>
-    public SubmitOutcome Submit(IReadOnlyList<Span> spans, string format, string transport)
+    public SubmitOutcome Submit(IReadOnlyList<Span> spans, string format, string transport) => SubmitCore(spans, format, transport, reserved: false);
+
+    // reserved: room for all the spans was already taken (the push-back policy only).
+    private SubmitOutcome SubmitCore(IReadOnlyList<Span> spans, string format, string transport, bool reserved)
     {
         var n = spans.Count;
         if (n == 0)
@@ -158,6 +161,11 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
         _metrics.Received(n, format, transport);
         if (_stopping)
         {
+            if (reserved)
+            {
+                _queue.Release(n);
+            }
+
             _metrics.Dropped(spans, DropReasons.Stopping, format, transport);
             return new SubmitOutcome(SubmitStatus.Stopping, 0, n);
         }
@@ -170,7 +178,7 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
         switch (_options.FullQueuePolicy)
         {
             case FullQueuePolicy.PushBack:
-                if (!_queue.TryReserve(n))
+                if (!reserved && !_queue.TryReserve(n))
                 {
                     _metrics.Dropped(spans, DropReasons.PushedBack, format, transport);
                     return new SubmitOutcome(SubmitStatus.PushedBack, 0, n);
@@ -256,8 +264,28 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
             }
         }
 
-        var outcome = Submit(batch.Spans as IReadOnlyList<Span> ?? [.. batch.Spans], SpanFormats.InProcess, SpanFormats.InProcess);
+        var spans = batch.Spans as IReadOnlyList<Span> ?? [.. batch.Spans];
+        var reserved = false;
+        if (_options.FullQueuePolicy == FullQueuePolicy.PushBack && spans.Count > 0 && !_stopping)
+        {
+            if (!_queue.TryReserve(spans.Count))
+            {
+                // In the same process, pushing back means making the caller wait for room, as a remote sender would retry.
+                return SubmitWhenThereIsRoomAsync(spans, cancellationToken);
+            }
+
+            reserved = true;
+        }
+
+        var outcome = SubmitCore(spans, SpanFormats.InProcess, SpanFormats.InProcess, reserved);
         return ValueTask.FromResult(new SpanSinkResult(outcome.Accepted, outcome.Dropped));
+    }
+
+    private async ValueTask<SpanSinkResult> SubmitWhenThereIsRoomAsync(IReadOnlyList<Span> spans, CancellationToken cancellationToken)
+    {
+        var reserved = await _queue.ReserveAsync(spans.Count, cancellationToken).ConfigureAwait(false);
+        var outcome = SubmitCore(spans, SpanFormats.InProcess, SpanFormats.InProcess, reserved);
+        return new SpanSinkResult(outcome.Accepted, outcome.Dropped);
     }
 
     private async Task RunWorkerAsync(CancellationToken cancellationToken)

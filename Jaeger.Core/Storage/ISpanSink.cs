@@ -9,7 +9,10 @@ namespace Jaeger.Storage;
 /// </summary>
 public interface ISpanSink
 {
-    /// <summary>Offers a batch to the pipeline. The result says how many spans were accepted and how many were refused.</summary>
+    /// <summary>
+    /// Offers a batch to the pipeline. The result says how many spans were accepted and how many were refused. A
+    /// pipeline that pushes back when full may instead wait for room until <paramref name="cancellationToken"/> fires.
+    /// </summary>
     ValueTask<SpanSinkResult> SubmitAsync(Batch batch, CancellationToken cancellationToken = default);
 }
 

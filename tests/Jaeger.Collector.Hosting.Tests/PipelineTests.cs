@@ -130,6 +130,30 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public async Task Push_back_makes_an_in_process_caller_wait_for_room_instead_of_refusing()
+    {
+        var (host, sink) = await StartBlockedAsync(FullQueuePolicy.PushBack, queueSize: 10);
+        await using var _ = host;
+        using var dropped = Dropped(host);
+
+        Assert.Equal(new SpanSinkResult(10, 0), await sink.SubmitAsync(TestSpans.Batch("fills", 10)));
+        var waiting = sink.SubmitAsync(TestSpans.Batch("waits", 5)).AsTask();
+        using var cancel = new CancellationTokenSource();
+        var cancelled = sink.SubmitAsync(TestSpans.Batch("cancelled", 5), cancel.Token).AsTask();
+        var tooLarge = await sink.SubmitAsync(TestSpans.Batch("too-large", 11));
+
+        Assert.False(waiting.IsCompleted, "the queue is full and its worker blocked, so the caller is still waiting");
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.Equal(new SpanSinkResult(0, 11), tooLarge);
+        host.Writer.Release();
+        Assert.Equal(new SpanSinkResult(5, 0), await waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+        await Eventually.UntilAsync(() => host.Writer.Spans.Count == 16, "the blocker, the 10 queued and the 5 waiting spans stored");
+        Assert.DoesNotContain(host.Writer.Spans, s => s.Process.ServiceName is "cancelled" or "too-large");
+        Assert.Equal(11, Sum(dropped, "pushed_back"));
+    }
+
+    [Fact]
     public async Task Graceful_stop_drains_every_accepted_span()
     {
         var writer = new RecordingWriter();
