@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole BenchmarkDotNet suite (every class in benchmarks/Jaeger.Benchmarks, each peer in the same class as
-# its baseline) with BenchmarkDotNet's short job, then prints where the reports are and how long it took.
+# its baseline) with BenchmarkDotNet's short job, then the bytes retained per stored span, then prints where the
+# reports are and how long it took.
 # Usage: bash benchmarks/run-all.sh [extra BenchmarkDotNet arguments, e.g. --filter '*Thrift*']
 # Aim: under 15 minutes on a 2-core machine. Reports: BenchmarkDotNet.Artifacts/results/*-report-github.md
 set -euo pipefail
@@ -21,6 +22,12 @@ fi
 # 3 iterations, which keeps the whole suite inside the budget while the error columns stay meaningful.
 dotnet benchmarks/Jaeger.Benchmarks/bin/Release/net10.0/Jaeger.Benchmarks.dll \
   "${filter[@]}" --job short --artifacts BenchmarkDotNet.Artifacts "$@"
+
+# Bytes the in-memory store retains per span (a measurement, not a timing; skipped when a --filter was given).
+if [[ ${#filter[@]} -gt 0 ]]; then
+  echo
+  dotnet benchmarks/Jaeger.Benchmarks/bin/Release/net10.0/Jaeger.Benchmarks.dll --retained
+fi
 
 elapsed=$(( $(date +%s) - started ))
 echo

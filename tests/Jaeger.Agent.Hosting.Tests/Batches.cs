@@ -1,5 +1,6 @@
 using System.Buffers;
 using Jaeger.Model;
+using Jaeger.Testing;
 using Jaeger.Thrift;
 
 namespace Jaeger.Agent.Hosting.Tests;
@@ -60,17 +61,5 @@ internal static class Batches
         }
     }
 
-    public static void AssertSameSpan(Span expected, Span actual)
-    {
-        Assert.Equal(expected.TraceId, actual.TraceId);
-        Assert.Equal(expected.SpanId, actual.SpanId);
-        Assert.Equal(expected.OperationName, actual.OperationName);
-        Assert.Equal(expected.Flags, actual.Flags);
-        Assert.Equal(expected.StartTimeMicros, actual.StartTimeMicros);
-        Assert.Equal(expected.DurationMicros, actual.DurationMicros);
-        // As plain sequences: xunit compares two ImmutableArray values through IStructuralEquatable, which fails equal contents.
-        Assert.Equal(expected.References.AsEnumerable(), actual.References.AsEnumerable());
-        Assert.Equal(expected.Tags.AsEnumerable(), actual.Tags.AsEnumerable());
-        Assert.Equal(expected.Logs.AsEnumerable(), actual.Logs.AsEnumerable());
-    }
+    public static void AssertSameSpan(Span expected, Span actual) => SpanAssert.Equivalent(expected, actual);
 }

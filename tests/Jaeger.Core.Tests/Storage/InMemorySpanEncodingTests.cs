@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Jaeger.Model;
 using Jaeger.Storage;
 using Jaeger.Storage.Memory;
+using Jaeger.Testing;
 
 namespace Jaeger.Core.Tests.Storage;
 
@@ -303,16 +304,7 @@ public sealed class InMemorySpanEncodingTests
 
     private static void AssertSameContent(Span expected, Span actual)
     {
-        Assert.Equal(expected.TraceId, actual.TraceId);
-        Assert.Equal(expected.SpanId, actual.SpanId);
-        Assert.Equal(expected.OperationName, actual.OperationName);
-        Assert.Equal(expected.Flags, actual.Flags);
-        Assert.Equal(expected.StartTimeMicros, actual.StartTimeMicros);
-        Assert.Equal(expected.DurationMicros, actual.DurationMicros);
-        Assert.Equal(expected.References.ToArray(), actual.References.ToArray());
-        Assert.Equal(expected.Tags.ToArray(), actual.Tags.ToArray());
-        Assert.Equal(expected.Logs.ToArray(), actual.Logs.ToArray());
-        Assert.Equal(expected.Warnings.ToArray(), actual.Warnings.ToArray());
+        SpanAssert.Equivalent(expected, actual);
         Assert.Equal(expected.Process, actual.Process);
         Assert.Equal(expected.ParentSpanId, actual.ParentSpanId);
     }
