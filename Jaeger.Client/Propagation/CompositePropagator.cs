@@ -20,7 +20,8 @@ internal sealed class CompositePropagator(IReadOnlyList<ITextMapPropagator> prop
 
     public JaegerSpanContext? Extract(ITextMap carrier)
     {
-        JaegerSpanContext? debugOnly = null;
+        // A context with a trace wins; one that only carries a debug id or baggage is kept in case none comes.
+        JaegerSpanContext? containerOnly = null;
         foreach (var propagator in propagators)
         {
             var context = propagator.Extract(carrier);
@@ -29,15 +30,15 @@ internal sealed class CompositePropagator(IReadOnlyList<ITextMapPropagator> prop
                 continue;
             }
 
-            if (!context.IsDebugIdContainerOnly)
+            if (!context.TraceId.IsEmpty)
             {
                 return context;
             }
 
-            debugOnly ??= context;
+            containerOnly ??= context;
         }
 
-        return debugOnly;
+        return containerOnly;
     }
 }
 

@@ -113,8 +113,9 @@ internal sealed class JaegerPropagator(bool urlEncode, ClientMetrics metrics) : 
                 return new JaegerSpanContext(_traceId, _spanId, _parentId, _flags, _baggage ?? JaegerSpanContext.NoBaggage, null, null);
             }
 
-            // jaeger-debug-id alone asks for a new debug trace (the span builder starts it).
-            return _debugId is not null
+            // jaeger-debug-id and/or baggage without a trace: a new root (a debug trace with a debug id) carries them
+            // (the span builder starts it), as the other Jaeger clients do.
+            return _debugId is not null || _baggage is not null
                 ? new JaegerSpanContext(default, default, default, SpanFlags.None, _baggage ?? JaegerSpanContext.NoBaggage, _debugId, null)
                 : null;
         }

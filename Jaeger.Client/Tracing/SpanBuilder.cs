@@ -134,18 +134,19 @@ internal sealed class SpanBuilder : ISpanBuilder
 
     private JaegerSpan StartCore(JaegerTracer tracer, ThreadState state)
     {
-        // Contexts that only carry a jaeger-debug-id count as a parent only when alone.
+        // Contexts with no trace (only a jaeger-debug-id and/or jaeger-baggage) count only when no real parent is
+        // there: the new root takes their baggage, and a debug id makes it a debug trace.
         var preferred = -1;
-        var debugContainer = -1;
+        var container = -1;
         var realParents = 0;
         for (var i = 0; i < _parents.Count; i++)
         {
             var parent = _parents[i];
             if (parent.TraceId.IsEmpty)
             {
-                if (parent.DebugId is not null && debugContainer < 0)
+                if (container < 0 || (parent.DebugId is not null && _parents[container].DebugId is null))
                 {
-                    debugContainer = i;
+                    container = i;
                 }
 
                 continue;
@@ -163,21 +164,21 @@ internal sealed class SpanBuilder : ISpanBuilder
         {
             var traceId = tracer.TraceId128Bit ? new TraceId(state.NextNonZeroId(), state.NextNonZeroId()) : new TraceId(state.NextNonZeroId());
             var spanId = new SpanId(traceId.Low);
-            if (debugContainer >= 0)
+            var baggage = container >= 0 ? _parents[container].Baggage : JaegerSpanContext.NoBaggage;
+            if (container >= 0 && _parents[container].DebugId is { } debugId)
             {
-                var container = _parents[debugContainer];
-                span = new SampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.Sampled | SpanFlags.Debug, container.Baggage,
+                span = new SampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.Sampled | SpanFlags.Debug, baggage,
                     null, default, _start, ImmutableArray<KeyValue>.Empty);
-                span.SetTag(KeyValue.String(WellKnownTags.DebugId, container.DebugId!));
+                span.SetTag(KeyValue.String(WellKnownTags.DebugId, debugId));
                 tracer.Metrics.TraceStarted(sampled: true);
             }
             else
             {
                 var status = tracer.Sampler.Sample(_operationName, traceId);
                 span = status.IsSampled
-                    ? new SampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.Sampled, JaegerSpanContext.NoBaggage, null, default,
+                    ? new SampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.Sampled, baggage, null, default,
                         _start, status.Tags)
-                    : new UnsampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.None, JaegerSpanContext.NoBaggage, null, default);
+                    : new UnsampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.None, baggage, null, default);
                 tracer.Metrics.TraceStarted(status.IsSampled);
             }
         }

@@ -259,6 +259,43 @@ public class TracerTests
     }
 
     [Fact]
+    public void Baggage_without_a_trace_starts_a_new_trace_that_carries_it()
+    {
+        var (tracer, reporter) = TestTracers.Create(new ConstSampler(true));
+        var headers = new Dictionary<string, string> { ["jaeger-baggage"] = "tenant=acme, plan=gold", ["uberctx-user"] = "ann" };
+        var extracted = (JaegerSpanContext?)tracer.Extract(BuiltinFormats.HttpHeaders, new TextMapAdapter(headers));
+        Assert.NotNull(extracted);
+        Assert.True(extracted.TraceId.IsEmpty);
+
+        var server = tracer.BuildSpan("server").AsChildOf(extracted).Start();
+        var child = tracer.BuildSpan("child").AsChildOf(server).Start();
+
+        Assert.Equal("acme", server.GetBaggageItem("tenant"));
+        Assert.Equal("gold", child.GetBaggageItem("plan"));
+        Assert.Equal("ann", child.GetBaggageItem("user"));
+        child.Finish();
+        server.Finish();
+        var reported = reporter.GetSpans().Single(s => s.OperationName == "server");
+        Assert.False(reported.TraceId.IsEmpty);
+        Assert.Equal(SpanFlags.Sampled, reported.Flags);
+        Assert.True(reported.References.IsEmpty);
+        Assert.Null(tracer.Extract(BuiltinFormats.HttpHeaders, new TextMapAdapter(new Dictionary<string, string> { ["other"] = "x" })));
+    }
+
+    [Fact]
+    public void A_real_parent_wins_over_a_baggage_only_context_in_a_composite()
+    {
+        var (tracer, _) = TestTracers.Create(propagation: "jaeger,w3c");
+        var headers = new Dictionary<string, string>
+        {
+            ["jaeger-baggage"] = "tenant=acme",
+            ["traceparent"] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        };
+        var extracted = (JaegerSpanContext)tracer.Extract(BuiltinFormats.HttpHeaders, new TextMapAdapter(headers))!;
+        Assert.Equal(new TraceId(0x0af7651916cd43dd, 0x8448eb211c80319c), extracted.TraceId);
+    }
+
+    [Fact]
     public void Trace_ids_are_128_bit_on_option_and_64_bit_by_default()
     {
         var (t64, _) = TestTracers.Create();
