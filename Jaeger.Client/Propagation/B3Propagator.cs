@@ -3,7 +3,11 @@ using Jaeger.Model;
 
 namespace Jaeger.Client.Propagation;
 
-/// <summary>Zipkin B3: multi-header (<c>X-B3-TraceId</c>, <c>X-B3-SpanId</c>, <c>X-B3-ParentSpanId</c>, <c>X-B3-Sampled</c>, <c>X-B3-Flags</c>) and the single <c>b3</c> header.</summary>
+/// <summary>
+/// Zipkin B3: multi-header (<c>X-B3-TraceId</c>, <c>X-B3-SpanId</c>, <c>X-B3-ParentSpanId</c>, <c>X-B3-Sampled</c>,
+/// <c>X-B3-Flags</c>) and the single <c>b3</c> header. Baggage travels as <c>baggage-{key}</c> headers, as in the Jaeger
+/// clients' Zipkin propagators.
+/// </summary>
 internal sealed class B3Propagator(ClientMetrics metrics, bool injectSingleHeader = false) : ITextMapPropagator
 {
     public const string TraceIdHeader = "X-B3-TraceId";
@@ -12,9 +16,15 @@ internal sealed class B3Propagator(ClientMetrics metrics, bool injectSingleHeade
     public const string SampledHeader = "X-B3-Sampled";
     public const string FlagsHeader = "X-B3-Flags";
     public const string SingleHeader = "b3";
+    public const string BaggagePrefix = "baggage-";
 
     public void Inject(JaegerSpanContext context, ITextMap carrier)
     {
+        foreach (var (key, value) in context.BaggageArray)
+        {
+            carrier.Set(BaggagePrefix + key, value);
+        }
+
         if (injectSingleHeader)
         {
             var sampling = context.IsDebug ? "d" : context.IsSampled ? "1" : "0";
@@ -43,6 +53,7 @@ internal sealed class B3Propagator(ClientMetrics metrics, bool injectSingleHeade
     public JaegerSpanContext? Extract(ITextMap carrier)
     {
         string? traceIdText = null, spanIdText = null, parentText = null, sampledText = null, flagsText = null, single = null;
+        KeyValuePair<string, string>[]? baggage = null;
         foreach (var (key, value) in carrier)
         {
             if (key is null || value is null)
@@ -73,6 +84,11 @@ internal sealed class B3Propagator(ClientMetrics metrics, bool injectSingleHeade
             else if (key.Equals(SingleHeader, StringComparison.OrdinalIgnoreCase))
             {
                 single = value;
+            }
+            else if (key.Length > BaggagePrefix.Length && key.StartsWith(BaggagePrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                // Header names are case-insensitive, so baggage keys are read lower-cased.
+                baggage = Baggage.With(baggage ?? JaegerSpanContext.NoBaggage, key[BaggagePrefix.Length..].ToLowerInvariant(), value);
             }
         }
 
@@ -132,6 +148,6 @@ internal sealed class B3Propagator(ClientMetrics metrics, bool injectSingleHeade
             flags |= SpanFlags.Sampled | SpanFlags.Debug;
         }
 
-        return new JaegerSpanContext(traceId, spanId, parentId, flags, JaegerSpanContext.NoBaggage, null, null);
+        return new JaegerSpanContext(traceId, spanId, parentId, flags, baggage ?? JaegerSpanContext.NoBaggage, null, null);
     }
 }

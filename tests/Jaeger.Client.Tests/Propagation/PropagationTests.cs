@@ -188,6 +188,24 @@ public class PropagationTests
     }
 
     [Fact]
+    public void B3_carries_baggage_in_baggage_prefixed_headers_both_ways()
+    {
+        var (tracer, _) = TestTracers.Create(propagation: "b3");
+        var span = tracer.BuildSpan("op").Start();
+        span.SetBaggageItem("tenant", "acme");
+        var headers = new Dictionary<string, string>();
+        tracer.Inject(span.Context, BuiltinFormats.HttpHeaders, new TextMapAdapter(headers));
+        Assert.Equal("acme", headers["baggage-tenant"]);
+
+        headers["Baggage-User"] = "ann";
+        var back = (JaegerSpanContext)tracer.Extract(BuiltinFormats.HttpHeaders, new TextMapAdapter(headers))!;
+        Assert.Equal(Ctx(span).SpanId, back.SpanId);
+        Assert.Equal("acme", back.GetBaggageItem("tenant"));
+        Assert.Equal("ann", back.GetBaggageItem("user"));
+        Assert.Null(tracer.Extract(BuiltinFormats.HttpHeaders, new TextMapAdapter(new Dictionary<string, string> { ["baggage-user"] = "ann" })));
+    }
+
+    [Fact]
     public void Composite_injects_every_format_and_extracts_the_first_valid()
     {
         var (tracer, _) = TestTracers.Create(propagation: "jaeger,b3,w3c");
