@@ -41,7 +41,7 @@ internal sealed class SpanBuilder : ISpanBuilder
         {
             case null:
                 return this;
-            case JaegerSpan live:
+            case IJaegerSpan live:
                 // Read the live span directly so a child of an unsampled parent does not allocate its context.
                 var span = live.Current;
                 _parents.Add(new Parent(SpanRefType.ChildOf, span.TraceId, span.SpanId, span.Flags, span.BaggageArray, null, span.TraceState));
@@ -132,7 +132,7 @@ internal sealed class SpanBuilder : ISpanBuilder
         return span;
     }
 
-    private JaegerSpan StartCore(JaegerTracer tracer, ThreadState state)
+    private IJaegerSpan StartCore(JaegerTracer tracer, ThreadState state)
     {
         // Contexts that only carry a jaeger-debug-id count as a parent only when alone.
         var preferred = -1;
@@ -158,7 +158,7 @@ internal sealed class SpanBuilder : ISpanBuilder
             }
         }
 
-        JaegerSpan span;
+        IJaegerSpan span;
         if (preferred < 0)
         {
             var traceId = tracer.TraceId128Bit ? new TraceId(state.NextNonZeroId(), state.NextNonZeroId()) : new TraceId(state.NextNonZeroId());

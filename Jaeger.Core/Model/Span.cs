@@ -2,8 +2,12 @@ using System.Collections.Immutable;
 
 namespace Jaeger.Model;
 
-/// <summary>One timed operation of a trace, as Jaeger stores it. Times are microseconds since the Unix epoch.</summary>
-public sealed class Span
+/// <summary>
+/// One timed operation of a trace, as Jaeger stores it. Times are microseconds since the Unix epoch.
+/// Not sealed so that a tracer's live span can be its own model span (no copy when it finishes); the model adds no
+/// virtual behaviour, and <see cref="Clone"/> always returns a plain <see cref="Span"/>.
+/// </summary>
+public class Span
 {
     private ImmutableArray<SpanRef> _references = ImmutableArray<SpanRef>.Empty;
     private ImmutableArray<KeyValue> _tags = ImmutableArray<KeyValue>.Empty;
@@ -145,8 +149,21 @@ public sealed class Span
         return false;
     }
 
-    /// <summary>A shallow copy: collections are immutable and shared, the process is shared.</summary>
-    public Span Clone() => (Span)MemberwiseClone();
+    /// <summary>A shallow copy, always a plain <see cref="Span"/>: collections are immutable and shared, the process is shared.</summary>
+    public Span Clone() => new()
+    {
+        TraceId = TraceId,
+        SpanId = SpanId,
+        OperationName = OperationName,
+        _references = _references,
+        Flags = Flags,
+        StartTimeMicros = StartTimeMicros,
+        DurationMicros = DurationMicros,
+        _tags = _tags,
+        _logs = _logs,
+        Process = Process,
+        _warnings = _warnings,
+    };
 
     /// <inheritdoc />
     public override string ToString() => $"{TraceId}:{SpanId} {OperationName}";
