@@ -97,10 +97,11 @@ internal sealed class SampledSpan : Span, IJaegerSpan
     private const int DefaultTagCapacity = 8;
 
     private readonly JaegerTracer _tracer;
-    private readonly string? _traceState;
     private KeyValuePair<string, string>[] _baggage;
     private JaegerSpanContext? _context;
-    private List<Log>? _logs;
+
+    // The trace state and the logs: rare, so they live in a side object created when first needed.
+    private Extras? _extras;
     private int _tagCount;
 
     // 1 once finished.
@@ -114,7 +115,11 @@ internal sealed class SampledSpan : Span, IJaegerSpan
     {
         _tracer = tracer;
         _baggage = baggage;
-        _traceState = traceState;
+        if (traceState is not null)
+        {
+            _extras = new Extras { TraceState = traceState };
+        }
+
         var clock = tracer.Clock;
         if (start is { } explicitStart)
         {
@@ -165,12 +170,12 @@ internal sealed class SampledSpan : Span, IJaegerSpan
 
     public KeyValuePair<string, string>[] BaggageArray => _baggage;
 
-    public string? TraceState => _traceState;
+    public string? TraceState => _extras?.TraceState;
 
     public ISpanContext Context => JaegerContext;
 
     internal JaegerSpanContext JaegerContext =>
-        _context ??= new JaegerSpanContext(TraceId, SpanId, ParentSpanId, Flags, _baggage, null, _traceState);
+        _context ??= new JaegerSpanContext(TraceId, SpanId, ParentSpanId, Flags, _baggage, null, TraceState);
 
     private bool IsFinished => Volatile.Read(ref _finished) != 0;
 
@@ -374,7 +379,7 @@ internal sealed class SampledSpan : Span, IJaegerSpan
         }
 
         var micros = timestamp is { } t ? Time.ToUnixMicros(t) : _tracer.Clock.NowUnixMicros();
-        (_logs ??= []).Add(new Log(micros, fields));
+        ((_extras ??= new Extras()).Logs ??= []).Add(new Log(micros, fields));
     }
 
     public ISpan SetBaggageItem(string key, string? value)
@@ -455,16 +460,23 @@ internal sealed class SampledSpan : Span, IJaegerSpan
 
         tracer.TagCountHints.Set(OperationName, count);
         DurationMicros = Math.Max(0, duration);
-        if (_logs is { } logs)
+        if (_extras?.Logs is { } logs)
         {
             Logs = [.. logs];
-            _logs = null;
+            _extras.Logs = null;
         }
 
         tracer.Report(this);
     }
 
     public override string ToString() => $"{JaegerContext} - {OperationName}";
+
+    private sealed class Extras
+    {
+        public string? TraceState { get; init; }
+
+        public List<Log>? Logs { get; set; }
+    }
 }
 
 /// <summary>
@@ -478,15 +490,14 @@ internal sealed class UnsampledSpan : IJaegerSpan
     private readonly TraceId _traceId;
     private readonly SpanId _spanId;
     private readonly SpanId _parentId;
-    private readonly string? _traceState;
     private KeyValuePair<string, string>[] _baggage;
     private JaegerSpanContext? _context;
     private string _operationName;
     private readonly SpanFlags _flags;
     private bool _finished;
 
-    // Before a promotion: the references array (null for a root or a single child_of the parent id); after: the
-    // recording span. One field for both keeps the unsampled span small.
+    // Before a promotion: the references array (null for a root or a single child_of the parent id), or, when there
+    // is a trace state, an object holding both; after: the recording span. One field keeps the unsampled span small.
     private object? _referencesOrPromoted;
 
     // references: kept for a promotion; default for a root or a single child_of the parent id.
@@ -500,11 +511,13 @@ internal sealed class UnsampledSpan : IJaegerSpan
         _parentId = parentId;
         _flags = flags;
         _baggage = baggage;
-        _traceState = traceState;
-        _referencesOrPromoted = references.IsDefault ? null : ImmutableCollectionsMarshal.AsArray(references);
+        var referenceArray = references.IsDefault ? null : ImmutableCollectionsMarshal.AsArray(references);
+        _referencesOrPromoted = traceState is null ? referenceArray : new Extras(referenceArray, traceState);
     }
 
     private SampledSpan? Promoted => _referencesOrPromoted as SampledSpan;
+
+    private SpanRef[]? References => _referencesOrPromoted is Extras extras ? extras.References : _referencesOrPromoted as SpanRef[];
 
     public IJaegerSpan Current => (IJaegerSpan?)Promoted ?? this;
 
@@ -518,12 +531,18 @@ internal sealed class UnsampledSpan : IJaegerSpan
 
     public KeyValuePair<string, string>[] BaggageArray => _baggage;
 
-    public string? TraceState => _traceState;
+    // After a promotion, the promoted span's (the same).
+    public string? TraceState => _referencesOrPromoted switch
+    {
+        Extras extras => extras.TraceState,
+        SampledSpan promoted => promoted.TraceState,
+        _ => null,
+    };
 
     public ISpanContext Context => Promoted is { } p ? p.Context : JaegerContext;
 
     private JaegerSpanContext JaegerContext =>
-        _context ??= new JaegerSpanContext(_traceId, _spanId, _parentId, _flags, _baggage, null, _traceState);
+        _context ??= new JaegerSpanContext(_traceId, _spanId, _parentId, _flags, _baggage, null, TraceState);
 
     public ISpan SetOperationName(string operationName)
     {
@@ -602,9 +621,9 @@ internal sealed class UnsampledSpan : IJaegerSpan
             return null;
         }
 
-        var references = ImmutableCollectionsMarshal.AsImmutableArray(_referencesOrPromoted as SpanRef[]);
+        var references = ImmutableCollectionsMarshal.AsImmutableArray(References);
         var promoted = new SampledSpan(_tracer, _operationName, _traceId, _spanId, _parentId, _flags | SpanFlags.Sampled | SpanFlags.Debug,
-            _baggage, _traceState, references, null, ImmutableArray<KeyValue>.Empty);
+            _baggage, TraceState, references, null, ImmutableArray<KeyValue>.Empty);
         _referencesOrPromoted = promoted;
         return promoted;
     }
@@ -665,6 +684,8 @@ internal sealed class UnsampledSpan : IJaegerSpan
     }
 
     public override string ToString() => Promoted is { } p ? p.ToString() : $"{JaegerContext} - {_operationName}";
+
+    private sealed record Extras(SpanRef[]? References, string TraceState);
 }
 
 /// <summary>Converts log field values to typed key-values.</summary>
