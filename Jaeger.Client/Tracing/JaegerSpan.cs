@@ -140,7 +140,11 @@ internal sealed class SampledSpan : Span, IJaegerSpan
 
         TraceId = traceId;
         SpanId = spanId;
-        References = references;
+        if (!references.IsDefault)
+        {
+            References = references;
+        }
+
         OperationName = operationName;
         Flags = flags;
         Process = tracer.Process;
@@ -149,7 +153,14 @@ internal sealed class SampledSpan : Span, IJaegerSpan
         var expected = tracer.TagCountHints.Get(operationName);
         if (expected > 0)
         {
-            Tags = ImmutableCollectionsMarshal.AsImmutableArray(new KeyValue[expected]);
+            var tags = new KeyValue[expected];
+            Tags = ImmutableCollectionsMarshal.AsImmutableArray(tags);
+            if (initialTags.Length <= expected)
+            {
+                initialTags.AsSpan().CopyTo(tags);
+                _tagCount = initialTags.Length;
+                return;
+            }
         }
 
         foreach (var tag in initialTags)

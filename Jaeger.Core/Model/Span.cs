@@ -9,10 +9,13 @@ namespace Jaeger.Model;
 /// </summary>
 public class Span
 {
-    private ImmutableArray<SpanRef> _references = ImmutableArray<SpanRef>.Empty;
-    private ImmutableArray<KeyValue> _tags = ImmutableArray<KeyValue>.Empty;
-    private ImmutableArray<Log> _logs = ImmutableArray<Log>.Empty;
-    private ImmutableArray<string> _warnings = ImmutableArray<string>.Empty;
+    // No field initializers: a default (null) field reads as empty, so creating a span stores only what is set.
+    private ImmutableArray<SpanRef> _references;
+    private ImmutableArray<KeyValue> _tags;
+    private ImmutableArray<Log> _logs;
+    private ImmutableArray<string> _warnings;
+    private string? _operationName;
+    private Process? _process;
 
     /// <summary>The trace the span belongs to.</summary>
     public TraceId TraceId { get; set; }
@@ -21,13 +24,17 @@ public class Span
     public SpanId SpanId { get; set; }
 
     /// <summary>The operation name.</summary>
-    public string OperationName { get; set; } = string.Empty;
+    public string OperationName
+    {
+        get => _operationName ?? string.Empty;
+        set => _operationName = value;
+    }
 
     /// <summary>References to other spans. The parent is a CHILD_OF reference (see <see cref="ParentSpanId"/>).</summary>
     public ImmutableArray<SpanRef> References
     {
-        get => _references;
-        set => _references = value.IsDefault ? ImmutableArray<SpanRef>.Empty : value;
+        get => _references.IsDefault ? ImmutableArray<SpanRef>.Empty : _references;
+        set => _references = value;
     }
 
     /// <summary>Sampled, debug and firehose flags.</summary>
@@ -42,25 +49,29 @@ public class Span
     /// <summary>Span tags.</summary>
     public ImmutableArray<KeyValue> Tags
     {
-        get => _tags;
-        set => _tags = value.IsDefault ? ImmutableArray<KeyValue>.Empty : value;
+        get => _tags.IsDefault ? ImmutableArray<KeyValue>.Empty : _tags;
+        set => _tags = value;
     }
 
     /// <summary>Span logs.</summary>
     public ImmutableArray<Log> Logs
     {
-        get => _logs;
-        set => _logs = value.IsDefault ? ImmutableArray<Log>.Empty : value;
+        get => _logs.IsDefault ? ImmutableArray<Log>.Empty : _logs;
+        set => _logs = value;
     }
 
     /// <summary>The emitting process; spans of one batch share one instance.</summary>
-    public Process Process { get; set; } = Process.Unknown;
+    public Process Process
+    {
+        get => _process ?? Process.Unknown;
+        set => _process = value;
+    }
 
     /// <summary>Problems found while receiving or adjusting the span, shown to the user.</summary>
     public ImmutableArray<string> Warnings
     {
-        get => _warnings;
-        set => _warnings = value.IsDefault ? ImmutableArray<string>.Empty : value;
+        get => _warnings.IsDefault ? ImmutableArray<string>.Empty : _warnings;
+        set => _warnings = value;
     }
 
     /// <summary>Start time as a date.</summary>
@@ -93,7 +104,7 @@ public class Span
         {
             SpanId followsFrom = default;
             var found = false;
-            foreach (var reference in _references)
+            foreach (var reference in References)
             {
                 if (reference.TraceId != TraceId)
                 {
@@ -121,7 +132,7 @@ public class Span
     {
         get
         {
-            foreach (var tag in _tags)
+            foreach (var tag in Tags)
             {
                 if (tag.Type == KeyValueType.String && string.Equals(tag.Key, WellKnownTags.SpanKind, StringComparison.Ordinal))
                 {
@@ -136,7 +147,7 @@ public class Span
     /// <summary>Finds a span tag by key.</summary>
     public bool TryGetTag(string key, out KeyValue tag)
     {
-        foreach (var t in _tags)
+        foreach (var t in Tags)
         {
             if (string.Equals(t.Key, key, StringComparison.Ordinal))
             {
@@ -154,14 +165,14 @@ public class Span
     {
         TraceId = TraceId,
         SpanId = SpanId,
-        OperationName = OperationName,
+        _operationName = _operationName,
         _references = _references,
         Flags = Flags,
         StartTimeMicros = StartTimeMicros,
         DurationMicros = DurationMicros,
         _tags = _tags,
         _logs = _logs,
-        Process = Process,
+        _process = _process,
         _warnings = _warnings,
     };
 
