@@ -158,7 +158,9 @@ internal sealed class SpanBuilder : ISpanBuilder
             }
         }
 
+        // Whether the new span records, kept here so the usual path makes no interface call to ask the span.
         IJaegerSpan span;
+        bool sampled;
         if (preferred < 0)
         {
             var traceId = tracer.TraceId128Bit ? new TraceId(state.NextNonZeroId(), state.NextNonZeroId()) : new TraceId(state.NextNonZeroId());
@@ -169,16 +171,18 @@ internal sealed class SpanBuilder : ISpanBuilder
                 span = new SampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.Sampled | SpanFlags.Debug, container.Baggage,
                     null, default, _start, ImmutableArray<KeyValue>.Empty);
                 span.SetTag(KeyValue.String(WellKnownTags.DebugId, container.DebugId!));
+                sampled = true;
                 tracer.Metrics.TraceStarted(sampled: true);
             }
             else
             {
                 var status = tracer.Sampler.Sample(_operationName, traceId);
-                span = status.IsSampled
+                sampled = status.IsSampled;
+                span = sampled
                     ? new SampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.Sampled, JaegerSpanContext.NoBaggage, null, default,
                         _start, status.Tags)
                     : new UnsampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.None, JaegerSpanContext.NoBaggage, null, default);
-                tracer.Metrics.TraceStarted(status.IsSampled);
+                tracer.Metrics.TraceStarted(sampled);
             }
         }
         else
@@ -215,22 +219,29 @@ internal sealed class SpanBuilder : ISpanBuilder
             }
 
             var spanId = new SpanId(state.NextNonZeroId());
-            span = (flags & SpanFlags.Sampled) != 0
+            sampled = (flags & SpanFlags.Sampled) != 0;
+            span = sampled
                 ? new SampledSpan(tracer, _operationName, main.TraceId, spanId, main.SpanId, flags, baggage, main.TraceState, references, _start,
                     ImmutableArray<KeyValue>.Empty)
                 : new UnsampledSpan(tracer, _operationName, main.TraceId, spanId, main.SpanId, flags, baggage, main.TraceState, references);
             if (tracer.Metrics is { } metrics && HasServerKind())
             {
-                metrics.TraceJoined(span.IsSampled);
+                metrics.TraceJoined(sampled);
             }
         }
 
-        foreach (var tag in _tags)
+        if (_tags.Count > 0)
         {
-            span.SetTag(tag);
+            // A sampling.priority tag may change the decision.
+            foreach (var tag in _tags)
+            {
+                span.SetTag(tag);
+            }
+
+            sampled = span.IsSampled;
         }
 
-        tracer.Metrics.SpanStarted(span.IsSampled);
+        tracer.Metrics.SpanStarted(sampled);
         return span;
     }
 
