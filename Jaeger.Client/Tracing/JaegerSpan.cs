@@ -502,14 +502,14 @@ internal sealed class UnsampledSpan : IJaegerSpan
     private readonly SpanId _spanId;
     private readonly SpanId _parentId;
     private KeyValuePair<string, string>[] _baggage;
-    private JaegerSpanContext? _context;
     private string _operationName;
     private readonly SpanFlags _flags;
     private bool _finished;
 
-    // Before a promotion: the references array (null for a root or a single child_of the parent id), or, when there
-    // is a trace state, an object holding both; after: the recording span. One field keeps the unsampled span small.
-    private object? _referencesOrPromoted;
+    // One field for what is rare or read late, so the unsampled span stays small. Before a promotion: null (a root or
+    // a single child_of the parent id, no trace state, context not read yet), the cached context (the same, once
+    // read), or Extras (references or a trace state, and the cached context); after a promotion: the recording span.
+    private object? _state;
 
     // references: kept for a promotion; default for a root or a single child_of the parent id.
     public UnsampledSpan(JaegerTracer tracer, string operationName, TraceId traceId, SpanId spanId, SpanId parentId, SpanFlags flags,
@@ -522,13 +522,13 @@ internal sealed class UnsampledSpan : IJaegerSpan
         _parentId = parentId;
         _flags = flags;
         _baggage = baggage;
-        var referenceArray = references.IsDefault ? null : ImmutableCollectionsMarshal.AsArray(references);
-        _referencesOrPromoted = traceState is null ? referenceArray : new Extras(referenceArray, traceState);
+        if (traceState is not null || !references.IsDefault)
+        {
+            _state = new Extras(references.IsDefault ? null : ImmutableCollectionsMarshal.AsArray(references), traceState);
+        }
     }
 
-    private SampledSpan? Promoted => _referencesOrPromoted as SampledSpan;
-
-    private SpanRef[]? References => _referencesOrPromoted is Extras extras ? extras.References : _referencesOrPromoted as SpanRef[];
+    private SampledSpan? Promoted => _state as SampledSpan;
 
     public IJaegerSpan Current => (IJaegerSpan?)Promoted ?? this;
 
@@ -543,17 +543,35 @@ internal sealed class UnsampledSpan : IJaegerSpan
     public KeyValuePair<string, string>[] BaggageArray => _baggage;
 
     // After a promotion, the promoted span's (the same).
-    public string? TraceState => _referencesOrPromoted switch
+    public string? TraceState => _state switch
     {
         Extras extras => extras.TraceState,
         SampledSpan promoted => promoted.TraceState,
         _ => null,
     };
 
-    public ISpanContext Context => Promoted is { } p ? p.Context : JaegerContext;
+    public ISpanContext Context => _state switch
+    {
+        JaegerSpanContext cached => cached,
+        SampledSpan promoted => promoted.Context,
+        _ => OwnContext(),
+    };
 
-    private JaegerSpanContext JaegerContext =>
-        _context ??= new JaegerSpanContext(_traceId, _spanId, _parentId, _flags, _baggage, null, TraceState);
+    // Not promoted: the cached context, created on first use.
+    private JaegerSpanContext OwnContext()
+    {
+        switch (_state)
+        {
+            case JaegerSpanContext cached:
+                return cached;
+            case Extras extras:
+                return extras.Context ??= new JaegerSpanContext(_traceId, _spanId, _parentId, _flags, _baggage, null, extras.TraceState);
+            default:
+                var context = new JaegerSpanContext(_traceId, _spanId, _parentId, _flags, _baggage, null, null);
+                _state = context;
+                return context;
+        }
+    }
 
     public ISpan SetOperationName(string operationName)
     {
@@ -632,10 +650,11 @@ internal sealed class UnsampledSpan : IJaegerSpan
             return null;
         }
 
-        var references = ImmutableCollectionsMarshal.AsImmutableArray(References);
+        var extras = _state as Extras;
+        var references = ImmutableCollectionsMarshal.AsImmutableArray(extras?.References);
         var promoted = new SampledSpan(_tracer, _operationName, _traceId, _spanId, _parentId, _flags | SpanFlags.Sampled | SpanFlags.Debug,
-            _baggage, TraceState, references, null, ImmutableArray<KeyValue>.Empty);
-        _referencesOrPromoted = promoted;
+            _baggage, extras?.TraceState, references, null, ImmutableArray<KeyValue>.Empty);
+        _state = promoted;
         return promoted;
     }
 
@@ -673,7 +692,15 @@ internal sealed class UnsampledSpan : IJaegerSpan
         }
         else if (key is not null && LiveSpans.SetBaggage(_tracer, ref _baggage, key, ref value, out _, out _))
         {
-            _context = null;
+            // The cached context carries the old baggage.
+            if (_state is Extras extras)
+            {
+                extras.Context = null;
+            }
+            else
+            {
+                _state = null;
+            }
         }
 
         return this;
@@ -694,9 +721,16 @@ internal sealed class UnsampledSpan : IJaegerSpan
         Promoted?.Finish(finishTimestamp);
     }
 
-    public override string ToString() => Promoted is { } p ? p.ToString() : $"{JaegerContext} - {_operationName}";
+    public override string ToString() => Promoted is { } p ? p.ToString() : $"{OwnContext()} - {_operationName}";
 
-    private sealed record Extras(SpanRef[]? References, string TraceState);
+    private sealed class Extras(SpanRef[]? references, string? traceState)
+    {
+        public SpanRef[]? References { get; } = references;
+
+        public string? TraceState { get; } = traceState;
+
+        public JaegerSpanContext? Context { get; set; }
+    }
 }
 
 /// <summary>Converts log field values to typed key-values.</summary>

@@ -408,4 +408,42 @@ public class TracerTests
         Assert.NotSame(roots[0], roots[1]);
         Assert.False(spans.Single(s => s.OperationName == "child").TryGetTag("sampler.type", out _));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_unsampled_span_context_follows_its_baggage_and_survives_promotion(bool withReferenceAndTraceState)
+    {
+        var (tracer, reporter) = TestTracers.Create(new ConstSampler(false));
+        var builder = tracer.BuildSpan("op");
+        if (withReferenceAndTraceState)
+        {
+            builder.AddReference(References.FollowsFrom, new JaegerSpanContext(new TraceId(0, 9), new SpanId(3), default, SpanFlags.None,
+                JaegerSpanContext.NoBaggage, null, "vendor=y"));
+        }
+
+        var span = builder.Start();
+        var first = (JaegerSpanContext)span.Context;
+        Assert.Same(first, span.Context);
+        Assert.Empty(first.GetBaggageItems());
+
+        span.SetBaggageItem("user", "ann");
+        var second = (JaegerSpanContext)span.Context;
+        Assert.NotSame(first, second);
+        Assert.Equal("ann", second.GetBaggageItem("user"));
+        Assert.Equal(first.SpanId, second.SpanId);
+        Assert.Equal(withReferenceAndTraceState ? "vendor=y" : null, second.TraceState);
+
+        span.SetTag(Tags.SamplingPriority, 1);
+        var promoted = (JaegerSpanContext)span.Context;
+        Assert.True(promoted.IsSampled);
+        Assert.Equal(first.SpanId, promoted.SpanId);
+        Assert.Equal("ann", promoted.GetBaggageItem("user"));
+        Assert.Equal(withReferenceAndTraceState ? "vendor=y" : null, promoted.TraceState);
+        span.Finish();
+
+        var model = Assert.Single(reporter.GetSpans());
+        Assert.Equal(withReferenceAndTraceState ? 1 : 0, model.References.Length);
+        Assert.Contains("op", span.ToString(), StringComparison.Ordinal);
+    }
 }
