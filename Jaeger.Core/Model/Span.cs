@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 
 namespace Jaeger.Model;
 
@@ -33,6 +34,7 @@ public class Span
     /// <summary>References to other spans. The parent is a CHILD_OF reference (see <see cref="ParentSpanId"/>).</summary>
     public ImmutableArray<SpanRef> References
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => _references.IsDefault ? ImmutableArray<SpanRef>.Empty : _references;
         set => _references = value;
     }
@@ -49,6 +51,7 @@ public class Span
     /// <summary>Span tags.</summary>
     public ImmutableArray<KeyValue> Tags
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => _tags.IsDefault ? ImmutableArray<KeyValue>.Empty : _tags;
         set => _tags = value;
     }
@@ -56,6 +59,7 @@ public class Span
     /// <summary>Span logs.</summary>
     public ImmutableArray<Log> Logs
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => _logs.IsDefault ? ImmutableArray<Log>.Empty : _logs;
         set => _logs = value;
     }
@@ -70,6 +74,7 @@ public class Span
     /// <summary>Problems found while receiving or adjusting the span, shown to the user.</summary>
     public ImmutableArray<string> Warnings
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => _warnings.IsDefault ? ImmutableArray<string>.Empty : _warnings;
         set => _warnings = value;
     }
