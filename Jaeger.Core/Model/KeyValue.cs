@@ -51,19 +51,19 @@ public readonly struct KeyValue : IEquatable<KeyValue>
     public KeyValueType Type => _reference is TypeMarker marker ? marker.Type : (KeyValueType)_bits;
 
     /// <summary>The string value, or "" when the type is not <see cref="KeyValueType.String"/>.</summary>
-    public string StringValue => Type == KeyValueType.String ? (string)_reference! : string.Empty;
+    public string StringValue => _reference as string ?? string.Empty;
 
     /// <summary>The boolean value, or false when the type is not <see cref="KeyValueType.Bool"/>.</summary>
-    public bool BoolValue => Type == KeyValueType.Bool && _bits != 0;
+    public bool BoolValue => ReferenceEquals(_reference, BoolMarker) && _bits != 0;
 
     /// <summary>The integer value, or 0 when the type is not <see cref="KeyValueType.Int64"/>.</summary>
-    public long Int64Value => Type == KeyValueType.Int64 ? _bits : 0;
+    public long Int64Value => ReferenceEquals(_reference, Int64Marker) ? _bits : 0;
 
     /// <summary>The floating-point value, or 0 when the type is not <see cref="KeyValueType.Float64"/>.</summary>
-    public double Float64Value => Type == KeyValueType.Float64 ? BitConverter.Int64BitsToDouble(_bits) : 0;
+    public double Float64Value => ReferenceEquals(_reference, Float64Marker) ? BitConverter.Int64BitsToDouble(_bits) : 0;
 
     /// <summary>The bytes, or empty when the type is not <see cref="KeyValueType.Binary"/>.</summary>
-    public ReadOnlyMemory<byte> BinaryValue => Type == KeyValueType.Binary ? (byte[])_reference! : ReadOnlyMemory<byte>.Empty;
+    public ReadOnlyMemory<byte> BinaryValue => _reference is byte[] bytes ? bytes : ReadOnlyMemory<byte>.Empty;
 
     /// <summary>A string tag.</summary>
     public static KeyValue String(string key, string value) =>
