@@ -17,7 +17,8 @@ internal sealed class BoundedSpanQueue<T>
 {
     private const long ClosedBit = 1L << 62;
 
-    private readonly T?[] _slots;
+    // Slots are structs so that taking a reference to one needs no array type check.
+    private readonly Slot[] _slots;
     private readonly int _mask;
     private readonly long _capacity;
     private QueuePositions _positions;
@@ -27,7 +28,7 @@ internal sealed class BoundedSpanQueue<T>
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, 1 << 30);
         _capacity = capacity;
-        _slots = new T?[BitOperations.RoundUpToPowerOf2((uint)capacity)];
+        _slots = new Slot[BitOperations.RoundUpToPowerOf2((uint)capacity)];
         _mask = _slots.Length - 1;
     }
 
@@ -54,7 +55,7 @@ internal sealed class BoundedSpanQueue<T>
             if (seen == tail)
             {
                 // The slot is free: the consumer emptied it before moving the head past it.
-                Volatile.Write(ref _slots[(int)tail & _mask], item);
+                Volatile.Write(ref _slots[(int)tail & _mask].Item, item);
                 count = (int)used + 1;
                 return true;
             }
@@ -77,7 +78,7 @@ internal sealed class BoundedSpanQueue<T>
         var spin = default(SpinWait);
         while (taken < max && head != tail)
         {
-            ref var slot = ref _slots[(int)head & _mask];
+            ref var slot = ref _slots[(int)head & _mask].Item;
             var value = Volatile.Read(ref slot);
             if (value is null)
             {
@@ -108,6 +109,11 @@ internal sealed class BoundedSpanQueue<T>
 
     /// <summary>Refuses every later enqueue. Items already accepted stay and can still be dequeued.</summary>
     public void Close() => Interlocked.Or(ref _positions.Tail, ClosedBit);
+
+    private struct Slot
+    {
+        public T? Item;
+    }
 }
 
 // Producers write the tail, the consumer the head: separate cache lines so they do not slow each other.

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 
 namespace Jaeger.Client.Tracing;
@@ -21,7 +22,11 @@ internal sealed class ThreadState
 
     public SpanBuilder? Builder { get; set; }
 
-    public static ThreadState Current => _current ??= new ThreadState();
+    public static ThreadState Current
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _current ?? Create();
+    }
 
     /// <summary>The thread's scratch buffer for a span's tags (cleared), or null when a span on this thread holds it.</summary>
     public Jaeger.Model.KeyValue[]? TakeTagBuffer()
@@ -39,6 +44,9 @@ internal sealed class ThreadState
             _tagBuffer = buffer;
         }
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ThreadState Create() => _current = new ThreadState();
 
     public ulong NextNonZeroId()
     {

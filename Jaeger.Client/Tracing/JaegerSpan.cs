@@ -1,152 +1,44 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Jaeger.Model;
 
 namespace Jaeger.Client.Tracing;
 
 /// <summary>
-/// A live span: <see cref="SampledSpan"/> records tags and logs and becomes a <see cref="Model.Span"/> at
-/// <see cref="Finish()"/>; <see cref="UnsampledSpan"/> keeps only what its context and its children need.
+/// A live span: <see cref="SampledSpan"/> records tags and logs and is itself the <see cref="Model.Span"/> reported at
+/// <see cref="ISpan.Finish()"/>; <see cref="UnsampledSpan"/> keeps only what its context and its children need.
 /// A span object is never reused: code that still holds a finished span (to read its context, or to finish it
 /// again) must not see another span through it.
 /// A span is meant to be used by one thread at a time (as <see cref="System.Diagnostics.Activity"/>).
 /// </summary>
-internal abstract class JaegerSpan : ISpan
+internal interface IJaegerSpan : ISpan
 {
-    private readonly TraceId _traceId;
-    private readonly SpanId _spanId;
-    private readonly SpanId _parentId;
-    private readonly string? _traceState;
-    private KeyValuePair<string, string>[] _baggage;
-    private JaegerSpanContext? _context;
-    private string _operationName;
-    private SpanFlags _flags;
-
-    /// <summary>1 once finished; in the base class so it shares an 8-byte slot with the flags.</summary>
-    private protected int _finished;
-
-    private protected JaegerSpan(JaegerTracer tracer, string operationName, TraceId traceId, SpanId spanId, SpanId parentId, SpanFlags flags,
-        KeyValuePair<string, string>[] baggage, string? traceState)
-    {
-        Tracer = tracer;
-        _operationName = operationName;
-        _traceId = traceId;
-        _spanId = spanId;
-        _parentId = parentId;
-        _flags = flags;
-        _baggage = baggage;
-        _traceState = traceState;
-    }
-
-    internal JaegerTracer Tracer { get; }
-
-    internal TraceId TraceId => _traceId;
-
-    internal SpanId SpanId => _spanId;
-
-    internal SpanId ParentId => _parentId;
-
-    internal SpanFlags Flags
-    {
-        get => _flags;
-        private protected set
-        {
-            _flags = value;
-            _context = null;
-        }
-    }
-
-    internal bool IsSampled => (_flags & SpanFlags.Sampled) != 0;
-
-    internal KeyValuePair<string, string>[] BaggageArray => _baggage;
-
-    internal string? TraceState => _traceState;
-
-    internal string OperationName => _operationName;
-
     /// <summary>The span that now speaks for this one: itself, or the recording span an unsampled span was promoted to.</summary>
-    internal virtual JaegerSpan Current => this;
+    IJaegerSpan Current { get; }
 
-    public virtual ISpanContext Context => JaegerContext;
+    TraceId TraceId { get; }
 
-    internal JaegerSpanContext JaegerContext =>
-        _context ??= new JaegerSpanContext(_traceId, _spanId, _parentId, _flags, _baggage, null, _traceState);
+    SpanId SpanId { get; }
 
-    public virtual ISpan SetOperationName(string operationName)
-    {
-        _operationName = operationName ?? throw new ArgumentNullException(nameof(operationName));
-        return this;
-    }
+    SpanFlags Flags { get; }
 
-    public abstract ISpan SetTag(string key, string? value);
+    bool IsSampled { get; }
 
-    public abstract ISpan SetTag(string key, bool value);
+    KeyValuePair<string, string>[] BaggageArray { get; }
 
-    public ISpan SetTag(string key, int value) => SetTag(key, (long)value);
+    string? TraceState { get; }
 
-    public abstract ISpan SetTag(string key, long value);
+    void SetTag(in KeyValue tag);
+}
 
-    public abstract ISpan SetTag(string key, double value);
+/// <summary>What both kinds of live span share.</summary>
+internal static class LiveSpans
+{
+    public static bool IsSamplingPriority(string key) => string.Equals(key, WellKnownTags.SamplingPriority, StringComparison.Ordinal);
 
-    internal abstract void SetTag(in KeyValue tag);
-
-    public ISpan Log(IEnumerable<KeyValuePair<string, object?>> fields) => LogFields(null, fields);
-
-    public ISpan Log(DateTimeOffset timestamp, IEnumerable<KeyValuePair<string, object?>> fields) => LogFields(timestamp, fields);
-
-    public ISpan Log(string eventName) => LogEvent(null, eventName);
-
-    public ISpan Log(DateTimeOffset timestamp, string eventName) => LogEvent(timestamp, eventName);
-
-    private protected abstract ISpan LogFields(DateTimeOffset? timestamp, IEnumerable<KeyValuePair<string, object?>> fields);
-
-    private protected abstract ISpan LogEvent(DateTimeOffset? timestamp, string eventName);
-
-    public virtual ISpan SetBaggageItem(string key, string? value)
-    {
-        if (key is null)
-        {
-            return this;
-        }
-
-        var limit = Tracer.MaxBaggageValueLength;
-        var truncated = false;
-        if (value is not null && value.Length > limit)
-        {
-            value = value[..limit];
-            truncated = true;
-            Tracer.Metrics.BaggageTruncated();
-        }
-
-        var old = Baggage.Get(_baggage, key);
-        if (value is null && old is null)
-        {
-            return this;
-        }
-
-        _baggage = Baggage.With(_baggage, key, value);
-        _context = null;
-        Tracer.Metrics.BaggageUpdate(ok: true);
-        OnBaggageSet(key, value, old is not null, truncated);
-        return this;
-    }
-
-    private protected virtual void OnBaggageSet(string key, string? value, bool overridden, bool truncated)
-    {
-    }
-
-    public virtual string? GetBaggageItem(string key) => Baggage.Get(_baggage, key);
-
-    public void Finish() => FinishCore(null);
-
-    public void Finish(DateTimeOffset finishTimestamp) => FinishCore(finishTimestamp);
-
-    private protected abstract void FinishCore(DateTimeOffset? finish);
-
-    private protected static bool IsSamplingPriority(string key) => string.Equals(key, WellKnownTags.SamplingPriority, StringComparison.Ordinal);
-
-    private protected static bool TryGetSamplingPriority(in KeyValue tag, out double priority)
+    public static bool TryGetSamplingPriority(in KeyValue tag, out double priority)
     {
         switch (tag.Type)
         {
@@ -165,40 +57,80 @@ internal abstract class JaegerSpan : ISpan
         }
     }
 
-    public override string ToString() => $"{Current.JaegerContext} - {Current.OperationName}";
+    /// <summary>
+    /// Applies a baggage change to <paramref name="baggage"/>; false when nothing changed. The value is truncated to
+    /// the tracer's limit; metrics are counted.
+    /// </summary>
+    public static bool SetBaggage(JaegerTracer tracer, ref KeyValuePair<string, string>[] baggage, string key, ref string? value,
+        out bool overridden, out bool truncated)
+    {
+        var limit = tracer.MaxBaggageValueLength;
+        truncated = false;
+        if (value is not null && value.Length > limit)
+        {
+            value = value[..limit];
+            truncated = true;
+            tracer.Metrics.BaggageTruncated();
+        }
+
+        var old = Baggage.Get(baggage, key);
+        overridden = old is not null;
+        if (value is null && old is null)
+        {
+            return false;
+        }
+
+        baggage = Baggage.With(baggage, key, value);
+        tracer.Metrics.BaggageUpdate(ok: true);
+        return true;
+    }
 }
 
 /// <summary>
-/// A span of a sampled trace. It builds its <see cref="Model.Span"/> while it runs: ids, name, references and
-/// start time go straight into it, tags into an array that becomes the model's tag array when its size is right.
+/// A span of a sampled trace. It is its own <see cref="Model.Span"/>: ids, name, references and start time are set
+/// at start, tags go into the model's tag array (of the final size when the operation's last span predicts it), and
+/// at finish the same object is handed to the reporter. After that it changes no more: late tags, logs, a new name
+/// or a new sampling priority are ignored; its context can still be read.
 /// </summary>
-internal sealed class SampledSpan : JaegerSpan
+internal sealed class SampledSpan : Span, IJaegerSpan
 {
     private const int DefaultTagCapacity = 8;
 
-    private readonly Span _model;
-    private readonly long _startTimestamp;
-    private KeyValue[]? _tags;
+    private readonly JaegerTracer _tracer;
+    private KeyValuePair<string, string>[] _baggage;
+    private JaegerSpanContext? _context;
+
+    // The trace state and the logs: rare, so they live in a side object created when first needed.
+    private Extras? _extras;
     private int _tagCount;
-    private List<Log>? _logs;
+
+    // 1 once finished.
+    private int _finished;
 
     // start: an explicit start time, or null for now. references: default for a root or a single child_of the
     // parent id. initialTags: tags the span starts with (a sampled root's sampler tags).
     public SampledSpan(JaegerTracer tracer, string operationName, TraceId traceId, SpanId spanId, SpanId parentId, SpanFlags flags,
         KeyValuePair<string, string>[] baggage, string? traceState, ImmutableArray<SpanRef> references, DateTimeOffset? start,
         ImmutableArray<KeyValue> initialTags)
-        : base(tracer, operationName, traceId, spanId, parentId, flags, baggage, traceState)
     {
+        _tracer = tracer;
+        _baggage = baggage;
+        if (traceState is not null)
+        {
+            _extras = new Extras { TraceState = traceState };
+        }
+
         var clock = tracer.Clock;
-        long startMicros;
         if (start is { } explicitStart)
         {
-            startMicros = Time.ToUnixMicros(explicitStart);
+            StartTimeMicros = Time.ToUnixMicros(explicitStart);
         }
         else
         {
-            _startTimestamp = clock.GetTimestamp();
-            startMicros = clock.ToUnixMicros(_startTimestamp);
+            // Until the finish, the duration field holds the monotonic start timestamp (never 0 once read).
+            var timestamp = clock.GetTimestamp();
+            StartTimestamp = timestamp;
+            StartTimeMicros = clock.ToUnixMicros(timestamp);
         }
 
         if (references.IsDefault && !parentId.IsEmpty)
@@ -206,20 +138,29 @@ internal sealed class SampledSpan : JaegerSpan
             references = [new SpanRef(traceId, parentId, SpanRefType.ChildOf)];
         }
 
-        _model = new Span
+        TraceId = traceId;
+        SpanId = spanId;
+        if (!references.IsDefault)
         {
-            TraceId = traceId,
-            SpanId = spanId,
-            References = references,
-            StartTimeMicros = startMicros,
-            Process = tracer.Process,
-        };
+            References = references;
+        }
 
-        // A tag array of the size this operation's spans ended with last time becomes the model's array as it is.
+        OperationName = operationName;
+        Flags = flags;
+        Process = tracer.Process;
+
+        // A tag array of the size this operation's spans ended with last time becomes the reported array as it is.
         var expected = tracer.TagCountHints.Get(operationName);
         if (expected > 0)
         {
-            _tags = new KeyValue[expected];
+            var tags = new KeyValue[expected];
+            Tags = ImmutableCollectionsMarshal.AsImmutableArray(tags);
+            if (initialTags.Length <= expected)
+            {
+                initialTags.AsSpan().CopyTo(tags);
+                _tagCount = initialTags.Length;
+                return;
+            }
         }
 
         foreach (var tag in initialTags)
@@ -228,9 +169,41 @@ internal sealed class SampledSpan : JaegerSpan
         }
     }
 
-    public override ISpan SetTag(string key, string? value)
+    private long StartTimestamp
     {
-        if (IsSamplingPriority(key) && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var priority))
+        get => DurationMicros;
+        set => DurationMicros = value;
+    }
+
+    internal JaegerTracer Tracer => _tracer;
+
+    public IJaegerSpan Current => this;
+
+    public KeyValuePair<string, string>[] BaggageArray => _baggage;
+
+    public string? TraceState => _extras?.TraceState;
+
+    public ISpanContext Context => JaegerContext;
+
+    internal JaegerSpanContext JaegerContext =>
+        _context ??= new JaegerSpanContext(TraceId, SpanId, ParentSpanId, Flags, _baggage, null, TraceState);
+
+    private bool IsFinished => Volatile.Read(ref _finished) != 0;
+
+    public ISpan SetOperationName(string operationName)
+    {
+        ArgumentNullException.ThrowIfNull(operationName);
+        if (!IsFinished)
+        {
+            OperationName = operationName;
+        }
+
+        return this;
+    }
+
+    public ISpan SetTag(string key, string? value)
+    {
+        if (LiveSpans.IsSamplingPriority(key) && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var priority))
         {
             ApplySamplingPriority(priority);
         }
@@ -243,7 +216,7 @@ internal sealed class SampledSpan : JaegerSpan
         return this;
     }
 
-    public override ISpan SetTag(string key, bool value)
+    public ISpan SetTag(string key, bool value)
     {
         if (IsSampled)
         {
@@ -253,9 +226,11 @@ internal sealed class SampledSpan : JaegerSpan
         return this;
     }
 
-    public override ISpan SetTag(string key, long value)
+    public ISpan SetTag(string key, int value) => SetTag(key, (long)value);
+
+    public ISpan SetTag(string key, long value)
     {
-        if (IsSamplingPriority(key))
+        if (LiveSpans.IsSamplingPriority(key))
         {
             ApplySamplingPriority(value);
         }
@@ -268,9 +243,9 @@ internal sealed class SampledSpan : JaegerSpan
         return this;
     }
 
-    public override ISpan SetTag(string key, double value)
+    public ISpan SetTag(string key, double value)
     {
-        if (IsSamplingPriority(key))
+        if (LiveSpans.IsSamplingPriority(key))
         {
             ApplySamplingPriority(value);
         }
@@ -283,9 +258,9 @@ internal sealed class SampledSpan : JaegerSpan
         return this;
     }
 
-    internal override void SetTag(in KeyValue tag)
+    public void SetTag(in KeyValue tag)
     {
-        if (IsSamplingPriority(tag.Key) && TryGetSamplingPriority(tag, out var priority))
+        if (LiveSpans.IsSamplingPriority(tag.Key) && LiveSpans.TryGetSamplingPriority(tag, out var priority))
         {
             ApplySamplingPriority(priority);
         }
@@ -298,48 +273,89 @@ internal sealed class SampledSpan : JaegerSpan
 
     private void ApplySamplingPriority(double priority)
     {
+        // The reported span does not change after the finish.
+        if (IsFinished)
+        {
+            return;
+        }
+
         if (priority > 0)
         {
-            Flags |= SpanFlags.Sampled | SpanFlags.Debug;
+            SetFlags(Flags | SpanFlags.Sampled | SpanFlags.Debug);
         }
         else if (priority == 0)
         {
-            Flags &= ~(SpanFlags.Sampled | SpanFlags.Debug);
+            SetFlags(Flags & ~(SpanFlags.Sampled | SpanFlags.Debug));
         }
+    }
+
+    private void SetFlags(SpanFlags flags)
+    {
+        Flags = flags;
+        _context = null;
     }
 
     private void AddTag(in KeyValue tag)
     {
-        if (Volatile.Read(ref _finished) != 0)
+        if (IsFinished)
         {
-            // The model span was handed to the reporter: a late tag must not change it.
+            // The span was handed to the reporter: a late tag must not change it.
             return;
         }
 
-        var tags = _tags;
-        if (tags is null)
+        var tags = ImmutableCollectionsMarshal.AsArray(Tags)!;
+        var count = _tagCount;
+        if (count == tags.Length)
         {
-            _tags = tags = ThreadState.Current.TakeTagBuffer() ?? new KeyValue[DefaultTagCapacity];
-        }
-        else if (_tagCount == tags.Length)
-        {
-            var bigger = new KeyValue[Math.Max(DefaultTagCapacity, tags.Length * 2)];
-            tags.AsSpan().CopyTo(bigger);
-            ReleaseBuffer(tags);
-            _tags = tags = bigger;
+            tags = Grow(tags);
         }
 
-        tags[_tagCount++] = tag;
+        tags[count] = tag;
+        _tagCount = count + 1;
     }
 
-    // A buffer not handed to the model (outgrown, or not the final size) becomes this thread's scratch buffer.
+    // The first tag takes this thread's scratch buffer (or a new one); a full array is replaced by one twice as large.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private KeyValue[] Grow(KeyValue[] tags)
+    {
+        KeyValue[] bigger;
+        if (tags.Length == 0)
+        {
+            bigger = ThreadState.Current.TakeTagBuffer() ?? new KeyValue[DefaultTagCapacity];
+        }
+        else
+        {
+            bigger = new KeyValue[Math.Max(DefaultTagCapacity, tags.Length * 2)];
+            tags.AsSpan().CopyTo(bigger);
+            ReleaseBuffer(tags);
+        }
+
+        Tags = ImmutableCollectionsMarshal.AsImmutableArray(bigger);
+        return bigger;
+    }
+
+    // A buffer not reported (outgrown, or not the final size) becomes this thread's scratch buffer.
     private static void ReleaseBuffer(KeyValue[] buffer)
     {
+        if (buffer.Length == 0)
+        {
+            // The shared empty array.
+            return;
+        }
+
         Array.Clear(buffer);
         ThreadState.Current.ReturnTagBuffer(buffer);
     }
 
-    private protected override ISpan LogFields(DateTimeOffset? timestamp, IEnumerable<KeyValuePair<string, object?>> fields)
+    public ISpan Log(IEnumerable<KeyValuePair<string, object?>> fields) => LogFields(null, fields);
+
+    public ISpan Log(DateTimeOffset timestamp, IEnumerable<KeyValuePair<string, object?>> fields) => LogFields(timestamp, fields);
+
+    public ISpan Log(string eventName) => LogEvent(null, eventName);
+
+    public ISpan Log(DateTimeOffset timestamp, string eventName) => LogEvent(timestamp, eventName);
+
+    private ISpan LogFields(DateTimeOffset? timestamp, IEnumerable<KeyValuePair<string, object?>> fields)
     {
         ArgumentNullException.ThrowIfNull(fields);
         if (IsSampled)
@@ -356,7 +372,7 @@ internal sealed class SampledSpan : JaegerSpan
         return this;
     }
 
-    private protected override ISpan LogEvent(DateTimeOffset? timestamp, string eventName)
+    private ISpan LogEvent(DateTimeOffset? timestamp, string eventName)
     {
         if (IsSampled)
         {
@@ -368,20 +384,26 @@ internal sealed class SampledSpan : JaegerSpan
 
     private void AddLog(DateTimeOffset? timestamp, ImmutableArray<KeyValue> fields)
     {
-        if (Volatile.Read(ref _finished) != 0)
+        if (IsFinished)
         {
             return;
         }
 
-        var micros = timestamp is { } t ? Time.ToUnixMicros(t) : Tracer.Clock.NowUnixMicros();
-        (_logs ??= []).Add(new Log(micros, fields));
+        var micros = timestamp is { } t ? Time.ToUnixMicros(t) : _tracer.Clock.NowUnixMicros();
+        ((_extras ??= new Extras()).Logs ??= []).Add(new Log(micros, fields));
     }
 
-    private protected override void OnBaggageSet(string key, string? value, bool overridden, bool truncated)
+    public ISpan SetBaggageItem(string key, string? value)
     {
+        if (key is null || !LiveSpans.SetBaggage(_tracer, ref _baggage, key, ref value, out var overridden, out var truncated))
+        {
+            return this;
+        }
+
+        _context = null;
         if (!IsSampled)
         {
-            return;
+            return this;
         }
 
         var fields = ImmutableArray.CreateBuilder<KeyValue>(5);
@@ -399,9 +421,16 @@ internal sealed class SampledSpan : JaegerSpan
         }
 
         AddLog(null, fields.ToImmutable());
+        return this;
     }
 
-    private protected override void FinishCore(DateTimeOffset? finish)
+    public string? GetBaggageItem(string key) => Baggage.Get(_baggage, key);
+
+    public void Finish() => FinishCore(null);
+
+    public void Finish(DateTimeOffset finishTimestamp) => FinishCore(finishTimestamp);
+
+    private void FinishCore(DateTimeOffset? finish)
     {
         // Finishing twice (even from two threads) reports once.
         if (Interlocked.Exchange(ref _finished, 1) != 0)
@@ -409,60 +438,55 @@ internal sealed class SampledSpan : JaegerSpan
             return;
         }
 
-        var tags = _tags;
-        _tags = null;
+        var tags = ImmutableCollectionsMarshal.AsArray(Tags)!;
+        var count = _tagCount;
         if (!IsSampled)
         {
-            if (tags is not null)
-            {
-                ReleaseBuffer(tags);
-            }
-
+            Tags = ImmutableArray<KeyValue>.Empty;
+            ReleaseBuffer(tags);
             return;
         }
 
-        var tracer = Tracer;
-        var model = _model;
+        var tracer = _tracer;
+        var clock = tracer.Clock;
         long duration;
         if (finish is { } explicitFinish)
         {
-            duration = Time.ToUnixMicros(explicitFinish) - model.StartTimeMicros;
+            duration = Time.ToUnixMicros(explicitFinish) - StartTimeMicros;
         }
-        else if (_startTimestamp != 0)
+        else if (StartTimestamp != 0)
         {
-            duration = tracer.Clock.ElapsedMicros(_startTimestamp, tracer.Clock.GetTimestamp());
+            duration = clock.ElapsedMicros(StartTimestamp, clock.GetTimestamp());
         }
         else
         {
-            duration = tracer.Clock.NowUnixMicros() - model.StartTimeMicros;
+            duration = clock.NowUnixMicros() - StartTimeMicros;
         }
 
-        var operationName = OperationName;
-        if (tags is not null)
+        if (count != tags.Length)
         {
-            var count = _tagCount;
-            tracer.TagCountHints.Set(operationName, count);
-            if (count == tags.Length)
-            {
-                model.Tags = ImmutableCollectionsMarshal.AsImmutableArray(tags);
-            }
-            else
-            {
-                model.Tags = ImmutableCollectionsMarshal.AsImmutableArray(tags.AsSpan(0, count).ToArray());
-                ReleaseBuffer(tags);
-            }
+            Tags = count == 0 ? ImmutableArray<KeyValue>.Empty : ImmutableCollectionsMarshal.AsImmutableArray(tags.AsSpan(0, count).ToArray());
+            ReleaseBuffer(tags);
         }
 
-        model.OperationName = operationName;
-        model.Flags = Flags;
-        model.DurationMicros = Math.Max(0, duration);
-        if (_logs is { } logs)
+        tracer.TagCountHints.Set(OperationName, count);
+        DurationMicros = Math.Max(0, duration);
+        if (_extras?.Logs is { } logs)
         {
-            model.Logs = [.. logs];
-            _logs = null;
+            Logs = [.. logs];
+            _extras.Logs = null;
         }
 
-        tracer.Report(model);
+        tracer.Report(this);
+    }
+
+    public override string ToString() => $"{JaegerContext} - {OperationName}";
+
+    private sealed class Extras
+    {
+        public string? TraceState { get; init; }
+
+        public List<Log>? Logs { get; set; }
     }
 }
 
@@ -471,43 +495,99 @@ internal sealed class SampledSpan : JaegerSpan
 /// clients. A <c>sampling.priority</c> above zero promotes it: from then on a <see cref="SampledSpan"/> with the same
 /// ids records for it (its start is the promotion time, since the real start was not recorded).
 /// </summary>
-internal sealed class UnsampledSpan : JaegerSpan
+internal sealed class UnsampledSpan : IJaegerSpan
 {
-    // Before a promotion: the references array (null for a root or a single child_of the parent id); after: the
-    // recording span. One field for both keeps the unsampled span small.
-    private object? _referencesOrPromoted;
+    private readonly JaegerTracer _tracer;
+    private readonly TraceId _traceId;
+    private readonly SpanId _spanId;
+    private readonly SpanId _parentId;
+    private KeyValuePair<string, string>[] _baggage;
+    private string _operationName;
+    private readonly SpanFlags _flags;
+    private bool _finished;
+
+    // One field for what is rare or read late, so the unsampled span stays small. Before a promotion: null (a root or
+    // a single child_of the parent id, no trace state, context not read yet), the cached context (the same, once
+    // read), or Extras (references or a trace state, and the cached context); after a promotion: the recording span.
+    private object? _state;
 
     // references: kept for a promotion; default for a root or a single child_of the parent id.
     public UnsampledSpan(JaegerTracer tracer, string operationName, TraceId traceId, SpanId spanId, SpanId parentId, SpanFlags flags,
         KeyValuePair<string, string>[] baggage, string? traceState, ImmutableArray<SpanRef> references)
-        : base(tracer, operationName, traceId, spanId, parentId, flags, baggage, traceState)
     {
-        _referencesOrPromoted = references.IsDefault ? null : ImmutableCollectionsMarshal.AsArray(references);
-    }
-
-    private SampledSpan? Promoted => _referencesOrPromoted as SampledSpan;
-
-    internal override JaegerSpan Current => (JaegerSpan?)Promoted ?? this;
-
-    public override ISpanContext Context => Promoted is { } p ? p.Context : JaegerContext;
-
-    public override ISpan SetOperationName(string operationName)
-    {
-        if (Promoted is { } p)
+        _tracer = tracer;
+        _operationName = operationName;
+        _traceId = traceId;
+        _spanId = spanId;
+        _parentId = parentId;
+        _flags = flags;
+        _baggage = baggage;
+        if (traceState is not null || !references.IsDefault)
         {
-            p.SetOperationName(operationName);
+            _state = new Extras(references.IsDefault ? null : ImmutableCollectionsMarshal.AsArray(references), traceState);
         }
-
-        return base.SetOperationName(operationName);
     }
 
-    public override ISpan SetTag(string key, string? value)
+    private SampledSpan? Promoted => _state as SampledSpan;
+
+    public IJaegerSpan Current => (IJaegerSpan?)Promoted ?? this;
+
+    public TraceId TraceId => _traceId;
+
+    public SpanId SpanId => _spanId;
+
+    public SpanFlags Flags => _flags;
+
+    public bool IsSampled => (_flags & SpanFlags.Sampled) != 0;
+
+    public KeyValuePair<string, string>[] BaggageArray => _baggage;
+
+    // After a promotion, the promoted span's (the same).
+    public string? TraceState => _state switch
+    {
+        Extras extras => extras.TraceState,
+        SampledSpan promoted => promoted.TraceState,
+        _ => null,
+    };
+
+    public ISpanContext Context => _state switch
+    {
+        JaegerSpanContext cached => cached,
+        SampledSpan promoted => promoted.Context,
+        _ => OwnContext(),
+    };
+
+    // Not promoted: the cached context, created on first use.
+    private JaegerSpanContext OwnContext()
+    {
+        switch (_state)
+        {
+            case JaegerSpanContext cached:
+                return cached;
+            case Extras extras:
+                return extras.Context ??= new JaegerSpanContext(_traceId, _spanId, _parentId, _flags, _baggage, null, extras.TraceState);
+            default:
+                var context = new JaegerSpanContext(_traceId, _spanId, _parentId, _flags, _baggage, null, null);
+                _state = context;
+                return context;
+        }
+    }
+
+    public ISpan SetOperationName(string operationName)
+    {
+        ArgumentNullException.ThrowIfNull(operationName);
+        Promoted?.SetOperationName(operationName);
+        _operationName = operationName;
+        return this;
+    }
+
+    public ISpan SetTag(string key, string? value)
     {
         if (Promoted is { } p)
         {
             p.SetTag(key, value);
         }
-        else if (IsSamplingPriority(key) && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var priority))
+        else if (LiveSpans.IsSamplingPriority(key) && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var priority))
         {
             Promote(priority)?.SetTag(key, value);
         }
@@ -515,19 +595,21 @@ internal sealed class UnsampledSpan : JaegerSpan
         return this;
     }
 
-    public override ISpan SetTag(string key, bool value)
+    public ISpan SetTag(string key, bool value)
     {
         Promoted?.SetTag(key, value);
         return this;
     }
 
-    public override ISpan SetTag(string key, long value)
+    public ISpan SetTag(string key, int value) => SetTag(key, (long)value);
+
+    public ISpan SetTag(string key, long value)
     {
         if (Promoted is { } p)
         {
             p.SetTag(key, value);
         }
-        else if (IsSamplingPriority(key))
+        else if (LiveSpans.IsSamplingPriority(key))
         {
             Promote(value)?.SetTag(key, value);
         }
@@ -535,13 +617,13 @@ internal sealed class UnsampledSpan : JaegerSpan
         return this;
     }
 
-    public override ISpan SetTag(string key, double value)
+    public ISpan SetTag(string key, double value)
     {
         if (Promoted is { } p)
         {
             p.SetTag(key, value);
         }
-        else if (IsSamplingPriority(key))
+        else if (LiveSpans.IsSamplingPriority(key))
         {
             Promote(value)?.SetTag(key, value);
         }
@@ -549,13 +631,13 @@ internal sealed class UnsampledSpan : JaegerSpan
         return this;
     }
 
-    internal override void SetTag(in KeyValue tag)
+    public void SetTag(in KeyValue tag)
     {
         if (Promoted is { } p)
         {
             p.SetTag(tag);
         }
-        else if (IsSamplingPriority(tag.Key) && TryGetSamplingPriority(tag, out var priority))
+        else if (LiveSpans.IsSamplingPriority(tag.Key) && LiveSpans.TryGetSamplingPriority(tag, out var priority))
         {
             Promote(priority)?.SetTag(tag);
         }
@@ -563,81 +645,91 @@ internal sealed class UnsampledSpan : JaegerSpan
 
     private SampledSpan? Promote(double priority)
     {
-        if (priority <= 0 || _finished != 0)
+        if (priority <= 0 || _finished)
         {
             return null;
         }
 
-        var references = ImmutableCollectionsMarshal.AsImmutableArray(_referencesOrPromoted as SpanRef[]);
-        var promoted = new SampledSpan(Tracer, OperationName, TraceId, SpanId, ParentId, Flags | SpanFlags.Sampled | SpanFlags.Debug,
-            BaggageArray, TraceState, references, null, ImmutableArray<KeyValue>.Empty);
-        _referencesOrPromoted = promoted;
+        var extras = _state as Extras;
+        var references = ImmutableCollectionsMarshal.AsImmutableArray(extras?.References);
+        var promoted = new SampledSpan(_tracer, _operationName, _traceId, _spanId, _parentId, _flags | SpanFlags.Sampled | SpanFlags.Debug,
+            _baggage, extras?.TraceState, references, null, ImmutableArray<KeyValue>.Empty);
+        _state = promoted;
         return promoted;
     }
 
-    private protected override ISpan LogFields(DateTimeOffset? timestamp, IEnumerable<KeyValuePair<string, object?>> fields)
+    public ISpan Log(IEnumerable<KeyValuePair<string, object?>> fields)
     {
         ArgumentNullException.ThrowIfNull(fields);
-        if (Promoted is { } p)
-        {
-            if (timestamp is { } t)
-            {
-                p.Log(t, fields);
-            }
-            else
-            {
-                p.Log(fields);
-            }
-        }
-
+        Promoted?.Log(fields);
         return this;
     }
 
-    private protected override ISpan LogEvent(DateTimeOffset? timestamp, string eventName)
+    public ISpan Log(DateTimeOffset timestamp, IEnumerable<KeyValuePair<string, object?>> fields)
     {
-        if (Promoted is { } p)
-        {
-            if (timestamp is { } t)
-            {
-                p.Log(t, eventName);
-            }
-            else
-            {
-                p.Log(eventName);
-            }
-        }
-
+        ArgumentNullException.ThrowIfNull(fields);
+        Promoted?.Log(timestamp, fields);
         return this;
     }
 
-    public override ISpan SetBaggageItem(string key, string? value)
+    public ISpan Log(string eventName)
+    {
+        Promoted?.Log(eventName);
+        return this;
+    }
+
+    public ISpan Log(DateTimeOffset timestamp, string eventName)
+    {
+        Promoted?.Log(timestamp, eventName);
+        return this;
+    }
+
+    public ISpan SetBaggageItem(string key, string? value)
     {
         if (Promoted is { } p)
         {
             p.SetBaggageItem(key, value);
-            return this;
         }
-
-        return base.SetBaggageItem(key, value);
-    }
-
-    public override string? GetBaggageItem(string key) => Promoted is { } p ? p.GetBaggageItem(key) : base.GetBaggageItem(key);
-
-    private protected override void FinishCore(DateTimeOffset? finish)
-    {
-        // Nothing is reported for an unsampled span, so a plain flag is enough to make a second finish harmless.
-        _finished = 1;
-        if (Promoted is { } p)
+        else if (key is not null && LiveSpans.SetBaggage(_tracer, ref _baggage, key, ref value, out _, out _))
         {
-            if (finish is { } f)
+            // The cached context carries the old baggage.
+            if (_state is Extras extras)
             {
-                p.Finish(f);
+                extras.Context = null;
             }
             else
             {
-                p.Finish();
+                _state = null;
             }
         }
+
+        return this;
+    }
+
+    public string? GetBaggageItem(string key) => Promoted is { } p ? p.GetBaggageItem(key) : Baggage.Get(_baggage, key);
+
+    public void Finish()
+    {
+        // Nothing is reported for an unsampled span, so a plain flag is enough to make a second finish harmless.
+        _finished = true;
+        Promoted?.Finish();
+    }
+
+    public void Finish(DateTimeOffset finishTimestamp)
+    {
+        _finished = true;
+        Promoted?.Finish(finishTimestamp);
+    }
+
+    public override string ToString() => Promoted is { } p ? p.ToString() : $"{OwnContext()} - {_operationName}";
+
+    private sealed class Extras(SpanRef[]? references, string? traceState)
+    {
+        public SpanRef[]? References { get; } = references;
+
+        public string? TraceState { get; } = traceState;
+
+        public JaegerSpanContext? Context { get; set; }
     }
 }
 

@@ -41,7 +41,7 @@ internal sealed class SpanBuilder : ISpanBuilder
         {
             case null:
                 return this;
-            case JaegerSpan live:
+            case IJaegerSpan live:
                 // Read the live span directly so a child of an unsampled parent does not allocate its context.
                 var span = live.Current;
                 _parents.Add(new Parent(SpanRefType.ChildOf, span.TraceId, span.SpanId, span.Flags, span.BaggageArray, null, span.TraceState));
@@ -132,7 +132,7 @@ internal sealed class SpanBuilder : ISpanBuilder
         return span;
     }
 
-    private JaegerSpan StartCore(JaegerTracer tracer, ThreadState state)
+    private IJaegerSpan StartCore(JaegerTracer tracer, ThreadState state)
     {
         // Contexts with no trace (only a jaeger-debug-id and/or jaeger-baggage) count only when no real parent is
         // there: the new root takes their baggage, and a debug id makes it a debug trace.
@@ -159,7 +159,9 @@ internal sealed class SpanBuilder : ISpanBuilder
             }
         }
 
-        JaegerSpan span;
+        // Whether the new span records, kept here so the usual path makes no interface call to ask the span.
+        IJaegerSpan span;
+        bool sampled;
         if (preferred < 0)
         {
             var traceId = tracer.TraceId128Bit ? new TraceId(state.NextNonZeroId(), state.NextNonZeroId()) : new TraceId(state.NextNonZeroId());
@@ -170,16 +172,18 @@ internal sealed class SpanBuilder : ISpanBuilder
                 span = new SampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.Sampled | SpanFlags.Debug, baggage,
                     null, default, _start, ImmutableArray<KeyValue>.Empty);
                 span.SetTag(KeyValue.String(WellKnownTags.DebugId, debugId));
+                sampled = true;
                 tracer.Metrics.TraceStarted(sampled: true);
             }
             else
             {
                 var status = tracer.Sampler.Sample(_operationName, traceId);
-                span = status.IsSampled
+                sampled = status.IsSampled;
+                span = sampled
                     ? new SampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.Sampled, baggage, null, default,
                         _start, status.Tags)
                     : new UnsampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.None, baggage, null, default);
-                tracer.Metrics.TraceStarted(status.IsSampled);
+                tracer.Metrics.TraceStarted(sampled);
             }
         }
         else
@@ -216,22 +220,29 @@ internal sealed class SpanBuilder : ISpanBuilder
             }
 
             var spanId = new SpanId(state.NextNonZeroId());
-            span = (flags & SpanFlags.Sampled) != 0
+            sampled = (flags & SpanFlags.Sampled) != 0;
+            span = sampled
                 ? new SampledSpan(tracer, _operationName, main.TraceId, spanId, main.SpanId, flags, baggage, main.TraceState, references, _start,
                     ImmutableArray<KeyValue>.Empty)
                 : new UnsampledSpan(tracer, _operationName, main.TraceId, spanId, main.SpanId, flags, baggage, main.TraceState, references);
             if (tracer.Metrics is { } metrics && HasServerKind())
             {
-                metrics.TraceJoined(span.IsSampled);
+                metrics.TraceJoined(sampled);
             }
         }
 
-        foreach (var tag in _tags)
+        if (_tags.Count > 0)
         {
-            span.SetTag(tag);
+            // A sampling.priority tag may change the decision.
+            foreach (var tag in _tags)
+            {
+                span.SetTag(tag);
+            }
+
+            sampled = span.IsSampled;
         }
 
-        tracer.Metrics.SpanStarted(span.IsSampled);
+        tracer.Metrics.SpanStarted(sampled);
         return span;
     }
 

@@ -23,19 +23,23 @@ public enum KeyValueType : byte
 }
 
 /// <summary>
-/// A typed tag or log field. Stored in 24 bytes plus the key: one reference (string or bytes), one 64-bit slot
-/// for bool, int64 and float64 values, and the type.
+/// A typed tag or log field, in 24 bytes: the key, one reference and one 64-bit slot. A string or byte array value is
+/// the reference (the slot then holds the type); a bool, int64 or float64 value is the slot, and the reference is a
+/// shared marker naming the type. So an array of tags costs three words per tag.
 /// </summary>
 [StructLayout(LayoutKind.Auto)]
 public readonly struct KeyValue : IEquatable<KeyValue>
 {
+    private static readonly TypeMarker BoolMarker = new(KeyValueType.Bool);
+    private static readonly TypeMarker Int64Marker = new(KeyValueType.Int64);
+    private static readonly TypeMarker Float64Marker = new(KeyValueType.Float64);
+
     private readonly object? _reference;
     private readonly long _bits;
 
-    private KeyValue(string key, KeyValueType type, object? reference, long bits)
+    private KeyValue(string key, object reference, long bits)
     {
         Key = key ?? throw new ArgumentNullException(nameof(key));
-        Type = type;
         _reference = reference;
         _bits = bits;
     }
@@ -44,39 +48,39 @@ public readonly struct KeyValue : IEquatable<KeyValue>
     public string Key { get; }
 
     /// <summary>The value's type.</summary>
-    public KeyValueType Type { get; }
+    public KeyValueType Type => _reference is TypeMarker marker ? marker.Type : (KeyValueType)_bits;
 
     /// <summary>The string value, or "" when the type is not <see cref="KeyValueType.String"/>.</summary>
-    public string StringValue => Type == KeyValueType.String ? (string)_reference! : string.Empty;
+    public string StringValue => _reference as string ?? string.Empty;
 
     /// <summary>The boolean value, or false when the type is not <see cref="KeyValueType.Bool"/>.</summary>
-    public bool BoolValue => Type == KeyValueType.Bool && _bits != 0;
+    public bool BoolValue => ReferenceEquals(_reference, BoolMarker) && _bits != 0;
 
     /// <summary>The integer value, or 0 when the type is not <see cref="KeyValueType.Int64"/>.</summary>
-    public long Int64Value => Type == KeyValueType.Int64 ? _bits : 0;
+    public long Int64Value => ReferenceEquals(_reference, Int64Marker) ? _bits : 0;
 
     /// <summary>The floating-point value, or 0 when the type is not <see cref="KeyValueType.Float64"/>.</summary>
-    public double Float64Value => Type == KeyValueType.Float64 ? BitConverter.Int64BitsToDouble(_bits) : 0;
+    public double Float64Value => ReferenceEquals(_reference, Float64Marker) ? BitConverter.Int64BitsToDouble(_bits) : 0;
 
     /// <summary>The bytes, or empty when the type is not <see cref="KeyValueType.Binary"/>.</summary>
-    public ReadOnlyMemory<byte> BinaryValue => Type == KeyValueType.Binary ? (byte[])_reference! : ReadOnlyMemory<byte>.Empty;
+    public ReadOnlyMemory<byte> BinaryValue => _reference is byte[] bytes ? bytes : ReadOnlyMemory<byte>.Empty;
 
     /// <summary>A string tag.</summary>
     public static KeyValue String(string key, string value) =>
-        new(key, KeyValueType.String, value ?? throw new ArgumentNullException(nameof(value)), 0);
+        new(key, value ?? throw new ArgumentNullException(nameof(value)), (long)KeyValueType.String);
 
     /// <summary>A boolean tag.</summary>
-    public static KeyValue Bool(string key, bool value) => new(key, KeyValueType.Bool, null, value ? 1 : 0);
+    public static KeyValue Bool(string key, bool value) => new(key, BoolMarker, value ? 1 : 0);
 
     /// <summary>An integer tag.</summary>
-    public static KeyValue Int64(string key, long value) => new(key, KeyValueType.Int64, null, value);
+    public static KeyValue Int64(string key, long value) => new(key, Int64Marker, value);
 
     /// <summary>A floating-point tag.</summary>
-    public static KeyValue Float64(string key, double value) => new(key, KeyValueType.Float64, null, BitConverter.DoubleToInt64Bits(value));
+    public static KeyValue Float64(string key, double value) => new(key, Float64Marker, BitConverter.DoubleToInt64Bits(value));
 
     /// <summary>A binary tag. The array is kept, not copied.</summary>
     public static KeyValue Binary(string key, byte[] value) =>
-        new(key, KeyValueType.Binary, value ?? throw new ArgumentNullException(nameof(value)), 0);
+        new(key, value ?? throw new ArgumentNullException(nameof(value)), (long)KeyValueType.Binary);
 
     /// <summary>The value as Jaeger renders it for tag search: strings as is, bools as true/false, numbers invariant, bytes as lower-case hex.</summary>
     public string ValueAsString() => Type switch
@@ -127,4 +131,10 @@ public readonly struct KeyValue : IEquatable<KeyValue>
 
     /// <summary>Value inequality.</summary>
     public static bool operator !=(KeyValue left, KeyValue right) => !left.Equals(right);
+
+    // Names the type of a value held in the 64-bit slot.
+    private sealed class TypeMarker(KeyValueType type)
+    {
+        public KeyValueType Type { get; } = type;
+    }
 }

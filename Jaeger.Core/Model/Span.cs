@@ -1,14 +1,22 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 
 namespace Jaeger.Model;
 
-/// <summary>One timed operation of a trace, as Jaeger stores it. Times are microseconds since the Unix epoch.</summary>
-public sealed class Span
+/// <summary>
+/// One timed operation of a trace, as Jaeger stores it. Times are microseconds since the Unix epoch.
+/// Not sealed so that a tracer's live span can be its own model span (no copy when it finishes); the model adds no
+/// virtual behaviour, and <see cref="Clone"/> always returns a plain <see cref="Span"/>.
+/// </summary>
+public class Span
 {
-    private ImmutableArray<SpanRef> _references = ImmutableArray<SpanRef>.Empty;
-    private ImmutableArray<KeyValue> _tags = ImmutableArray<KeyValue>.Empty;
-    private ImmutableArray<Log> _logs = ImmutableArray<Log>.Empty;
-    private ImmutableArray<string> _warnings = ImmutableArray<string>.Empty;
+    // No field initializers: a default (null) field reads as empty, so creating a span stores only what is set.
+    private ImmutableArray<SpanRef> _references;
+    private ImmutableArray<KeyValue> _tags;
+    private ImmutableArray<Log> _logs;
+    private ImmutableArray<string> _warnings;
+    private string? _operationName;
+    private Process? _process;
 
     /// <summary>The trace the span belongs to.</summary>
     public TraceId TraceId { get; set; }
@@ -17,13 +25,18 @@ public sealed class Span
     public SpanId SpanId { get; set; }
 
     /// <summary>The operation name.</summary>
-    public string OperationName { get; set; } = string.Empty;
+    public string OperationName
+    {
+        get => _operationName ?? string.Empty;
+        set => _operationName = value;
+    }
 
     /// <summary>References to other spans. The parent is a CHILD_OF reference (see <see cref="ParentSpanId"/>).</summary>
     public ImmutableArray<SpanRef> References
     {
-        get => _references;
-        set => _references = value.IsDefault ? ImmutableArray<SpanRef>.Empty : value;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _references.IsDefault ? ImmutableArray<SpanRef>.Empty : _references;
+        set => _references = value;
     }
 
     /// <summary>Sampled, debug and firehose flags.</summary>
@@ -38,25 +51,32 @@ public sealed class Span
     /// <summary>Span tags.</summary>
     public ImmutableArray<KeyValue> Tags
     {
-        get => _tags;
-        set => _tags = value.IsDefault ? ImmutableArray<KeyValue>.Empty : value;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _tags.IsDefault ? ImmutableArray<KeyValue>.Empty : _tags;
+        set => _tags = value;
     }
 
     /// <summary>Span logs.</summary>
     public ImmutableArray<Log> Logs
     {
-        get => _logs;
-        set => _logs = value.IsDefault ? ImmutableArray<Log>.Empty : value;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _logs.IsDefault ? ImmutableArray<Log>.Empty : _logs;
+        set => _logs = value;
     }
 
     /// <summary>The emitting process; spans of one batch share one instance.</summary>
-    public Process Process { get; set; } = Process.Unknown;
+    public Process Process
+    {
+        get => _process ?? Process.Unknown;
+        set => _process = value;
+    }
 
     /// <summary>Problems found while receiving or adjusting the span, shown to the user.</summary>
     public ImmutableArray<string> Warnings
     {
-        get => _warnings;
-        set => _warnings = value.IsDefault ? ImmutableArray<string>.Empty : value;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _warnings.IsDefault ? ImmutableArray<string>.Empty : _warnings;
+        set => _warnings = value;
     }
 
     /// <summary>Start time as a date.</summary>
@@ -89,7 +109,7 @@ public sealed class Span
         {
             SpanId followsFrom = default;
             var found = false;
-            foreach (var reference in _references)
+            foreach (var reference in References)
             {
                 if (reference.TraceId != TraceId)
                 {
@@ -117,7 +137,7 @@ public sealed class Span
     {
         get
         {
-            foreach (var tag in _tags)
+            foreach (var tag in Tags)
             {
                 if (tag.Type == KeyValueType.String && string.Equals(tag.Key, WellKnownTags.SpanKind, StringComparison.Ordinal))
                 {
@@ -132,7 +152,7 @@ public sealed class Span
     /// <summary>Finds a span tag by key.</summary>
     public bool TryGetTag(string key, out KeyValue tag)
     {
-        foreach (var t in _tags)
+        foreach (var t in Tags)
         {
             if (string.Equals(t.Key, key, StringComparison.Ordinal))
             {
@@ -145,8 +165,21 @@ public sealed class Span
         return false;
     }
 
-    /// <summary>A shallow copy: collections are immutable and shared, the process is shared.</summary>
-    public Span Clone() => (Span)MemberwiseClone();
+    /// <summary>A shallow copy, always a plain <see cref="Span"/>: collections are immutable and shared, the process is shared.</summary>
+    public Span Clone() => new()
+    {
+        TraceId = TraceId,
+        SpanId = SpanId,
+        _operationName = _operationName,
+        _references = _references,
+        Flags = Flags,
+        StartTimeMicros = StartTimeMicros,
+        DurationMicros = DurationMicros,
+        _tags = _tags,
+        _logs = _logs,
+        _process = _process,
+        _warnings = _warnings,
+    };
 
     /// <inheritdoc />
     public override string ToString() => $"{TraceId}:{SpanId} {OperationName}";

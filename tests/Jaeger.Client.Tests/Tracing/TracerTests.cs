@@ -350,4 +350,137 @@ public class TracerTests
         Assert.Equal(KeyValueType.Bool, fields.Single(f => f.Key == "ok").Type);
         Assert.Equal(KeyValueType.Float64, fields.Single(f => f.Key == "x").Type);
     }
+
+    [Fact]
+    public void A_sampled_span_reports_itself_and_nothing_done_after_finish_changes_the_reported_span()
+    {
+        var (tracer, reporter) = TestTracers.Create();
+        var parent = tracer.BuildSpan("parent").Start();
+        var span = tracer.BuildSpan("op").AsChildOf(parent).Start();
+        span.SetTag("before", 1);
+        span.Finish();
+        var model = Assert.Single(reporter.GetSpans());
+        var duration = model.DurationMicros;
+
+        span.SetOperationName("renamed");
+        span.SetTag(Tags.SamplingPriority, 0);
+        span.SetBaggageItem("late", "bag");
+        span.Finish(DateTimeOffset.UnixEpoch);
+
+        Assert.Equal("op", model.OperationName);
+        Assert.Equal(SpanFlags.Sampled, model.Flags);
+        Assert.Equal(duration, model.DurationMicros);
+        Assert.Empty(model.Logs);
+        Assert.Equal(["before"], model.Tags.Select(t => t.Key));
+
+        // The context is still the span's own, with the parent it was started with.
+        var context = (JaegerSpanContext)span.Context;
+        Assert.Equal(model.SpanId, context.SpanId);
+        Assert.Equal(((JaegerSpanContext)parent.Context).SpanId, context.ParentId);
+        Assert.True(context.IsSampled);
+        Assert.Equal("bag", span.GetBaggageItem("late"));
+    }
+
+    [Fact]
+    public void Tags_set_after_a_promotion_are_all_reported_even_beyond_the_first_buffer()
+    {
+        var (tracer, reporter) = TestTracers.Create(new ConstSampler(false));
+        var span = tracer.BuildSpan("promoted").Start();
+        span.SetTag(Tags.SamplingPriority, 1);
+        for (var i = 0; i < 12; i++)
+        {
+            span.SetTag("k" + i, i);
+        }
+
+        span.Finish();
+
+        var model = Assert.Single(reporter.GetSpans());
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => (long)i), model.Tags.Where(t => t.Key.StartsWith('k')).Select(t => t.Int64Value));
+        Assert.True(model.TryGetTag(Tags.SamplingPriority, out _));
+        Assert.False(model.TryGetTag("sampler.type", out _));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_trace_state_from_the_parent_is_kept_by_sampled_unsampled_and_promoted_spans(bool sampled)
+    {
+        var (tracer, reporter) = TestTracers.Create();
+        var parent = new JaegerSpanContext(new TraceId(0, 42), new SpanId(7), default, sampled ? SpanFlags.Sampled : SpanFlags.None,
+            JaegerSpanContext.NoBaggage, null, "vendor=x");
+        var span = tracer.BuildSpan("op").AsChildOf(parent).Start();
+        Assert.Equal("vendor=x", ((JaegerSpanContext)span.Context).TraceState);
+        var child = tracer.BuildSpan("child").AsChildOf(span).Start();
+        Assert.Equal("vendor=x", ((JaegerSpanContext)child.Context).TraceState);
+
+        span.SetTag(Tags.SamplingPriority, 1);
+        span.Log("after");
+        var context = (JaegerSpanContext)span.Context;
+        Assert.Equal("vendor=x", context.TraceState);
+        Assert.Equal(new SpanId(7), context.ParentId);
+        span.Finish();
+
+        var model = Assert.Single(reporter.GetSpans());
+        Assert.Equal(new SpanId(7), model.ParentSpanId);
+        Assert.Single(model.Logs);
+    }
+
+    [Fact]
+    public void Only_root_spans_carry_the_sampler_tags_and_each_root_reports_its_own_copy_of_them()
+    {
+        var (tracer, reporter) = TestTracers.Create(new ProbabilisticSampler(1.0));
+        var first = tracer.BuildSpan("root").Start();
+        tracer.BuildSpan("child").AsChildOf(first).Start().Finish();
+        first.Finish();
+        tracer.BuildSpan("root").Start().Finish();
+
+        var spans = reporter.GetSpans();
+        var roots = spans.Where(s => s.OperationName == "root").ToArray();
+        Assert.Equal(2, roots.Length);
+        Assert.All(roots, r =>
+        {
+            Assert.True(r.TryGetTag("sampler.type", out var type) && type.StringValue == "probabilistic");
+            Assert.True(r.TryGetTag("sampler.param", out var param) && param.Float64Value == 1.0);
+        });
+        Assert.NotSame(roots[0], roots[1]);
+        Assert.False(spans.Single(s => s.OperationName == "child").TryGetTag("sampler.type", out _));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_unsampled_span_context_follows_its_baggage_and_survives_promotion(bool withReferenceAndTraceState)
+    {
+        var (tracer, reporter) = TestTracers.Create(new ConstSampler(false));
+        var builder = tracer.BuildSpan("op");
+        if (withReferenceAndTraceState)
+        {
+            builder.AddReference(References.FollowsFrom, new JaegerSpanContext(new TraceId(0, 9), new SpanId(3), default, SpanFlags.None,
+                JaegerSpanContext.NoBaggage, null, "vendor=y"));
+        }
+
+        var span = builder.Start();
+        var first = (JaegerSpanContext)span.Context;
+        Assert.Same(first, span.Context);
+        Assert.Empty(first.GetBaggageItems());
+
+        span.SetBaggageItem("user", "ann");
+        var second = (JaegerSpanContext)span.Context;
+        Assert.NotSame(first, second);
+        Assert.Equal("ann", second.GetBaggageItem("user"));
+        Assert.Equal(first.SpanId, second.SpanId);
+        Assert.Equal(withReferenceAndTraceState ? "vendor=y" : null, second.TraceState);
+
+        span.SetTag(Tags.SamplingPriority, 1);
+        var promoted = (JaegerSpanContext)span.Context;
+        Assert.True(promoted.IsSampled);
+        Assert.Equal(first.SpanId, promoted.SpanId);
+        Assert.Equal("ann", promoted.GetBaggageItem("user"));
+        Assert.Equal(withReferenceAndTraceState ? "vendor=y" : null, promoted.TraceState);
+        span.Finish();
+
+        var model = Assert.Single(reporter.GetSpans());
+        Assert.Equal(withReferenceAndTraceState ? 1 : 0, model.References.Length);
+        Assert.Contains("op", span.ToString(), StringComparison.Ordinal);
+    }
 }

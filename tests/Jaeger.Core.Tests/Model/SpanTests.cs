@@ -88,4 +88,42 @@ public class SpanTests
         var span = new Span { Tags = ImmutableArray.Create(KeyValue.String("span.kind", "server")) };
         Assert.Equal("server", span.SpanKind);
     }
+
+    [Fact]
+    public void Clone_of_a_derived_span_is_a_plain_span_with_the_same_values()
+    {
+        var span = new DerivedSpan
+        {
+            TraceId = Trace,
+            SpanId = new SpanId(5),
+            OperationName = "op",
+            References = [new SpanRef(Trace, new SpanId(2), SpanRefType.ChildOf)],
+            Flags = SpanFlags.Sampled,
+            StartTimeMicros = 10,
+            DurationMicros = 20,
+            Tags = [KeyValue.Int64("n", 1)],
+            Logs = [new Log(11, [KeyValue.String("event", "e")])],
+            Process = new Process("svc", []),
+            Warnings = ["w"],
+        };
+
+        var clone = span.Clone();
+
+        Assert.Equal(typeof(Span), clone.GetType());
+        Assert.Equal(span.TraceId, clone.TraceId);
+        Assert.Equal(span.SpanId, clone.SpanId);
+        Assert.Equal(span.OperationName, clone.OperationName);
+        Assert.Equal(span.References, clone.References);
+        Assert.Equal(span.Flags, clone.Flags);
+        Assert.Equal(span.StartTimeMicros, clone.StartTimeMicros);
+        Assert.Equal(span.DurationMicros, clone.DurationMicros);
+        Assert.Equal(span.Tags, clone.Tags);
+        Assert.Equal(span.Logs, clone.Logs);
+        Assert.Same(span.Process, clone.Process);
+        Assert.Equal(span.Warnings, clone.Warnings);
+    }
+
+    private sealed class DerivedSpan : Span
+    {
+    }
 }
