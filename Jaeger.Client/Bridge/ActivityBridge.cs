@@ -114,7 +114,7 @@ internal sealed class ActivityBridge : IDisposable
         activity.TraceStateString);
 
     /// <summary>The activity's baggage and its parents'; for a key set twice the nearest wins (as <see cref="Activity.GetBaggageItem"/>).</summary>
-    private static KeyValuePair<string, string>[] BaggageOf(Activity activity)
+    internal static KeyValuePair<string, string>[] BaggageOf(Activity activity)
     {
         var baggage = JaegerSpanContext.NoBaggage;
         foreach (var (key, value) in activity.Baggage)

@@ -121,7 +121,9 @@ internal sealed class SpanBuilder : ISpanBuilder
             }
             else if (tracer.JoinsActivities && Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity)
             {
-                AddReference(References.ChildOf, ActivityBridge.ContextOf(activity));
+                // Straight into the parent list: no context object per span.
+                _parents.Add(new Parent(SpanRefType.ChildOf, ActivityBridge.ToJaeger(activity.TraceId), ActivityBridge.ToJaeger(activity.SpanId),
+                    activity.Recorded ? SpanFlags.Sampled : SpanFlags.None, ActivityBridge.BaggageOf(activity), null, activity.TraceStateString));
             }
         }
 
