@@ -218,9 +218,25 @@ public sealed class ThriftWriterAllocationTests
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256 * 1024);
         JaegerThriftSerializer.WriteEmitBatch(buffer, batch, protocol);
         JaegerThriftSerializer.WriteBatch(buffer, rich, protocol);
-        buffer.ResetWrittenCount();
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
+        // Warm up every call the measured loop makes, so first-use initialization is not counted as steady state. The
+        // runtime itself may allocate on this thread once while it promotes hot methods (tiered compilation starting
+        // its worker), so the loop is measured up to five times: an encoder that allocates does so in every round.
+        EncodeTen(buffer, batch, rich, protocol);
+        var rounds = new List<long>();
+        for (var round = 0; round < 5 && (rounds.Count == 0 || rounds[^1] != 0); round++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            EncodeTen(buffer, batch, rich, protocol);
+            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        Assert.True(rounds[^1] == 0, "bytes allocated per round of 10 encodes: " + string.Join(", ", rounds));
+        Assert.True(buffer.WrittenCount > 40_000);
+    }
+
+    private static void EncodeTen(System.Buffers.ArrayBufferWriter<byte> buffer, Batch batch, Batch rich, ThriftProtocol protocol)
+    {
         for (var i = 0; i < 10; i++)
         {
             buffer.ResetWrittenCount();
@@ -228,8 +244,5 @@ public sealed class ThriftWriterAllocationTests
             JaegerThriftSerializer.WriteEmitBatch(buffer, rich, protocol, sequenceId: i);
             _ = JaegerThriftSerializer.GetSpanSize(batch.Spans[i], protocol);
         }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.True(buffer.WrittenCount > 40_000);
     }
 }
