@@ -82,6 +82,14 @@ public sealed class JaegerTracingOptions
     /// <summary>Longest baggage value; longer values are truncated and counted. Default 2048.</summary>
     public int MaxBaggageValueLength { get; set; } = 2048;
 
+    /// <summary>
+    /// Reuse finished unsampled span objects (as the Jaeger Go client's PoolSpans option): an unsampled span then
+    /// allocates nothing. Default false. The price: a span must not be used after its Finish() (not read, not
+    /// finished again, not kept as a parent), because the object may already be another span of the same thread.
+    /// Contexts read from a span before its finish stay valid. Sampled spans are never reused.
+    /// </summary>
+    public bool PoolUnsampledSpans { get; set; }
+
     /// <summary>Turn System.Diagnostics.Activity (ASP.NET Core, HttpClient, any ActivitySource) into Jaeger spans. Default true.</summary>
     public bool TraceActivities { get; set; } = true;
 

@@ -146,6 +146,7 @@ namespace Jaeger.Client.Configuration
                 TraceId128Bit = options.TraceId128Bit,
                 Tags = [.. options.Tags.Select(t => KeyValue.String(t.Key, t.Value))],
                 MaxBaggageValueLength = options.MaxBaggageValueLength,
+                PoolUnsampledSpans = options.PoolUnsampledSpans,
                 TextMapPropagator = PropagationSet.Create(names, http: false, metrics),
                 HttpHeadersPropagator = PropagationSet.Create(names, http: true, metrics),
                 BinaryPropagator = new BinaryPropagator(metrics),

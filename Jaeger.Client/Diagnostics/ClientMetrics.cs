@@ -55,6 +55,7 @@ internal sealed class ClientMetrics : IDisposable
 
     public Meter Meter => _meter;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void TraceStarted(bool sampled)
     {
         if (_traces.Enabled)
@@ -71,6 +72,7 @@ internal sealed class ClientMetrics : IDisposable
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void SpanStarted(bool sampled)
     {
         if (_spansStarted.Enabled)
@@ -79,6 +81,7 @@ internal sealed class ClientMetrics : IDisposable
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void SpanFinished()
     {
         if (_spansFinished.Enabled)

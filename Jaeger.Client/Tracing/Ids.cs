@@ -20,7 +20,39 @@ internal sealed class ThreadState
 
     private Jaeger.Model.KeyValue[]? _tagBuffer;
 
+    // Finished unsampled spans kept for reuse when the tracer pools them (a stack: the last finished is reused first).
+    private UnsampledSpan[]? _spareSpans;
+    private int _spareCount;
+
     public SpanBuilder? Builder { get; set; }
+
+    /// <summary>A finished unsampled span of this thread to reuse, or null.</summary>
+    public UnsampledSpan? TakeUnsampledSpan()
+    {
+        var count = _spareCount;
+        if (count == 0)
+        {
+            return null;
+        }
+
+        _spareCount = --count;
+        var spare = _spareSpans!;
+        var span = spare[count];
+        spare[count] = null!;
+        return span;
+    }
+
+    /// <summary>Keeps a finished unsampled span for reuse, up to a number worth keeping per thread.</summary>
+    public void ReturnUnsampledSpan(UnsampledSpan span)
+    {
+        var spare = _spareSpans ??= new UnsampledSpan[MaxSpareSpans];
+        if (_spareCount < spare.Length)
+        {
+            spare[_spareCount++] = span;
+        }
+    }
+
+    private const int MaxSpareSpans = 32;
 
     public static ThreadState Current
     {
@@ -48,6 +80,18 @@ internal sealed class ThreadState
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static ThreadState Create() => _current = new ThreadState();
 
+    // Seeded once from the OS, so the generator itself never checks for an unseeded (all-zero) state.
+    private ThreadState()
+    {
+        Span<ulong> seed = stackalloc ulong[4];
+        do
+        {
+            RandomNumberGenerator.Fill(System.Runtime.InteropServices.MemoryMarshal.AsBytes(seed));
+        }
+        while ((seed[0] | seed[1] | seed[2] | seed[3]) == 0);
+        (_s0, _s1, _s2, _s3) = (seed[0], seed[1], seed[2], seed[3]);
+    }
+
     public ulong NextNonZeroId()
     {
         ulong value;
@@ -59,35 +103,18 @@ internal sealed class ThreadState
         return value;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong Next()
     {
         var s0 = _s0;
         var s1 = _s1;
-        var s2 = _s2;
-        var s3 = _s3;
-        if ((s0 | s1 | s2 | s3) == 0)
-        {
-            Span<ulong> seed = stackalloc ulong[4];
-            do
-            {
-                RandomNumberGenerator.Fill(System.Runtime.InteropServices.MemoryMarshal.AsBytes(seed));
-            }
-            while ((seed[0] | seed[1] | seed[2] | seed[3]) == 0);
-            (s0, s1, s2, s3) = (seed[0], seed[1], seed[2], seed[3]);
-        }
-
+        var s2 = _s2 ^ s0;
+        var s3 = _s3 ^ s1;
         var result = BitOperations.RotateLeft(s1 * 5, 7) * 9;
-        var t = s1 << 17;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = BitOperations.RotateLeft(s3, 45);
-        _s0 = s0;
-        _s1 = s1;
-        _s2 = s2;
-        _s3 = s3;
+        _s1 = s1 ^ s2;
+        _s0 = s0 ^ s3;
+        _s2 = s2 ^ (s1 << 17);
+        _s3 = BitOperations.RotateLeft(s3, 45);
         return result;
     }
 }

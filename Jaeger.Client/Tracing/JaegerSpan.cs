@@ -9,8 +9,9 @@ namespace Jaeger.Client.Tracing;
 /// <summary>
 /// A live span: <see cref="SampledSpan"/> records tags and logs and is itself the <see cref="Model.Span"/> reported at
 /// <see cref="ISpan.Finish()"/>; <see cref="UnsampledSpan"/> keeps only what its context and its children need.
-/// A span object is never reused: code that still holds a finished span (to read its context, or to finish it
-/// again) must not see another span through it.
+/// A span object is not reused: code that still holds a finished span (to read its context, or to finish it
+/// again) must not see another span through it. The one exception is opt-in: a tracer with
+/// <see cref="TracerSettings.PoolUnsampledSpans"/> reuses finished unsampled spans of the same thread.
 /// A span is meant to be used by one thread at a time (as <see cref="System.Diagnostics.Activity"/>).
 /// </summary>
 internal interface IJaegerSpan : ISpan
@@ -497,13 +498,14 @@ internal sealed class SampledSpan : Span, IJaegerSpan
 /// </summary>
 internal sealed class UnsampledSpan : IJaegerSpan
 {
-    private readonly JaegerTracer _tracer;
-    private readonly TraceId _traceId;
-    private readonly SpanId _spanId;
-    private readonly SpanId _parentId;
-    private KeyValuePair<string, string>[] _baggage;
-    private string _operationName;
-    private readonly SpanFlags _flags;
+    // Not readonly: a tracer that pools unsampled spans re-initializes a finished one for its next span.
+    private JaegerTracer _tracer = null!;
+    private TraceId _traceId;
+    private SpanId _spanId;
+    private SpanId _parentId;
+    private KeyValuePair<string, string>[] _baggage = JaegerSpanContext.NoBaggage;
+    private string _operationName = string.Empty;
+    private SpanFlags _flags;
     private bool _finished;
 
     // One field for what is rare or read late, so the unsampled span stays small. Before a promotion: null (a root or
@@ -511,21 +513,45 @@ internal sealed class UnsampledSpan : IJaegerSpan
     // read), or Extras (references or a trace state, and the cached context); after a promotion: the recording span.
     private object? _state;
 
-    // references: kept for a promotion; default for a root or a single child_of the parent id.
-    public UnsampledSpan(JaegerTracer tracer, string operationName, TraceId traceId, SpanId spanId, SpanId parentId, SpanFlags flags,
-        KeyValuePair<string, string>[] baggage, string? traceState, ImmutableArray<SpanRef> references)
+    private UnsampledSpan()
     {
-        _tracer = tracer;
-        _operationName = operationName;
-        _traceId = traceId;
-        _spanId = spanId;
-        _parentId = parentId;
-        _flags = flags;
-        _baggage = baggage;
-        if (traceState is not null || !references.IsDefault)
+    }
+
+    /// <summary>
+    /// A new unsampled span; with <see cref="TracerSettings.PoolUnsampledSpans"/>, a finished one of this thread's
+    /// pool made into the new span. references: kept for a promotion; default for a root or a single child_of the
+    /// parent id.
+    /// </summary>
+    public static UnsampledSpan Start(JaegerTracer tracer, ThreadState state, string operationName, TraceId traceId, SpanId spanId,
+        SpanId parentId, SpanFlags flags, KeyValuePair<string, string>[] baggage, string? traceState, ImmutableArray<SpanRef> references)
+    {
+        var span = (tracer.PoolUnsampledSpans ? state.TakeUnsampledSpan() : null) ?? new UnsampledSpan();
+
+        // A reused span usually has the same tracer, name and (empty) baggage: comparing is cheaper than storing.
+        if (!ReferenceEquals(span._tracer, tracer))
         {
-            _state = new Extras(references.IsDefault ? null : ImmutableCollectionsMarshal.AsArray(references), traceState);
+            span._tracer = tracer;
         }
+
+        if (!ReferenceEquals(span._operationName, operationName))
+        {
+            span._operationName = operationName;
+        }
+
+        if (!ReferenceEquals(span._baggage, baggage))
+        {
+            span._baggage = baggage;
+        }
+
+        span._traceId = traceId;
+        span._spanId = spanId;
+        span._parentId = parentId;
+        span._flags = flags;
+        span._finished = false;
+        span._state = traceState is not null || !references.IsDefault
+            ? new Extras(references.IsDefault ? null : ImmutableCollectionsMarshal.AsArray(references), traceState)
+            : null;
+        return span;
     }
 
     private SampledSpan? Promoted => _state as SampledSpan;
@@ -581,7 +607,59 @@ internal sealed class UnsampledSpan : IJaegerSpan
         return this;
     }
 
+    // The usual tag on an unsampled span changes nothing: not promoted, no cached context, and a key that cannot be
+    // sampling.priority. That test is small enough to be inlined into the caller; the rest is in the Slow methods.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Ignores(string key) => _state is null && key is not null && key.Length != WellKnownTags.SamplingPriority.Length;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ISpan SetTag(string key, string? value)
+    {
+        if (!Ignores(key))
+        {
+            SetTagSlow(key, value);
+        }
+
+        return this;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ISpan SetTag(string key, bool value)
+    {
+        if (!Ignores(key))
+        {
+            Promoted?.SetTag(key, value);
+        }
+
+        return this;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ISpan SetTag(string key, int value) => SetTag(key, (long)value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ISpan SetTag(string key, long value)
+    {
+        if (!Ignores(key))
+        {
+            SetTagSlow(key, value);
+        }
+
+        return this;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ISpan SetTag(string key, double value)
+    {
+        if (!Ignores(key))
+        {
+            SetTagSlow(key, value);
+        }
+
+        return this;
+    }
+
+    private void SetTagSlow(string key, string? value)
     {
         if (Promoted is { } p)
         {
@@ -591,19 +669,9 @@ internal sealed class UnsampledSpan : IJaegerSpan
         {
             Promote(priority)?.SetTag(key, value);
         }
-
-        return this;
     }
 
-    public ISpan SetTag(string key, bool value)
-    {
-        Promoted?.SetTag(key, value);
-        return this;
-    }
-
-    public ISpan SetTag(string key, int value) => SetTag(key, (long)value);
-
-    public ISpan SetTag(string key, long value)
+    private void SetTagSlow(string key, long value)
     {
         if (Promoted is { } p)
         {
@@ -613,11 +681,9 @@ internal sealed class UnsampledSpan : IJaegerSpan
         {
             Promote(value)?.SetTag(key, value);
         }
-
-        return this;
     }
 
-    public ISpan SetTag(string key, double value)
+    private void SetTagSlow(string key, double value)
     {
         if (Promoted is { } p)
         {
@@ -627,8 +693,6 @@ internal sealed class UnsampledSpan : IJaegerSpan
         {
             Promote(value)?.SetTag(key, value);
         }
-
-        return this;
     }
 
     public void SetTag(in KeyValue tag)
@@ -711,14 +775,34 @@ internal sealed class UnsampledSpan : IJaegerSpan
     public void Finish()
     {
         // Nothing is reported for an unsampled span, so a plain flag is enough to make a second finish harmless.
-        _finished = true;
-        Promoted?.Finish();
+        if (!_finished)
+        {
+            _finished = true;
+            if (Promoted is { } p)
+            {
+                p.Finish();
+            }
+            else if (_tracer.PoolUnsampledSpans)
+            {
+                ThreadState.Current.ReturnUnsampledSpan(this);
+            }
+        }
     }
 
     public void Finish(DateTimeOffset finishTimestamp)
     {
-        _finished = true;
-        Promoted?.Finish(finishTimestamp);
+        if (!_finished)
+        {
+            _finished = true;
+            if (Promoted is { } p)
+            {
+                p.Finish(finishTimestamp);
+            }
+            else if (_tracer.PoolUnsampledSpans)
+            {
+                ThreadState.Current.ReturnUnsampledSpan(this);
+            }
+        }
     }
 
     public override string ToString() => Promoted is { } p ? p.ToString() : $"{OwnContext()} - {_operationName}";

@@ -26,6 +26,7 @@ public sealed class JaegerTracer : ITracer, IAsyncDisposable, IDisposable
         HttpHeadersPropagator = settings.HttpHeadersPropagator;
         BinaryPropagator = settings.BinaryPropagator;
         MaxBaggageValueLength = settings.MaxBaggageValueLength;
+        PoolUnsampledSpans = settings.PoolUnsampledSpans;
         Process = new Process(settings.ServiceName, ProcessTags.Build(settings.Tags));
     }
 
@@ -62,6 +63,9 @@ public sealed class JaegerTracer : ITracer, IAsyncDisposable, IDisposable
     internal IBinaryPropagator BinaryPropagator { get; }
 
     internal int MaxBaggageValueLength { get; }
+
+    /// <summary>Whether finished unsampled spans are reused (see <see cref="TracerSettings.PoolUnsampledSpans"/>).</summary>
+    internal bool PoolUnsampledSpans { get; }
 
     /// <inheritdoc />
     public ISpanBuilder BuildSpan(string operationName)
@@ -187,6 +191,13 @@ internal sealed class TracerSettings
     public bool TraceId128Bit { get; init; }
     public IReadOnlyList<KeyValue> Tags { get; init; } = [];
     public int MaxBaggageValueLength { get; init; } = 2048;
+
+    /// <summary>
+    /// Reuse a finished unsampled span object for a later span on the same thread (as the Jaeger Go client's
+    /// PoolSpans option): no allocation per unsampled span, at the price of the identity rule. A reference kept past
+    /// Finish() may then point to another span: its Context, baggage or a late Finish() act on that span.
+    /// </summary>
+    public bool PoolUnsampledSpans { get; init; }
     public required ITextMapPropagator TextMapPropagator { get; init; }
     public required ITextMapPropagator HttpHeadersPropagator { get; init; }
     public required IBinaryPropagator BinaryPropagator { get; init; }

@@ -5,31 +5,47 @@ using Jaeger.Model;
 
 namespace Jaeger.Client.Tracing;
 
-/// <summary>Builds one span. Builders are reused per thread: one is handed out by BuildSpan and taken back by Start.</summary>
+/// <summary>
+/// Builds one span. Each thread keeps one builder: BuildSpan hands it out and Start gives it back. A builder asked for
+/// while the thread's one is out (a second BuildSpan before the first Start, or a builder never started) is a new one,
+/// which then becomes the thread's.
+/// </summary>
 internal sealed class SpanBuilder : ISpanBuilder
 {
     private readonly List<Parent> _parents = [];
     private readonly List<KeyValue> _tags = [];
+
+    // The tracer and operation name stay after a start (written again only when they differ), so the usual
+    // BuildSpan of the same tracer and name stores no object reference.
     private JaegerTracer _tracer = null!;
     private string _operationName = string.Empty;
     private DateTimeOffset? _start;
     private bool _ignoreActiveSpan;
 
+    // Out: handed out by BuildSpan and not started yet. Cleared by Start, which may run on another thread.
+    private volatile bool _out;
+
     public static SpanBuilder Rent(JaegerTracer tracer, string operationName)
     {
         var state = ThreadState.Current;
         var builder = state.Builder;
-        if (builder is null)
+        if (builder is null || builder._out)
         {
             builder = new SpanBuilder();
-        }
-        else
-        {
-            state.Builder = null;
+            state.Builder = builder;
         }
 
-        builder._tracer = tracer;
-        builder._operationName = operationName;
+        builder._out = true;
+        if (!ReferenceEquals(builder._tracer, tracer))
+        {
+            builder._tracer = tracer;
+        }
+
+        if (!ReferenceEquals(builder._operationName, operationName))
+        {
+            builder._operationName = operationName;
+        }
+
         return builder;
     }
 
@@ -128,9 +144,33 @@ internal sealed class SpanBuilder : ISpanBuilder
         }
 
         var state = ThreadState.Current;
-        var span = StartCore(tracer, state);
+        IJaegerSpan span;
+        if (_parents.Count == 0 && _tags.Count == 0)
+        {
+            // The usual root: no parent, no tag that could change the decision.
+            span = StartRoot(tracer, state, JaegerSpanContext.NoBaggage, out var sampled);
+            tracer.Metrics.SpanStarted(sampled);
+        }
+        else
+        {
+            span = StartCore(tracer, state);
+        }
+
         Reset();
-        state.Builder = this;
+        return span;
+    }
+
+    // A new trace: its ids, the sampler's decision, and the span of that decision.
+    private IJaegerSpan StartRoot(JaegerTracer tracer, ThreadState state, KeyValuePair<string, string>[] baggage, out bool sampled)
+    {
+        var traceId = tracer.TraceId128Bit ? new TraceId(state.NextNonZeroId(), state.NextNonZeroId()) : new TraceId(state.NextNonZeroId());
+        var spanId = new SpanId(traceId.Low);
+        var status = tracer.Sampler.Sample(_operationName, traceId);
+        sampled = status.IsSampled;
+        IJaegerSpan span = sampled
+            ? new SampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.Sampled, baggage, null, default, _start, status.Tags)
+            : UnsampledSpan.Start(tracer, state, _operationName, traceId, spanId, default, SpanFlags.None, baggage, null, default);
+        tracer.Metrics.TraceStarted(sampled);
         return span;
     }
 
@@ -166,12 +206,11 @@ internal sealed class SpanBuilder : ISpanBuilder
         bool sampled;
         if (preferred < 0)
         {
-            var traceId = tracer.TraceId128Bit ? new TraceId(state.NextNonZeroId(), state.NextNonZeroId()) : new TraceId(state.NextNonZeroId());
-            var spanId = new SpanId(traceId.Low);
             var baggage = container >= 0 ? _parents[container].Baggage : JaegerSpanContext.NoBaggage;
             if (container >= 0 && _parents[container].DebugId is { } debugId)
             {
-                span = new SampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.Sampled | SpanFlags.Debug, baggage,
+                var traceId = tracer.TraceId128Bit ? new TraceId(state.NextNonZeroId(), state.NextNonZeroId()) : new TraceId(state.NextNonZeroId());
+                span = new SampledSpan(tracer, _operationName, traceId, new SpanId(traceId.Low), default, SpanFlags.Sampled | SpanFlags.Debug, baggage,
                     null, default, _start, ImmutableArray<KeyValue>.Empty);
                 span.SetTag(KeyValue.String(WellKnownTags.DebugId, debugId));
                 sampled = true;
@@ -179,13 +218,7 @@ internal sealed class SpanBuilder : ISpanBuilder
             }
             else
             {
-                var status = tracer.Sampler.Sample(_operationName, traceId);
-                sampled = status.IsSampled;
-                span = sampled
-                    ? new SampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.Sampled, baggage, null, default,
-                        _start, status.Tags)
-                    : new UnsampledSpan(tracer, _operationName, traceId, spanId, default, SpanFlags.None, baggage, null, default);
-                tracer.Metrics.TraceStarted(sampled);
+                span = StartRoot(tracer, state, baggage, out sampled);
             }
         }
         else
@@ -226,7 +259,7 @@ internal sealed class SpanBuilder : ISpanBuilder
             span = sampled
                 ? new SampledSpan(tracer, _operationName, main.TraceId, spanId, main.SpanId, flags, baggage, main.TraceState, references, _start,
                     ImmutableArray<KeyValue>.Empty)
-                : new UnsampledSpan(tracer, _operationName, main.TraceId, spanId, main.SpanId, flags, baggage, main.TraceState, references);
+                : UnsampledSpan.Start(tracer, state, _operationName, main.TraceId, spanId, main.SpanId, flags, baggage, main.TraceState, references);
             if (tracer.Metrics is { } metrics && HasServerKind())
             {
                 metrics.TraceJoined(sampled);
@@ -265,10 +298,9 @@ internal sealed class SpanBuilder : ISpanBuilder
     {
         _parents.Clear();
         _tags.Clear();
-        _tracer = null!;
-        _operationName = string.Empty;
         _start = null;
         _ignoreActiveSpan = false;
+        _out = false;
     }
 
     private readonly record struct Parent(SpanRefType Type, TraceId TraceId, SpanId SpanId, SpanFlags Flags,

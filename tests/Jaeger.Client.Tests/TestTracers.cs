@@ -9,7 +9,8 @@ namespace Jaeger.Client.Tests;
 internal static class TestTracers
 {
     public static (JaegerTracer Tracer, InMemoryReporter Reporter) Create(ISampler? sampler = null, bool traceId128 = false,
-        IReadOnlyList<KeyValue>? tags = null, string propagation = "jaeger", TimeProvider? time = null, ClientMetrics? metrics = null)
+        IReadOnlyList<KeyValue>? tags = null, string propagation = "jaeger", TimeProvider? time = null, ClientMetrics? metrics = null,
+        bool poolUnsampledSpans = false)
     {
         var reporter = new InMemoryReporter();
         metrics ??= new ClientMetrics(null);
@@ -26,6 +27,7 @@ internal static class TestTracers
             TextMapPropagator = PropagationSet.Create(names, http: false, metrics),
             HttpHeadersPropagator = PropagationSet.Create(names, http: true, metrics),
             BinaryPropagator = new BinaryPropagator(metrics),
+            PoolUnsampledSpans = poolUnsampledSpans,
         });
         return (tracer, reporter);
     }

@@ -35,6 +35,7 @@ public class ClientBenchmarks
 
     private JaegerTracer _sampledTracer = null!;
     private JaegerTracer _unsampledTracer = null!;
+    private JaegerTracer _pooledUnsampledTracer = null!;
     private SenderStats _sampledStats = null!;
     private RemoteReporter _jaegerQueue = null!;
     private SenderStats _queueStats = null!;
@@ -65,6 +66,7 @@ public class ClientBenchmarks
 
         (_sampledTracer, _sampledStats) = CreateTracer(sampled: true);
         (_unsampledTracer, _) = CreateTracer(sampled: false);
+        (_pooledUnsampledTracer, _) = CreateTracer(sampled: false, poolUnsampledSpans: true);
         _queueStats = new SenderStats();
         _jaegerQueue = new RemoteReporter(new NoopSender(), 16_384, TimeSpan.FromSeconds(1), TimeProvider.System, new ClientMetrics(null), _queueStats, NullLogger.Instance);
         var process = _sampledTracer.Process;
@@ -81,7 +83,7 @@ public class ClientBenchmarks
         GC.KeepAlive(jaegerContext);
     }
 
-    private static (JaegerTracer, SenderStats) CreateTracer(bool sampled)
+    private static (JaegerTracer, SenderStats) CreateTracer(bool sampled, bool poolUnsampledSpans = false)
     {
         var metrics = new ClientMetrics(null);
         var stats = new SenderStats();
@@ -95,6 +97,7 @@ public class ClientBenchmarks
             TextMapPropagator = new JaegerPropagator(false, metrics),
             HttpHeadersPropagator = new JaegerPropagator(true, metrics),
             BinaryPropagator = new BinaryPropagator(metrics),
+            PoolUnsampledSpans = poolUnsampledSpans,
         });
         return (tracer, stats);
     }
@@ -106,6 +109,7 @@ public class ClientBenchmarks
         Console.WriteLine($"// Jaeger sampled-span reporter queue drops: {_sampledStats.Snapshot().FullQueueDroppedSpans}; queue benchmark drops: {_queueStats.Snapshot().FullQueueDroppedSpans}");
         _sampledTracer.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _unsampledTracer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _pooledUnsampledTracer.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _jaegerQueue.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _sampledProvider.Dispose();
         _unsampledProvider.Dispose();
@@ -150,6 +154,19 @@ public class ClientBenchmarks
     public void Jaeger_UnsampledSpan()
     {
         var span = _unsampledTracer.BuildSpan(Operation).Start();
+        span.SetTag("http.method", "GET");
+        span.SetTag("http.url", "https://shop.example.com/api/orders");
+        span.SetTag("component", "aspnetcore");
+        span.SetTag("http.status_code", 200);
+        span.SetTag("error", false);
+        span.Finish();
+    }
+
+    /// <summary>The same span with PoolUnsampledSpans on: finished unsampled span objects are reused.</summary>
+    [BenchmarkCategory("UnsampledSpan"), Benchmark]
+    public void Jaeger_UnsampledSpan_Pooled()
+    {
+        var span = _pooledUnsampledTracer.BuildSpan(Operation).Start();
         span.SetTag("http.method", "GET");
         span.SetTag("http.url", "https://shop.example.com/api/orders");
         span.SetTag("component", "aspnetcore");
