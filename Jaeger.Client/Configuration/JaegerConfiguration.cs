@@ -70,6 +70,8 @@ internal static class JaegerConfiguration
         Bool(c, "JAEGER_REPORTER_LOG_SPANS", o, v => o.LogSpans = v);
         Int(c, "JAEGER_REPORTER_MAX_QUEUE_SIZE", o, v => o.MaxQueueSize = v);
         Duration(c, "JAEGER_REPORTER_FLUSH_INTERVAL", o, v => o.FlushInterval = v);
+        Bool(c, "JAEGER_REPORTER_ATTEMPT_RECONNECTING_DISABLED", o, v => o.DisableAttemptReconnecting = v);
+        Duration(c, "JAEGER_REPORTER_ATTEMPT_RECONNECT_INTERVAL", o, v => o.AttemptReconnectInterval = v);
         Str(c, "JAEGER_SAMPLER_TYPE", v => o.SamplerType = v);
         Double(c, "JAEGER_SAMPLER_PARAM", o, v => o.SamplerParam = v);
         Str(c, "JAEGER_SAMPLER_MANAGER_HOST_PORT", v => o.SamplingEndpoint = "http://" + v + "/sampling");

@@ -28,6 +28,16 @@ public sealed class JaegerTracingOptions
     /// <summary>Largest UDP datagram (default 65,000 bytes; up to 65,507 for agents with a larger limit).</summary>
     public int MaxPacketSize { get; set; } = 65_000;
 
+    /// <summary>
+    /// Stop resolving the agent's host name again (JAEGER_REPORTER_ATTEMPT_RECONNECTING_DISABLED). By default a host
+    /// name is resolved every <see cref="AttemptReconnectInterval"/> and the UDP socket follows the agent to a new
+    /// address (a restarted agent container, a changed DNS record).
+    /// </summary>
+    public bool DisableAttemptReconnecting { get; set; }
+
+    /// <summary>How often the agent's host name is resolved again (JAEGER_REPORTER_ATTEMPT_RECONNECT_INTERVAL). Default 30 s.</summary>
+    public TimeSpan AttemptReconnectInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Collector HTTP endpoint, e.g. http://collector:14268/api/traces (JAEGER_ENDPOINT); when set, spans go over HTTP instead of UDP.</summary>
     public string? Endpoint { get; set; }
 

@@ -39,6 +39,11 @@ namespace Jaeger.Client.Configuration
                 errors.Add($"FlushInterval (JAEGER_REPORTER_FLUSH_INTERVAL) must be positive, not {o.FlushInterval}.");
             }
 
+            if (o.AttemptReconnectInterval <= TimeSpan.Zero)
+            {
+                errors.Add($"AttemptReconnectInterval (JAEGER_REPORTER_ATTEMPT_RECONNECT_INTERVAL) must be positive, not {o.AttemptReconnectInterval}.");
+            }
+
             if (o.SamplerRefreshInterval <= TimeSpan.Zero)
             {
                 errors.Add($"SamplerRefreshInterval (JAEGER_SAMPLER_REFRESH_INTERVAL) must be positive, not {o.SamplerRefreshInterval}.");
@@ -179,7 +184,8 @@ namespace Jaeger.Client.Configuration
             else
             {
                 var protocol = o.AgentBinaryProtocol ? ThriftProtocol.Binary : ThriftProtocol.Compact;
-                sender = new UdpSender(o.AgentHost, o.AgentPort ?? (o.AgentBinaryProtocol ? 6832 : 6831), protocol, o.MaxPacketSize, stats);
+                sender = new UdpSender(o.AgentHost, o.AgentPort ?? (o.AgentBinaryProtocol ? 6832 : 6831), protocol, o.MaxPacketSize, stats,
+                    o.DisableAttemptReconnecting ? null : o.AttemptReconnectInterval, time);
             }
 
             return new RemoteReporter(sender, o.MaxQueueSize, o.FlushInterval, time, metrics, stats, logger);

@@ -9,7 +9,9 @@ namespace Jaeger.Client.Senders;
 /// <summary>
 /// Sends <c>Agent.emitBatch</c> datagrams to a Jaeger agent (compact protocol to 6831 by default, binary to 6832).
 /// Batches are split so each datagram stays within the packet limit; a span that fits no datagram is dropped and counted.
-/// Every datagram carries an incrementing seqNo and the client's drop totals.
+/// Every datagram carries an incrementing seqNo and the client's drop totals. When the agent is named by a host name,
+/// the name is resolved again every reconnect interval (as the Jaeger Go client's reconnecting UDP connection does) and
+/// the socket follows the agent to a new address; a failed lookup keeps the current address.
 /// </summary>
 internal sealed class UdpSender : ISender
 {
@@ -25,10 +27,18 @@ internal sealed class UdpSender : ISender
     private readonly SenderStats _stats;
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly List<Span> _chunk = [];
+    private readonly TimeSpan? _reconnectInterval;
+    private readonly TimeProvider _time;
+    private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve;
     private Socket? _socket;
+    private IPAddress? _address;
+    private long _resolvedAt;
     private long _seqNo;
 
-    public UdpSender(string host, int port, ThriftProtocol protocol, int maxPacketSize, SenderStats stats)
+    // reconnectInterval: how often a host name is resolved again; null: only after a failed send.
+    // resolve: the host name lookup (tests); DNS by default.
+    public UdpSender(string host, int port, ThriftProtocol protocol, int maxPacketSize, SenderStats stats,
+        TimeSpan? reconnectInterval = null, TimeProvider? time = null, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPacketSize, 512);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxPacketSize, 65_507);
@@ -37,7 +47,13 @@ internal sealed class UdpSender : ISender
         _protocol = protocol;
         _maxPacketSize = maxPacketSize;
         _stats = stats;
+        _reconnectInterval = IPAddress.TryParse(host, out _) ? null : reconnectInterval;
+        _time = time ?? TimeProvider.System;
+        _resolve = resolve ?? Dns.GetHostAddressesAsync;
     }
+
+    /// <summary>The agent address the socket sends to, or null before the first send.</summary>
+    public IPAddress? Address => _address;
 
     public long LastSeqNo => Interlocked.Read(ref _seqNo);
 
@@ -95,7 +111,12 @@ internal sealed class UdpSender : ISender
         JaegerThriftSerializer.WriteEmitBatch(_buffer, batch, _protocol);
         try
         {
-            var socket = _socket ??= await ConnectAsync(cancellationToken).ConfigureAwait(false);
+            if (_socket is not null && _reconnectInterval is { } interval && _time.GetElapsedTime(_resolvedAt) >= interval)
+            {
+                await FollowAgentAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var socket = _socket ??= await ConnectAsync(await ResolveAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             await socket.SendAsync(_buffer.WrittenMemory, SocketFlags.None, cancellationToken).ConfigureAwait(false);
             return count;
         }
@@ -113,14 +134,47 @@ internal sealed class UdpSender : ISender
         }
     }
 
-    private async ValueTask<Socket> ConnectAsync(CancellationToken cancellationToken)
+    // The agent's host name resolved again: a new address gets a new socket; a failed lookup keeps the current one.
+    private async ValueTask FollowAgentAsync(CancellationToken cancellationToken)
     {
-        var addresses = IPAddress.TryParse(_host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(_host, cancellationToken).ConfigureAwait(false);
-        var address = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.First();
+        IPAddress address;
+        try
+        {
+            address = await ResolveAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException)
+        {
+            _resolvedAt = _time.GetTimestamp();
+            return;
+        }
+
+        if (!address.Equals(_address))
+        {
+            var socket = await ConnectAsync(address, cancellationToken).ConfigureAwait(false);
+            _socket?.Dispose();
+            _socket = socket;
+        }
+    }
+
+    private async ValueTask<IPAddress> ResolveAsync(CancellationToken cancellationToken)
+    {
+        var addresses = IPAddress.TryParse(_host, out var literal) ? [literal] : await _resolve(_host, cancellationToken).ConfigureAwait(false);
+        _resolvedAt = _time.GetTimestamp();
+        if (addresses.Length == 0)
+        {
+            throw new SocketException((int)SocketError.HostNotFound);
+        }
+
+        return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses[0];
+    }
+
+    private async ValueTask<Socket> ConnectAsync(IPAddress address, CancellationToken cancellationToken)
+    {
         var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
             await socket.ConnectAsync(new IPEndPoint(address, _port), cancellationToken).ConfigureAwait(false);
+            _address = address;
             return socket;
         }
         catch

@@ -36,6 +36,8 @@ public class ConfigurationTests
             ["JAEGER_REPORTER_LOG_SPANS"] = "1",
             ["JAEGER_REPORTER_MAX_QUEUE_SIZE"] = "500",
             ["JAEGER_REPORTER_FLUSH_INTERVAL"] = "250",
+            ["JAEGER_REPORTER_ATTEMPT_RECONNECTING_DISABLED"] = "true",
+            ["JAEGER_REPORTER_ATTEMPT_RECONNECT_INTERVAL"] = "10s",
             ["JAEGER_SAMPLER_TYPE"] = "probabilistic",
             ["JAEGER_SAMPLER_PARAM"] = "0.25",
             ["JAEGER_SAMPLER_MANAGER_HOST_PORT"] = "agent.local:5778",
@@ -57,6 +59,8 @@ public class ConfigurationTests
         Assert.True(options.LogSpans);
         Assert.Equal(500, options.MaxQueueSize);
         Assert.Equal(TimeSpan.FromMilliseconds(250), options.FlushInterval);
+        Assert.True(options.DisableAttemptReconnecting);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.AttemptReconnectInterval);
         Assert.Equal("probabilistic", options.SamplerType);
         Assert.Equal(0.25, options.SamplerParam);
         Assert.Equal("http://agent.local:5778/sampling", options.SamplingEndpoint);

@@ -74,6 +74,60 @@ public class SenderTests
         Assert.Equal("op0", Assert.Single(batch.Spans).OperationName);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Udp_sender_resolves_the_agent_host_again_each_interval_and_follows_it_to_a_new_address(bool reconnecting)
+    {
+        // Two agents on one port at two loopback addresses; the host name moves from the first to the second.
+        using var first = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)first.Client.LocalEndPoint!).Port;
+        using var second = new UdpClient(new IPEndPoint(IPAddress.Parse("127.0.0.2"), port));
+        var current = IPAddress.Loopback;
+        var lookups = 0;
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var sender = new UdpSender("agent.example", port, ThriftProtocol.Compact, UdpSender.DefaultMaxPacketSize, new SenderStats(),
+            reconnecting ? TimeSpan.FromSeconds(30) : null, time, (host, _) =>
+            {
+                Assert.Equal("agent.example", host);
+                lookups++;
+                return current is null ? Task.FromException<IPAddress[]>(new SocketException((int)SocketError.HostNotFound)) : Task.FromResult(new[] { current });
+            });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        async Task<string> ReceiveOne(UdpClient agent)
+        {
+            var datagram = await agent.ReceiveAsync(timeout.Token);
+            var (batch, _, _) = ApacheThriftMapping.Decode(datagram.Buffer, ThriftProtocol.Compact, emitBatch: true);
+            return Assert.Single(batch.Spans).OperationName;
+        }
+
+        Assert.Equal(1, (await sender.SendAsync([NewSpan(0)], CancellationToken.None)).Sent);
+        Assert.Equal("op0", await ReceiveOne(first));
+
+        // Within the interval nothing is looked up again, even though the name has moved.
+        current = IPAddress.Parse("127.0.0.2");
+        time.Advance(TimeSpan.FromSeconds(29));
+        await sender.SendAsync([NewSpan(1)], CancellationToken.None);
+        Assert.Equal("op1", await ReceiveOne(first));
+        Assert.Equal(1, lookups);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        await sender.SendAsync([NewSpan(2)], CancellationToken.None);
+        Assert.Equal("op2", await ReceiveOne(reconnecting ? second : first));
+        Assert.Equal(reconnecting ? 2 : 1, lookups);
+        Assert.Equal(reconnecting ? current : IPAddress.Loopback, sender.Address);
+
+        // A failed lookup keeps the address that works.
+        var before = sender.Address;
+        current = null;
+        time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, (await sender.SendAsync([NewSpan(3)], CancellationToken.None)).Sent);
+        Assert.Equal("op3", await ReceiveOne(reconnecting ? second : first));
+        Assert.Equal(before, sender.Address);
+        Assert.Equal(reconnecting ? 3 : 1, lookups);
+    }
+
     [Fact]
     public async Task Http_sender_posts_thrift_binary_batches_with_auth_split_by_byte_cap()
     {
