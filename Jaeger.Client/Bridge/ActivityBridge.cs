@@ -87,12 +87,37 @@ internal sealed class ActivityBridge : IDisposable
 
     private void OnStopped(Activity activity)
     {
+        if (_tracer.RpcMetrics is { } rpc && activity.Kind == ActivityKind.Server)
+        {
+            ObserveRequest(rpc, activity);
+        }
+
         if (!activity.Recorded || activity.IdFormat != ActivityIdFormat.W3C)
         {
             return;
         }
 
         _tracer.Report(ToSpan(activity, _tracer.Process));
+    }
+
+    // A server activity, sampled or not, in the RPC metrics. Unsampled activities usually carry no tags (instrumentation
+    // adds them only when all data is requested): they count as requests without a status class.
+    private static void ObserveRequest(Diagnostics.RpcMetrics rpc, Activity activity)
+    {
+        var observation = new Diagnostics.RpcMetrics.Observation { Server = true, Error = activity.Status == ActivityStatusCode.Error };
+        foreach (var (key, value) in activity.TagObjects)
+        {
+            if (key is "http.response.status_code" or WellKnownTags.HttpStatusCode)
+            {
+                observation.Add(TagValues.From(WellKnownTags.HttpStatusCode, value));
+            }
+            else if (key == WellKnownTags.Error)
+            {
+                observation.Add(TagValues.From(key, value));
+            }
+        }
+
+        rpc.Record(activity.DisplayName, observation, activity.Duration.Ticks / TimeSpan.TicksPerMicrosecond);
     }
 
     internal static TraceId ToJaeger(ActivityTraceId id)

@@ -79,6 +79,7 @@ internal static class JaegerConfiguration
         Duration(c, "JAEGER_SAMPLER_REFRESH_INTERVAL", o, v => o.SamplerRefreshInterval = v);
         Int(c, "JAEGER_SAMPLER_MAX_OPERATIONS", o, v => o.SamplerMaxOperations = v);
         Bool(c, "JAEGER_TRACEID_128BIT", o, v => o.TraceId128Bit = v);
+        Bool(c, "JAEGER_RPC_METRICS", o, v => o.RpcMetrics = v);
         Str(c, "JAEGER_PROPAGATION", v => o.Propagation = v);
         Str(c, "JAEGER_TAGS", v => ParseTags(v, o));
     }

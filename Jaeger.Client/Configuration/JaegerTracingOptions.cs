@@ -100,6 +100,13 @@ public sealed class JaegerTracingOptions
     /// </summary>
     public bool PoolUnsampledSpans { get; set; }
 
+    /// <summary>
+    /// Per-endpoint request metrics of every finished server span, sampled or not (JAEGER_RPC_METRICS), on meter
+    /// Jaeger.Client: jaeger.client.rpc.requests and jaeger.client.rpc.request_latency by endpoint and error, and
+    /// jaeger.client.rpc.http_requests by status class. Default false.
+    /// </summary>
+    public bool RpcMetrics { get; set; }
+
     /// <summary>Turn System.Diagnostics.Activity (ASP.NET Core, HttpClient, any ActivitySource) into Jaeger spans. Default true.</summary>
     public bool TraceActivities { get; set; } = true;
 

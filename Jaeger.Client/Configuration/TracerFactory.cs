@@ -152,6 +152,7 @@ namespace Jaeger.Client.Configuration
                 Tags = [.. options.Tags.Select(t => KeyValue.String(t.Key, t.Value))],
                 MaxBaggageValueLength = options.MaxBaggageValueLength,
                 PoolUnsampledSpans = options.PoolUnsampledSpans,
+                RpcMetrics = options.RpcMetrics,
                 TextMapPropagator = PropagationSet.Create(names, http: false, metrics),
                 HttpHeadersPropagator = PropagationSet.Create(names, http: true, metrics),
                 BinaryPropagator = new BinaryPropagator(metrics),

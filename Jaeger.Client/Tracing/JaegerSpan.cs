@@ -441,28 +441,17 @@ internal sealed class SampledSpan : Span, IJaegerSpan
 
         var tags = ImmutableCollectionsMarshal.AsArray(Tags)!;
         var count = _tagCount;
+        var tracer = _tracer;
         if (!IsSampled)
         {
+            tracer.RpcMetrics?.Observe(OperationName, tags.AsSpan(0, count), DurationUntil(finish));
             Tags = ImmutableArray<KeyValue>.Empty;
             ReleaseBuffer(tags);
             return;
         }
 
-        var tracer = _tracer;
-        var clock = tracer.Clock;
-        long duration;
-        if (finish is { } explicitFinish)
-        {
-            duration = Time.ToUnixMicros(explicitFinish) - StartTimeMicros;
-        }
-        else if (StartTimestamp != 0)
-        {
-            duration = clock.ElapsedMicros(StartTimestamp, clock.GetTimestamp());
-        }
-        else
-        {
-            duration = clock.NowUnixMicros() - StartTimeMicros;
-        }
+        var duration = DurationUntil(finish);
+        tracer.RpcMetrics?.Observe(OperationName, tags.AsSpan(0, count), duration);
 
         if (count != tags.Length)
         {
@@ -479,6 +468,18 @@ internal sealed class SampledSpan : Span, IJaegerSpan
         }
 
         tracer.Report(this);
+    }
+
+    // Microseconds from the start to the given finish time, or to now.
+    private long DurationUntil(DateTimeOffset? finish)
+    {
+        var clock = _tracer.Clock;
+        if (finish is { } explicitFinish)
+        {
+            return Time.ToUnixMicros(explicitFinish) - StartTimeMicros;
+        }
+
+        return StartTimestamp != 0 ? clock.ElapsedMicros(StartTimestamp, clock.GetTimestamp()) : clock.NowUnixMicros() - StartTimeMicros;
     }
 
     public override string ToString() => $"{JaegerContext} - {OperationName}";
@@ -548,8 +549,12 @@ internal sealed class UnsampledSpan : IJaegerSpan
         span._parentId = parentId;
         span._flags = flags;
         span._finished = false;
-        span._state = traceState is not null || !references.IsDefault
+        span._state = traceState is not null || !references.IsDefault || tracer.RpcMetrics is not null
             ? new Extras(references.IsDefault ? null : ImmutableCollectionsMarshal.AsArray(references), traceState)
+            {
+                // RPC metrics need the tags and the duration of every server span, sampled or not.
+                RpcStart = tracer.RpcMetrics is null ? 0 : tracer.Clock.GetTimestamp(),
+            }
             : null;
         return span;
     }
@@ -628,7 +633,7 @@ internal sealed class UnsampledSpan : IJaegerSpan
     {
         if (!Ignores(key))
         {
-            Promoted?.SetTag(key, value);
+            SetTagSlow(key, value);
         }
 
         return this;
@@ -659,13 +664,25 @@ internal sealed class UnsampledSpan : IJaegerSpan
         return this;
     }
 
+    // Tags of an unsampled span are dropped; with RPC metrics on, the ones they look at are noted first.
+    private void Observe(in KeyValue tag)
+    {
+        if (_state is Extras { RpcStart: not 0 } extras)
+        {
+            extras.Rpc.Add(tag);
+        }
+    }
+
     private void SetTagSlow(string key, string? value)
     {
         if (Promoted is { } p)
         {
             p.SetTag(key, value);
+            return;
         }
-        else if (LiveSpans.IsSamplingPriority(key) && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var priority))
+
+        Observe(KeyValue.String(key, value ?? string.Empty));
+        if (LiveSpans.IsSamplingPriority(key) && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var priority))
         {
             Promote(priority)?.SetTag(key, value);
         }
@@ -676,10 +693,25 @@ internal sealed class UnsampledSpan : IJaegerSpan
         if (Promoted is { } p)
         {
             p.SetTag(key, value);
+            return;
         }
-        else if (LiveSpans.IsSamplingPriority(key))
+
+        Observe(KeyValue.Int64(key, value));
+        if (LiveSpans.IsSamplingPriority(key))
         {
             Promote(value)?.SetTag(key, value);
+        }
+    }
+
+    private void SetTagSlow(string key, bool value)
+    {
+        if (Promoted is { } p)
+        {
+            p.SetTag(key, value);
+        }
+        else
+        {
+            Observe(KeyValue.Bool(key, value));
         }
     }
 
@@ -700,8 +732,11 @@ internal sealed class UnsampledSpan : IJaegerSpan
         if (Promoted is { } p)
         {
             p.SetTag(tag);
+            return;
         }
-        else if (LiveSpans.IsSamplingPriority(tag.Key) && LiveSpans.TryGetSamplingPriority(tag, out var priority))
+
+        Observe(tag);
+        if (LiveSpans.IsSamplingPriority(tag.Key) && LiveSpans.TryGetSamplingPriority(tag, out var priority))
         {
             Promote(priority)?.SetTag(tag);
         }
@@ -781,8 +816,16 @@ internal sealed class UnsampledSpan : IJaegerSpan
             if (Promoted is { } p)
             {
                 p.Finish();
+                return;
             }
-            else if (_tracer.PoolUnsampledSpans)
+
+            if (_state is Extras { RpcStart: not 0 } extras)
+            {
+                var clock = _tracer.Clock;
+                _tracer.RpcMetrics!.Record(_operationName, extras.Rpc, clock.ElapsedMicros(extras.RpcStart, clock.GetTimestamp()));
+            }
+
+            if (_tracer.PoolUnsampledSpans)
             {
                 ThreadState.Current.ReturnUnsampledSpan(this);
             }
@@ -797,8 +840,15 @@ internal sealed class UnsampledSpan : IJaegerSpan
             if (Promoted is { } p)
             {
                 p.Finish(finishTimestamp);
+                return;
             }
-            else if (_tracer.PoolUnsampledSpans)
+
+            if (_state is Extras { RpcStart: not 0 } extras)
+            {
+                _tracer.RpcMetrics!.Record(_operationName, extras.Rpc, Time.ToUnixMicros(finishTimestamp) - _tracer.Clock.ToUnixMicros(extras.RpcStart));
+            }
+
+            if (_tracer.PoolUnsampledSpans)
             {
                 ThreadState.Current.ReturnUnsampledSpan(this);
             }
@@ -814,6 +864,11 @@ internal sealed class UnsampledSpan : IJaegerSpan
         public string? TraceState { get; } = traceState;
 
         public JaegerSpanContext? Context { get; set; }
+
+        // With RPC metrics on: the start timestamp (never 0 once read) and what the tags said so far.
+        public long RpcStart { get; init; }
+
+        public Diagnostics.RpcMetrics.Observation Rpc;
     }
 }
 

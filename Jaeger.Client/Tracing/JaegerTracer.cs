@@ -27,6 +27,7 @@ public sealed class JaegerTracer : ITracer, IAsyncDisposable, IDisposable
         BinaryPropagator = settings.BinaryPropagator;
         MaxBaggageValueLength = settings.MaxBaggageValueLength;
         PoolUnsampledSpans = settings.PoolUnsampledSpans;
+        RpcMetrics = settings.RpcMetrics ? new Diagnostics.RpcMetrics(settings.Metrics.Meter) : null;
         Process = new Process(settings.ServiceName, ProcessTags.Build(settings.Tags));
     }
 
@@ -66,6 +67,9 @@ public sealed class JaegerTracer : ITracer, IAsyncDisposable, IDisposable
 
     /// <summary>Whether finished unsampled spans are reused (see <see cref="TracerSettings.PoolUnsampledSpans"/>).</summary>
     internal bool PoolUnsampledSpans { get; }
+
+    /// <summary>Per-endpoint metrics of server spans, or null when off (see <see cref="TracerSettings.RpcMetrics"/>).</summary>
+    internal Diagnostics.RpcMetrics? RpcMetrics { get; }
 
     /// <inheritdoc />
     public ISpanBuilder BuildSpan(string operationName)
@@ -198,6 +202,9 @@ internal sealed class TracerSettings
     /// Finish() may then point to another span: its Context, baggage or a late Finish() act on that span.
     /// </summary>
     public bool PoolUnsampledSpans { get; init; }
+
+    /// <summary>Record per-endpoint request metrics of every finished server span, sampled or not (JAEGER_RPC_METRICS).</summary>
+    public bool RpcMetrics { get; init; }
     public required ITextMapPropagator TextMapPropagator { get; init; }
     public required ITextMapPropagator HttpHeadersPropagator { get; init; }
     public required IBinaryPropagator BinaryPropagator { get; init; }

@@ -158,7 +158,36 @@ public class ActivityBridgeTests
         await app.StopAsync();
     }
 
-    private static async Task<IHost> StartHostAsync(InMemoryReporter reporter, string sourceName, bool sampled)
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Server_activities_sampled_or_not_count_in_the_rpc_metrics(bool sampled)
+    {
+        using var source = new ActivitySource("bridge.rpc." + Guid.NewGuid().ToString("N"));
+        using var host = await StartHostAsync(new InMemoryReporter(), source.Name, sampled, rpcMetrics: true);
+        var meters = host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var requests = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, "Jaeger.Client", "jaeger.client.rpc.requests");
+        using var http = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, "Jaeger.Client", "jaeger.client.rpc.http_requests");
+        using (var request = source.StartActivity("GET /items", ActivityKind.Server)!)
+        {
+            // As ASP.NET Core does: tags only when the listener asked for all data (sampled).
+            if (request.IsAllDataRequested)
+            {
+                request.SetTag("http.response.status_code", 404);
+            }
+
+            using var call = source.StartActivity("outgoing", ActivityKind.Client);
+        }
+
+        var measurement = Assert.Single(requests.GetMeasurementSnapshot());
+        Assert.Equal("GET-/items", measurement.Tags["endpoint"]);
+        Assert.Equal("false", measurement.Tags["error"]);
+
+        Assert.Equal(sampled ? 1 : 0, http.GetMeasurementSnapshot().Count(m => (string?)m.Tags["status_code"] == "4xx"));
+        await host.StopAsync();
+    }
+
+    private static async Task<IHost> StartHostAsync(InMemoryReporter reporter, string sourceName, bool sampled, bool rpcMetrics = false)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddJaegerTracing(o =>
@@ -168,6 +197,7 @@ public class ActivityBridgeTests
             o.SamplerParam = sampled ? 1 : 0;
             o.ReporterOverride = reporter;
             o.ActivitySources.Add(sourceName);
+            o.RpcMetrics = rpcMetrics;
         });
         var host = builder.Build();
         await host.StartAsync();

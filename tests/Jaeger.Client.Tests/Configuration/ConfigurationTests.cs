@@ -45,6 +45,7 @@ public class ConfigurationTests
             ["JAEGER_SAMPLER_MAX_OPERATIONS"] = "50",
             ["JAEGER_TAGS"] = "team=core, region=${JAEGER_TEST_REGION:none}, zone=${JAEGER_TEST_UNSET:z1}",
             ["JAEGER_TRACEID_128BIT"] = "true",
+            ["JAEGER_RPC_METRICS"] = "true",
             ["JAEGER_PROPAGATION"] = "jaeger,b3,w3c",
         }));
 
@@ -70,6 +71,7 @@ public class ConfigurationTests
         Assert.Equal("eu-1", options.Tags["region"]);
         Assert.Equal("z1", options.Tags["zone"]);
         Assert.True(options.TraceId128Bit);
+        Assert.True(options.RpcMetrics);
         Assert.Equal("jaeger,b3,w3c", options.Propagation);
         Assert.Empty(options.ConfigurationErrors);
     }
