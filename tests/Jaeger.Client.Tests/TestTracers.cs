@@ -10,7 +10,7 @@ internal static class TestTracers
 {
     public static (JaegerTracer Tracer, InMemoryReporter Reporter) Create(ISampler? sampler = null, bool traceId128 = false,
         IReadOnlyList<KeyValue>? tags = null, string propagation = "jaeger", TimeProvider? time = null, ClientMetrics? metrics = null,
-        bool poolUnsampledSpans = false)
+        bool poolUnsampledSpans = false, Jaeger.Client.Restrictions.RemoteBaggageRestrictions? baggageRestrictions = null)
     {
         var reporter = new InMemoryReporter();
         metrics ??= new ClientMetrics(null);
@@ -28,6 +28,7 @@ internal static class TestTracers
             HttpHeadersPropagator = PropagationSet.Create(names, http: true, metrics),
             BinaryPropagator = new BinaryPropagator(metrics),
             PoolUnsampledSpans = poolUnsampledSpans,
+            BaggageRestrictions = baggageRestrictions,
         });
         return (tracer, reporter);
     }
