@@ -105,7 +105,7 @@ internal sealed class JaegerAgentHostedService : IHostedService, IAsyncDisposabl
         }
 
         var cache = new SamplingStrategyCache(samplingSource, _time, _options.SamplingCacheTtl, _options.MaxCachedServices);
-        _endpoints = new SamplingEndpoints(cache, _metrics, _time, _loggerFactory.CreateLogger<SamplingEndpoints>());
+        _endpoints = new SamplingEndpoints(cache, _options.BaggageRestrictions, _metrics, _time, _loggerFactory.CreateLogger<SamplingEndpoints>());
         if (!string.IsNullOrWhiteSpace(_options.HttpListenAddress))
         {
             var endpoints = _endpoints;

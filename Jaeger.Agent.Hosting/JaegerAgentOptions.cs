@@ -18,6 +18,13 @@ public sealed class JaegerAgentOptions
     /// <summary>Where the sampling and baggage HTTP server listens (Jaeger's <c>--http-server.host-port</c>); null or empty disables it.</summary>
     public string? HttpListenAddress { get; set; } = ":5778";
 
+    /// <summary>
+    /// Baggage keys clients may set and the longest value of each, served to every service on
+    /// <c>GET /baggageRestrictions</c> (configuration <c>Jaeger:Agent:BaggageRestrictions:{key} = {maxValueLength}</c>).
+    /// Empty by default, which serves an empty list: clients that poll restrictions then refuse every key.
+    /// </summary>
+    public IDictionary<string, int> BaggageRestrictions { get; } = new Dictionary<string, int>(StringComparer.Ordinal);
+
     /// <summary>How batches reach the collector.</summary>
     public AgentForwardingProtocol Protocol { get; set; } = AgentForwardingProtocol.Grpc;
 

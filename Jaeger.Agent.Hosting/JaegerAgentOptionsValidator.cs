@@ -17,6 +17,14 @@ internal sealed class JaegerAgentOptionsValidator : IValidateOptions<JaegerAgent
             errors.Add($"JaegerAgentOptions.HttpListenAddress: {httpError}.");
         }
 
+        foreach (var (key, maxValueLength) in options.BaggageRestrictions)
+        {
+            if (string.IsNullOrEmpty(key) || maxValueLength < 0)
+            {
+                errors.Add($"JaegerAgentOptions.BaggageRestrictions: '{key}' = {maxValueLength} needs a non-empty key and a length of zero or more.");
+            }
+        }
+
         if (!Enum.IsDefined(options.Protocol))
         {
             errors.Add($"JaegerAgentOptions.Protocol: {options.Protocol} is not Grpc, Http or InProcess.");

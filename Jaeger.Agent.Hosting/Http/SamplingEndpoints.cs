@@ -19,14 +19,17 @@ internal sealed class SamplingEndpoints
     public const string ServiceParameterError = "'service' parameter must be provided once";
 
     private readonly SamplingStrategyCache _cache;
+    private readonly byte[] _baggageRestrictionsJson;
     private readonly AgentMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private DateTimeOffset? _upSince;
 
-    public SamplingEndpoints(SamplingStrategyCache cache, AgentMetrics metrics, TimeProvider time, ILogger logger)
+    public SamplingEndpoints(SamplingStrategyCache cache, IEnumerable<KeyValuePair<string, int>> baggageRestrictions, AgentMetrics metrics,
+        TimeProvider time, ILogger logger)
     {
         _cache = cache;
+        _baggageRestrictionsJson = BaggageRestrictionsJson(baggageRestrictions);
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -83,9 +86,30 @@ internal sealed class SamplingEndpoints
             return;
         }
 
-        // No collector API serves baggage restrictions; an empty list lets clients allow every key.
+        // No collector API serves baggage restrictions: the agent serves its own configured list, the same for every service.
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync("[]", context.RequestAborted).ConfigureAwait(false);
+        await context.Response.Body.WriteAsync(_baggageRestrictionsJson, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    // Jaeger's shape: [{"baggageKey":"k","maxValueLength":N}], ordered by key.
+    internal static byte[] BaggageRestrictionsJson(IEnumerable<KeyValuePair<string, int>> restrictions)
+    {
+        var body = new ArrayBufferWriter<byte>(64);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(body))
+        {
+            writer.WriteStartArray();
+            foreach (var (key, maxValueLength) in restrictions.OrderBy(r => r.Key, StringComparer.Ordinal))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("baggageKey", key);
+                writer.WriteNumber("maxValueLength", maxValueLength);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return body.WrittenSpan.ToArray();
     }
 
     private Task ServeHealthAsync(HttpContext context)

@@ -93,6 +93,25 @@ public sealed class JaegerTracingOptions
     public int MaxBaggageValueLength { get; set; } = 2048;
 
     /// <summary>
+    /// Restrict <see cref="ISpan.SetBaggageItem"/> to the keys and value lengths the agent serves on
+    /// <see cref="BaggageRestrictionsEndpoint"/> (the Jaeger clients' remote baggage restrictions). Default false: every
+    /// key is allowed up to <see cref="MaxBaggageValueLength"/>. Baggage arriving in extracted contexts is not restricted.
+    /// </summary>
+    public bool BaggageRestrictions { get; set; }
+
+    /// <summary>
+    /// Where the baggage restrictions are polled (<c>GET {endpoint}?service=</c>). Default
+    /// http://127.0.0.1:5778/baggageRestrictions, like <see cref="SamplingEndpoint"/> (not derived from <see cref="AgentHost"/>).
+    /// </summary>
+    public string BaggageRestrictionsEndpoint { get; set; } = "http://127.0.0.1:5778/baggageRestrictions";
+
+    /// <summary>How often the baggage restrictions are polled. Default 1 minute.</summary>
+    public TimeSpan BaggageRestrictionsRefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Refuse every baggage key until the first successful poll, instead of allowing every key. Default false.</summary>
+    public bool DenyBaggageOnInitializationFailure { get; set; }
+
+    /// <summary>
     /// Reuse finished unsampled span objects (as the Jaeger Go client's PoolSpans option): an unsampled span then
     /// allocates nothing. Default false. The price: a span must not be used after its Finish() (not read, not
     /// finished again, not kept as a parent), because the object may already be another span of the same thread.

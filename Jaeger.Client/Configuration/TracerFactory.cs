@@ -99,6 +99,16 @@ namespace Jaeger.Client.Configuration
                 errors.Add($"Endpoint (JAEGER_ENDPOINT) '{o.Endpoint}' is not an absolute URL.");
             }
 
+            if (!Remote.EndpointPoller.TryParseEndpoint(o.BaggageRestrictionsEndpoint, out _, out var baggageEndpointError))
+            {
+                errors.Add($"BaggageRestrictionsEndpoint {baggageEndpointError}.");
+            }
+
+            if (o.BaggageRestrictionsRefreshInterval <= TimeSpan.Zero)
+            {
+                errors.Add($"BaggageRestrictionsRefreshInterval must be positive, not {o.BaggageRestrictionsRefreshInterval}.");
+            }
+
             return errors;
         }
     }
@@ -151,6 +161,10 @@ namespace Jaeger.Client.Configuration
                 TraceId128Bit = options.TraceId128Bit,
                 Tags = [.. options.Tags.Select(t => KeyValue.String(t.Key, t.Value))],
                 MaxBaggageValueLength = options.MaxBaggageValueLength,
+                BaggageRestrictions = options.BaggageRestrictions && !options.Disabled
+                    ? new Restrictions.RemoteBaggageRestrictions(serviceName, options.BaggageRestrictionsEndpoint, options.BaggageRestrictionsRefreshInterval,
+                        options.MaxBaggageValueLength, options.DenyBaggageOnInitializationFailure, time, metrics, logger)
+                    : null,
                 PoolUnsampledSpans = options.PoolUnsampledSpans,
                 RpcMetrics = options.RpcMetrics,
                 TextMapPropagator = PropagationSet.Create(names, http: false, metrics),

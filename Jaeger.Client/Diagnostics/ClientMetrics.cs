@@ -26,6 +26,7 @@ internal sealed class ClientMetrics : IDisposable
     private readonly Counter<long> _samplerUpdates;
     private readonly Counter<long> _baggageUpdates;
     private readonly Counter<long> _baggageTruncations;
+    private readonly Counter<long> _baggageRestrictionsUpdates;
     private readonly Counter<long> _decodingErrors;
     private Func<long>? _queueLength;
 
@@ -49,6 +50,7 @@ internal sealed class ClientMetrics : IDisposable
         _samplerUpdates = _meter.CreateCounter<long>("jaeger.client.sampler.updates", "{update}", "Sampling strategy updates applied (ok) or unusable (err).");
         _baggageUpdates = _meter.CreateCounter<long>("jaeger.client.baggage.updates", "{update}", "Baggage items set, by result.");
         _baggageTruncations = _meter.CreateCounter<long>("jaeger.client.baggage.truncations", "{update}", "Baggage values truncated to the maximum length.");
+        _baggageRestrictionsUpdates = _meter.CreateCounter<long>("jaeger.client.baggage_restrictions.updates", "{update}", "Polls of the baggage restrictions endpoint, applied (ok) or failed or unusable (err).");
         _decodingErrors = _meter.CreateCounter<long>("jaeger.client.span_context.decoding_errors", "{error}", "Malformed propagated contexts ignored, by format.");
         _meter.CreateObservableGauge("jaeger.client.reporter.queue_length", () => _queueLength?.Invoke() ?? 0, "{span}", "Spans waiting in the reporter's queue.");
     }
@@ -109,6 +111,8 @@ internal sealed class ClientMetrics : IDisposable
     public void BaggageUpdate(bool ok) => _baggageUpdates.Add(1, ok ? ResultOk : ResultErr);
 
     public void BaggageTruncated() => _baggageTruncations.Add(1);
+
+    public void BaggageRestrictionsUpdate(bool ok) => _baggageRestrictionsUpdates.Add(1, ok ? ResultOk : ResultErr);
 
     public void DecodingError(string format) => _decodingErrors.Add(1, new KeyValuePair<string, object?>("format", format));
 

@@ -59,14 +59,23 @@ internal static class LiveSpans
     }
 
     /// <summary>
-    /// Applies a baggage change to <paramref name="baggage"/>; false when nothing changed. The value is truncated to
-    /// the tracer's limit; metrics are counted.
+    /// Applies a baggage change to <paramref name="baggage"/>; false when nothing changed. A key the tracer's baggage
+    /// restrictions do not allow is refused (<paramref name="invalid"/>); the value is truncated to the key's limit
+    /// (the tracer's limit without restrictions); metrics are counted.
     /// </summary>
     public static bool SetBaggage(JaegerTracer tracer, ref KeyValuePair<string, string>[] baggage, string key, ref string? value,
-        out bool overridden, out bool truncated)
+        out bool overridden, out bool truncated, out bool invalid)
     {
         var limit = tracer.MaxBaggageValueLength;
+        overridden = false;
         truncated = false;
+        invalid = tracer.BaggageRestrictions is { } restrictions && !restrictions.TryGetMaxValueLength(key, out limit);
+        if (invalid)
+        {
+            tracer.Metrics.BaggageUpdate(ok: false);
+            return false;
+        }
+
         if (value is not null && value.Length > limit)
         {
             value = value[..limit];
@@ -396,13 +405,19 @@ internal sealed class SampledSpan : Span, IJaegerSpan
 
     public ISpan SetBaggageItem(string key, string? value)
     {
-        if (key is null || !LiveSpans.SetBaggage(_tracer, ref _baggage, key, ref value, out var overridden, out var truncated))
+        if (key is null)
         {
             return this;
         }
 
-        _context = null;
-        if (!IsSampled)
+        var changed = LiveSpans.SetBaggage(_tracer, ref _baggage, key, ref value, out var overridden, out var truncated, out var invalid);
+        if (changed)
+        {
+            _context = null;
+        }
+
+        // A refused key is logged as the Jaeger clients do; an unchanged item (removing a missing key) is not.
+        if (!IsSampled || !(changed || invalid))
         {
             return this;
         }
@@ -419,6 +434,11 @@ internal sealed class SampledSpan : Span, IJaegerSpan
         if (truncated)
         {
             fields.Add(KeyValue.Bool("truncated", true));
+        }
+
+        if (invalid)
+        {
+            fields.Add(KeyValue.Bool("invalid", true));
         }
 
         AddLog(null, fields.ToImmutable());
@@ -789,7 +809,7 @@ internal sealed class UnsampledSpan : IJaegerSpan
         {
             p.SetBaggageItem(key, value);
         }
-        else if (key is not null && LiveSpans.SetBaggage(_tracer, ref _baggage, key, ref value, out _, out _))
+        else if (key is not null && LiveSpans.SetBaggage(_tracer, ref _baggage, key, ref value, out _, out _, out _))
         {
             // The cached context carries the old baggage.
             if (_state is Extras extras)

@@ -26,6 +26,7 @@ public sealed class JaegerTracer : ITracer, IAsyncDisposable, IDisposable
         HttpHeadersPropagator = settings.HttpHeadersPropagator;
         BinaryPropagator = settings.BinaryPropagator;
         MaxBaggageValueLength = settings.MaxBaggageValueLength;
+        BaggageRestrictions = settings.BaggageRestrictions;
         PoolUnsampledSpans = settings.PoolUnsampledSpans;
         RpcMetrics = settings.RpcMetrics ? new Diagnostics.RpcMetrics(settings.Metrics.Meter) : null;
         Process = new Process(settings.ServiceName, ProcessTags.Build(settings.Tags));
@@ -64,6 +65,9 @@ public sealed class JaegerTracer : ITracer, IAsyncDisposable, IDisposable
     internal IBinaryPropagator BinaryPropagator { get; }
 
     internal int MaxBaggageValueLength { get; }
+
+    /// <summary>Restricts <see cref="ISpan.SetBaggageItem"/> when set; null allows every key up to <see cref="MaxBaggageValueLength"/>.</summary>
+    internal Restrictions.RemoteBaggageRestrictions? BaggageRestrictions { get; }
 
     /// <summary>Whether finished unsampled spans are reused (see <see cref="TracerSettings.PoolUnsampledSpans"/>).</summary>
     internal bool PoolUnsampledSpans { get; }
@@ -131,7 +135,7 @@ public sealed class JaegerTracer : ITracer, IAsyncDisposable, IDisposable
     /// <summary>Sends the spans queued so far.</summary>
     public Task FlushAsync(CancellationToken cancellationToken = default) => Reporter.FlushAsync(cancellationToken);
 
-    /// <summary>Sends the queued spans, stops the reporter and the sampler. Safe to call more than once.</summary>
+    /// <summary>Sends the queued spans, stops the reporter, the sampler and the baggage restrictions poller. Safe to call more than once.</summary>
     public async Task CloseAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
@@ -141,6 +145,7 @@ public sealed class JaegerTracer : ITracer, IAsyncDisposable, IDisposable
 
         await Reporter.CloseAsync(cancellationToken).ConfigureAwait(false);
         Sampler.Dispose();
+        BaggageRestrictions?.Dispose();
     }
 
     /// <inheritdoc />
@@ -195,6 +200,7 @@ internal sealed class TracerSettings
     public bool TraceId128Bit { get; init; }
     public IReadOnlyList<KeyValue> Tags { get; init; } = [];
     public int MaxBaggageValueLength { get; init; } = 2048;
+    public Restrictions.RemoteBaggageRestrictions? BaggageRestrictions { get; init; }
 
     /// <summary>
     /// Reuse a finished unsampled span object for a later span on the same thread (as the Jaeger Go client's

@@ -39,6 +39,7 @@ public sealed class OptionsTests
             ["Jaeger:Agent:Collectors:0"] = "http://c1:14268",
             ["Jaeger:Agent:Collectors:1"] = "http://c2:14268",
             ["Jaeger:Agent:AgentTags"] = "zone=eu",
+            ["Jaeger:Agent:BaggageRestrictions:user-id"] = "64",
         }).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
@@ -52,6 +53,7 @@ public sealed class OptionsTests
         Assert.Equal(AgentForwardingProtocol.Http, options.Protocol);
         Assert.Equal(["http://c1:14268", "http://c2:14268"], options.Collectors);
         Assert.Equal("zone=eu", options.AgentTags);
+        Assert.Equal(64, Assert.Single(options.BaggageRestrictions, r => r.Key == "user-id").Value);
         Assert.Equal(1, options.MaxRetries);
     }
 
@@ -60,6 +62,7 @@ public sealed class OptionsTests
     [InlineData("Binary.MaxPacketSize")]
     [InlineData("AgentTags")]
     [InlineData("MaxBufferedSpans")]
+    [InlineData("BaggageRestrictions")]
     public async Task An_invalid_option_fails_the_host_start_with_a_message_naming_it(string option)
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -71,6 +74,7 @@ public sealed class OptionsTests
             o.AgentTags = option == "AgentTags" ? "novalue" : null;
             o.MaxBufferedSpans = option == "MaxBufferedSpans" ? 0 : 10;
             o.HttpListenAddress = "127.0.0.1:0";
+            o.BaggageRestrictions["user-id"] = option == "BaggageRestrictions" ? -1 : 64;
         });
         using var host = builder.Build();
 

@@ -80,6 +80,18 @@ public sealed class SamplingTests
     }
 
     [Fact]
+    public async Task Configured_baggage_restrictions_are_served_to_every_service_in_jaegers_json_shape()
+    {
+        // The collector is not asked: restrictions come from the agent's own options.
+        await using var agent = await AgentHost.StartAsync(o => { o.BaggageRestrictions["user-id"] = 64; o.BaggageRestrictions["tenant"] = 0; });
+        using var http = new HttpClient { BaseAddress = agent.Agent.HttpEndpoint };
+
+        const string Expected = """[{"baggageKey":"tenant","maxValueLength":0},{"baggageKey":"user-id","maxValueLength":64}]""";
+        Assert.Equal(Expected, await http.GetStringAsync("/baggageRestrictions?service=shop"));
+        Assert.Equal(Expected, await http.GetStringAsync("/baggageRestrictions?service=billing"));
+    }
+
+    [Fact]
     public async Task A_collector_error_or_unusable_answer_gives_500_collector_error_and_is_not_cached()
     {
         await using var collector = await FakeCollector.StartAsync();

@@ -10,7 +10,7 @@ internal static class TestTracers
 {
     public static (JaegerTracer Tracer, InMemoryReporter Reporter) Create(ISampler? sampler = null, bool traceId128 = false,
         IReadOnlyList<KeyValue>? tags = null, string propagation = "jaeger", TimeProvider? time = null, ClientMetrics? metrics = null,
-        bool poolUnsampledSpans = false, bool rpcMetrics = false)
+        bool poolUnsampledSpans = false, bool rpcMetrics = false, Jaeger.Client.Restrictions.RemoteBaggageRestrictions? baggageRestrictions = null)
     {
         var reporter = new InMemoryReporter();
         metrics ??= new ClientMetrics(null);
@@ -29,6 +29,7 @@ internal static class TestTracers
             BinaryPropagator = new BinaryPropagator(metrics),
             PoolUnsampledSpans = poolUnsampledSpans,
             RpcMetrics = rpcMetrics,
+            BaggageRestrictions = baggageRestrictions,
         });
         return (tracer, reporter);
     }
