@@ -129,7 +129,7 @@ internal sealed class GrpcSender : ISender
                 ? "http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture)
                 : StatusFailure(GrpcStatus(response.TrailingHeaders) ?? GrpcStatus(response.Headers));
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             failure = "grpc_error";
         }

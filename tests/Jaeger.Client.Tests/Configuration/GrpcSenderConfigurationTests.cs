@@ -1,4 +1,6 @@
 using Jaeger.Client.Configuration;
+using Jaeger.Client.Reporting;
+using Jaeger.Client.Senders;
 using Microsoft.Extensions.Configuration;
 
 namespace Jaeger.Client.Tests.Configuration;
@@ -42,6 +44,29 @@ public sealed class GrpcSenderConfigurationTests
 
         Assert.Equal(grpc, TracerFactory.UsesGrpc(options));
         Assert.Empty(OptionsChecker.Check(options));
+    }
+
+    [Theory]
+    [InlineData("collector:14250", null, null, typeof(GrpcSender), "http://collector:14250/jaeger.api_v2.CollectorService/PostSpans")]
+    [InlineData(null, null, "grpc", typeof(GrpcSender), "http://localhost:14250/jaeger.api_v2.CollectorService/PostSpans")]
+    [InlineData("collector:14250", "http://collector:14268/api/traces", null, typeof(HttpSender), "http://collector:14268/api/traces")]
+    [InlineData("collector:14250", null, "thrift", typeof(UdpSender), null)]
+    public async Task The_tracer_built_from_JAEGER_settings_sends_with_the_chosen_sender(string? target, string? endpoint, string? factory, Type sender, string? url)
+    {
+        var options = OptionsFrom(new()
+        {
+            ["JAEGER_SERVICE_NAME"] = "svc",
+            ["JAEGER_SAMPLER_TYPE"] = "const",
+            ["JAEGER_GRPC_TARGET"] = target,
+            ["JAEGER_ENDPOINT"] = endpoint,
+            ["JAEGER_SENDER_FACTORY"] = factory,
+        });
+
+        await using var tracer = JaegerTracerFactory.Create(options);
+
+        var chosen = Assert.IsType<RemoteReporter>(tracer.Reporter).Sender;
+        Assert.IsType(sender, chosen);
+        Assert.Equal(url, (chosen as GrpcSender)?.Endpoint.AbsoluteUri ?? (chosen as HttpSender)?.Endpoint.AbsoluteUri);
     }
 
     [Fact]

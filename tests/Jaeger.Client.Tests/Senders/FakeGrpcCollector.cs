@@ -62,6 +62,9 @@ internal sealed class FakeGrpcCollector : IAsyncDisposable
     /// <summary>Answers the next request with this grpc-status, in trailers or (trailers-only) in the headers.</summary>
     public void EnqueueStatus(int code, bool trailersOnly = false) => _statuses.Enqueue((code, trailersOnly));
 
+    /// <summary>Resets the next request's stream without an answer, as a collector that goes away mid-call.</summary>
+    public void EnqueueReset() => _statuses.Enqueue((-1, false));
+
     private static bool ChainsTo(X509Certificate2 certificate, X509Certificate2 ca)
     {
         using var chain = new X509Chain();
@@ -84,6 +87,12 @@ internal sealed class FakeGrpcCollector : IAsyncDisposable
             context.Connection.ClientCertificate?.Subject));
 
         var (code, trailersOnly) = _statuses.TryDequeue(out var scripted) ? scripted : (0, false);
+        if (code < 0)
+        {
+            context.Abort();
+            return;
+        }
+
         context.Response.ContentType = "application/grpc";
         if (trailersOnly)
         {

@@ -66,6 +66,24 @@ public sealed class GrpcSenderTests
     }
 
     [Fact]
+    public async Task Stream_reset_by_the_collector_fails_the_spans_without_throwing_and_the_next_send_succeeds()
+    {
+        await using var collector = await FakeGrpcCollector.StartAsync();
+        var stats = new SenderStats();
+        await using var sender = new GrpcSender($"127.0.0.1:{collector.Port}", tls: null, HttpSender.DefaultMaxRequestBytes, stats);
+        collector.EnqueueReset();
+
+        var reset = await sender.SendAsync([NewSpan(0), NewSpan(1)], CancellationToken.None);
+        var recovered = await sender.SendAsync([NewSpan(2)], CancellationToken.None);
+
+        Assert.Equal(new SendResult(0, 2, 0, "grpc_error"), reset);
+        Assert.Equal(new SendResult(1), recovered);
+        Assert.Equal(2, stats.Snapshot().FailedToEmitSpans);
+        Assert.Equal(2, FakeGrpcCollector.CountSpans((await NextRequestAsync(collector)).Body)); // the reset request did arrive
+        Assert.Equal(1, FakeGrpcCollector.CountSpans((await NextRequestAsync(collector)).Body));
+    }
+
+    [Fact]
     public async Task Collector_down_fails_the_spans_without_throwing()
     {
         int port;
