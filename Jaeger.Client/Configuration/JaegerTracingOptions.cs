@@ -47,7 +47,7 @@ public sealed class JaegerTracingOptions
     /// </summary>
     public string? SenderFactory { get; set; }
 
-    /// <summary>Collector gRPC target host:port (JAEGER_GRPC_TARGET), e.g. collector:14250; port 14250 when left out. Default localhost:14250 when the gRPC sender is chosen.</summary>
+    /// <summary>Collector gRPC target host:port (JAEGER_GRPC_TARGET), e.g. collector:14250; port 14250 when left out. Default localhost:14250 when the gRPC sender is chosen. Messages are split to fit <see cref="MaxRequestBytes"/>.</summary>
     public string? GrpcTarget { get; set; }
 
     /// <summary>PEM file of the root certificates the collector's certificate must chain to (JAEGER_GRPC_ROOT_CERTIFICATE); setting it turns on TLS. Unset: cleartext HTTP/2.</summary>

@@ -117,22 +117,21 @@ namespace Jaeger.Client.Configuration
 
             if (!string.IsNullOrWhiteSpace(o.GrpcRootCertificate))
             {
-                CheckPem("GrpcRootCertificate (JAEGER_GRPC_ROOT_CERTIFICATE)", o.GrpcRootCertificate, () => GrpcTls.LoadRoots(o.GrpcRootCertificate).Count, errors);
+                CheckPem("GrpcRootCertificate (JAEGER_GRPC_ROOT_CERTIFICATE)", o.GrpcRootCertificate, () => GrpcTls.Load(o.GrpcRootCertificate, null, null), errors);
             }
 
             if (!string.IsNullOrWhiteSpace(o.GrpcClientChain))
             {
-                var key = string.IsNullOrWhiteSpace(o.GrpcClientKey) ? o.GrpcClientChain : o.GrpcClientKey;
                 CheckPem("GrpcClientChain (JAEGER_GRPC_CLIENT_CHAIN) with GrpcClientKey (JAEGER_GRPC_CLIENT_KEY)", o.GrpcClientChain,
-                    () => GrpcTls.LoadClientCertificate(o.GrpcClientChain, key).TargetCertificate.GetHashCode(), errors);
+                    () => GrpcTls.Load(null, o.GrpcClientChain, o.GrpcClientKey), errors);
             }
         }
 
-        private static void CheckPem(string setting, string path, Func<int> load, List<string> errors)
+        private static void CheckPem(string setting, string path, Func<GrpcTls?> load, List<string> errors)
         {
             try
             {
-                load();
+                load()?.Dispose();
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
             {

@@ -34,6 +34,7 @@ internal sealed class GrpcSender : ISender
 
     private readonly Uri _endpoint;
     private readonly HttpClient _http;
+    private readonly GrpcTls? _tls;
     private readonly int _maxRequestBytes;
     private readonly SenderStats _stats;
     private readonly ArrayBufferWriter<byte> _buffer = new(16 * 1024);
@@ -53,6 +54,7 @@ internal sealed class GrpcSender : ISender
         _endpoint = new Uri(baseAddress, PostSpansPath);
         _maxRequestBytes = maxRequestBytes;
         _stats = stats;
+        _tls = tls;
         var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
         tls?.Configure(handler.SslOptions);
         _http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
@@ -163,6 +165,7 @@ internal sealed class GrpcSender : ISender
     public ValueTask DisposeAsync()
     {
         _http.Dispose();
+        _tls?.Dispose();
         return ValueTask.CompletedTask;
     }
 }
@@ -171,7 +174,7 @@ internal sealed class GrpcSender : ISender
 /// TLS settings of the gRPC sender, loaded from PEM files: the root certificates the collector's certificate must chain
 /// to (the system's roots when none), and an optional client certificate chain and key for mutual TLS.
 /// </summary>
-internal sealed class GrpcTls
+internal sealed class GrpcTls : IDisposable
 {
     private readonly X509Certificate2Collection? _roots;
     private readonly SslStreamCertificateContext? _clientCertificate;
@@ -191,12 +194,12 @@ internal sealed class GrpcTls
         }
 
         var roots = string.IsNullOrWhiteSpace(rootCertificate) ? null : LoadRoots(rootCertificate);
-        var client = string.IsNullOrWhiteSpace(clientChain) ? null : LoadClientCertificate(clientChain, clientKey ?? clientChain);
+        var client = string.IsNullOrWhiteSpace(clientChain) ? null : LoadClientCertificate(clientChain, string.IsNullOrWhiteSpace(clientKey) ? clientChain : clientKey);
         return new GrpcTls(roots, client);
     }
 
     /// <summary>Every certificate of a PEM file; throws when there is none.</summary>
-    public static X509Certificate2Collection LoadRoots(string path)
+    private static X509Certificate2Collection LoadRoots(string path)
     {
         var roots = new X509Certificate2Collection();
         roots.ImportFromPemFile(path);
@@ -204,7 +207,7 @@ internal sealed class GrpcTls
     }
 
     /// <summary>The first certificate of a PEM chain with its PEM private key, the rest of the chain sent as intermediates.</summary>
-    public static SslStreamCertificateContext LoadClientCertificate(string chainPath, string keyPath)
+    private static SslStreamCertificateContext LoadClientCertificate(string chainPath, string keyPath)
     {
         var leaf = X509Certificate2.CreateFromPemFile(chainPath, keyPath);
         var chain = new X509Certificate2Collection();
@@ -220,6 +223,16 @@ internal sealed class GrpcTls
         {
             ssl.RemoteCertificateValidationCallback = (_, certificate, presented, errors) => IsTrusted(roots, certificate, presented, errors);
         }
+    }
+
+    public void Dispose()
+    {
+        foreach (var root in _roots ?? [])
+        {
+            root.Dispose();
+        }
+
+        _clientCertificate?.TargetCertificate.Dispose();
     }
 
     private static bool IsTrusted(X509Certificate2Collection roots, X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)

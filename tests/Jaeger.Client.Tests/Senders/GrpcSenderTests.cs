@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Jaeger.Client.Configuration;
 using Jaeger.Client.Senders;
 using Jaeger.Model;
 using Microsoft.Extensions.Configuration;
@@ -159,6 +160,18 @@ public sealed class GrpcSenderTests
         Assert.Equal(new SendResult(0, 1, 0, "grpc_error"), await untrusting.SendAsync([NewSpan(0)], CancellationToken.None));
     }
 
+    [Fact]
+    public void A_client_chain_file_that_holds_the_key_needs_no_JAEGER_GRPC_CLIENT_KEY_and_one_without_it_is_an_error()
+    {
+        using var pki = new TestPki();
+
+        Assert.Empty(OptionsChecker.Check(new JaegerTracingOptions { ServiceName = "svc", GrpcClientChain = pki.ClientChainAndKeyPem }));
+        var error = Assert.Single(OptionsChecker.Check(new JaegerTracingOptions { ServiceName = "svc", GrpcClientChain = pki.ClientChainPem }));
+        Assert.StartsWith("GrpcClientChain (JAEGER_GRPC_CLIENT_CHAIN) with GrpcClientKey (JAEGER_GRPC_CLIENT_KEY) '" + pki.ClientChainPem + "' could not be loaded", error, StringComparison.Ordinal);
+        using var tls = GrpcTls.Load(null, pki.ClientChainAndKeyPem, null);
+        Assert.NotNull(tls);
+    }
+
     /// <summary>A CA, a server certificate for localhost and a client certificate, with PEM files in a temporary folder.</summary>
     private sealed class TestPki : IDisposable
     {
@@ -176,6 +189,7 @@ public sealed class GrpcSenderTests
             CaPem = Write("ca.pem", Ca.ExportCertificatePem());
             ClientChainPem = Write("client-chain.pem", client.ExportCertificatePem() + "\n" + Ca.ExportCertificatePem());
             ClientKeyPem = Write("client-key.pem", client.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
+            ClientChainAndKeyPem = Write("client.pem", File.ReadAllText(ClientChainPem) + "\n" + File.ReadAllText(ClientKeyPem));
             client.Dispose();
         }
 
@@ -188,6 +202,8 @@ public sealed class GrpcSenderTests
         public string ClientChainPem { get; }
 
         public string ClientKeyPem { get; }
+
+        public string ClientChainAndKeyPem { get; }
 
         private X509Certificate2 Issue(string subject, string usageOid, bool san)
         {
