@@ -229,8 +229,8 @@ namespace Jaeger.Client.Configuration
             }
             else if (UsesGrpc(o))
             {
-                sender = new GrpcSender(o.GrpcTarget ?? GrpcSender.DefaultTarget, GrpcTls.Load(o.GrpcRootCertificate, o.GrpcClientChain, o.GrpcClientKey),
-                    o.MaxRequestBytes, stats);
+                var target = string.IsNullOrWhiteSpace(o.GrpcTarget) ? GrpcSender.DefaultTarget : o.GrpcTarget;
+                sender = new GrpcSender(target, GrpcTls.Load(o.GrpcRootCertificate, o.GrpcClientChain, o.GrpcClientKey), o.MaxRequestBytes, stats);
             }
             else if (!string.IsNullOrWhiteSpace(o.Endpoint))
             {

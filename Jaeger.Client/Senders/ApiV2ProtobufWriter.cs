@@ -31,9 +31,9 @@ internal static class ApiV2ProtobufWriter
     public static void WriteGrpcMessage(IBufferWriter<byte> output, Process process, IReadOnlyList<Span> spans)
     {
         var batchSize = FieldSize(ProcessSize(process));
-        foreach (var span in spans)
+        for (var i = 0; i < spans.Count; i++) // indexing: enumerating the interface would allocate
         {
-            batchSize += GetSpanSize(span);
+            batchSize += GetSpanSize(spans[i]);
         }
 
         var requestSize = FieldSize(batchSize);
@@ -41,9 +41,9 @@ internal static class ApiV2ProtobufWriter
         var writer = new Writer(output.GetSpan(total));
         writer.WriteFrameHeader(requestSize);
         writer.WriteHeader(1, batchSize); // PostSpansRequest.batch
-        foreach (var span in spans)
+        for (var i = 0; i < spans.Count; i++)
         {
-            writer.WriteSpan(1, span); // Batch.spans
+            writer.WriteSpan(1, spans[i]); // Batch.spans
         }
 
         writer.WriteProcess(2, process); // Batch.process

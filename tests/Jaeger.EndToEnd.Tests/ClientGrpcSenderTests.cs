@@ -114,6 +114,25 @@ public sealed class ClientGrpcSenderTests
         Assert.Equal(Convert.ToHexString(reference), Convert.ToHexString(bytes[5..]));
     }
 
+    [Fact]
+    public void Encoding_into_a_reused_buffer_allocates_nothing()
+    {
+        var process = new Process("grpc-app", [KeyValue.String("hostname", "h1")]);
+        List<Span> spans = [.. Enumerable.Range(0, 20).Select(_ => RichSpan(process))];
+        var buffer = new ArrayBufferWriter<byte>();
+        long allocated = -1;
+        for (var round = 0; round < 5 && allocated != 0; round++) // the runtime may allocate once while tiering up
+        {
+            buffer.ResetWrittenCount();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            ApiV2ProtobufWriter.WriteGrpcMessage(buffer, process, spans);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(20, Proto.PostSpansRequest.Parser.ParseFrom(buffer.WrittenSpan[5..]).Batch.Spans.Count);
+    }
+
     private static void AssertKeyValues(IReadOnlyList<KeyValue> expected, IReadOnlyList<Proto.KeyValue> actual)
     {
         Assert.Equal(expected.Count, actual.Count);
