@@ -67,6 +67,11 @@ internal static class JaegerConfiguration
         Str(c, "JAEGER_AUTH_TOKEN", v => o.AuthToken = v);
         Str(c, "JAEGER_USER", v => o.User = v);
         Str(c, "JAEGER_PASSWORD", v => o.Password = v);
+        Str(c, "JAEGER_SENDER_FACTORY", v => o.SenderFactory = v);
+        Str(c, "JAEGER_GRPC_TARGET", v => o.GrpcTarget = v);
+        Str(c, "JAEGER_GRPC_ROOT_CERTIFICATE", v => o.GrpcRootCertificate = v);
+        Str(c, "JAEGER_GRPC_CLIENT_CHAIN", v => o.GrpcClientChain = v);
+        Str(c, "JAEGER_GRPC_CLIENT_KEY", v => o.GrpcClientKey = v);
         Bool(c, "JAEGER_REPORTER_LOG_SPANS", o, v => o.LogSpans = v);
         Int(c, "JAEGER_REPORTER_MAX_QUEUE_SIZE", o, v => o.MaxQueueSize = v);
         Duration(c, "JAEGER_REPORTER_FLUSH_INTERVAL", o, v => o.FlushInterval = v);

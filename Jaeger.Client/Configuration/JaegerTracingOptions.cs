@@ -50,6 +50,25 @@ public sealed class JaegerTracingOptions
     /// <summary>Basic-auth password for the collector (JAEGER_PASSWORD).</summary>
     public string? Password { get; set; }
 
+    /// <summary>
+    /// How spans leave the process (JAEGER_SENDER_FACTORY): <c>thrift</c> (UDP to the agent, or HTTP to
+    /// <see cref="Endpoint"/>) or <c>grpc</c> (api_v2 PostSpans to <see cref="GrpcTarget"/>). When unset, gRPC is used
+    /// if <see cref="GrpcTarget"/> is set and <see cref="Endpoint"/> is not; otherwise Thrift.
+    /// </summary>
+    public string? SenderFactory { get; set; }
+
+    /// <summary>Collector gRPC target host:port (JAEGER_GRPC_TARGET), e.g. collector:14250; port 14250 when left out. Default localhost:14250 when the gRPC sender is chosen. Messages are split to fit <see cref="MaxRequestBytes"/>.</summary>
+    public string? GrpcTarget { get; set; }
+
+    /// <summary>PEM file of the root certificates the collector's certificate must chain to (JAEGER_GRPC_ROOT_CERTIFICATE); setting it turns on TLS. Unset: cleartext HTTP/2.</summary>
+    public string? GrpcRootCertificate { get; set; }
+
+    /// <summary>PEM client certificate chain for mutual TLS (JAEGER_GRPC_CLIENT_CHAIN), leaf first; turns on TLS (with the system's roots unless <see cref="GrpcRootCertificate"/> is set).</summary>
+    public string? GrpcClientChain { get; set; }
+
+    /// <summary>PEM private key of the client certificate (JAEGER_GRPC_CLIENT_KEY); defaults to the chain file (one PEM holding both).</summary>
+    public string? GrpcClientKey { get; set; }
+
     /// <summary>Largest HTTP request body; bigger batches are split (default 1 MiB).</summary>
     public int MaxRequestBytes { get; set; } = 1024 * 1024;
 

@@ -109,7 +109,49 @@ namespace Jaeger.Client.Configuration
                 errors.Add($"BaggageRestrictionsRefreshInterval must be positive, not {o.BaggageRestrictionsRefreshInterval}.");
             }
 
+            CheckGrpc(o, errors);
             return errors;
+        }
+
+        private static void CheckGrpc(JaegerTracingOptions o, List<string> errors)
+        {
+            if (!string.IsNullOrWhiteSpace(o.SenderFactory) && TracerFactory.ParseSenderFactory(o.SenderFactory) is null)
+            {
+                errors.Add($"SenderFactory (JAEGER_SENDER_FACTORY) '{o.SenderFactory}' is not one of thrift, grpc.");
+            }
+
+            if (!string.IsNullOrWhiteSpace(o.GrpcTarget) && !GrpcSender.TryParseTarget(o.GrpcTarget, tls: false, out _, out var targetError))
+            {
+                errors.Add($"GrpcTarget (JAEGER_GRPC_TARGET) {targetError}");
+            }
+
+            if (!string.IsNullOrWhiteSpace(o.GrpcClientKey) && string.IsNullOrWhiteSpace(o.GrpcClientChain))
+            {
+                errors.Add("GrpcClientKey (JAEGER_GRPC_CLIENT_KEY) is set without GrpcClientChain (JAEGER_GRPC_CLIENT_CHAIN).");
+            }
+
+            if (!string.IsNullOrWhiteSpace(o.GrpcRootCertificate))
+            {
+                CheckPem("GrpcRootCertificate (JAEGER_GRPC_ROOT_CERTIFICATE)", o.GrpcRootCertificate, () => GrpcTls.Load(o.GrpcRootCertificate, null, null), errors);
+            }
+
+            if (!string.IsNullOrWhiteSpace(o.GrpcClientChain))
+            {
+                CheckPem("GrpcClientChain (JAEGER_GRPC_CLIENT_CHAIN) with GrpcClientKey (JAEGER_GRPC_CLIENT_KEY)", o.GrpcClientChain,
+                    () => GrpcTls.Load(null, o.GrpcClientChain, o.GrpcClientKey), errors);
+            }
+        }
+
+        private static void CheckPem(string setting, string path, Func<GrpcTls?> load, List<string> errors)
+        {
+            try
+            {
+                load()?.Dispose();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                errors.Add($"{setting} '{path}' could not be loaded as PEM: {ex.Message}");
+            }
         }
     }
 
@@ -183,6 +225,19 @@ namespace Jaeger.Client.Configuration
                     o.SamplerMaxOperations, time, metrics, logger),
             };
 
+        /// <summary>The sender rule: JAEGER_SENDER_FACTORY when set, else gRPC when JAEGER_GRPC_TARGET is set and JAEGER_ENDPOINT is not.</summary>
+        public static bool UsesGrpc(JaegerTracingOptions o) => string.IsNullOrWhiteSpace(o.SenderFactory)
+            ? !string.IsNullOrWhiteSpace(o.GrpcTarget) && string.IsNullOrWhiteSpace(o.Endpoint)
+            : ParseSenderFactory(o.SenderFactory) == "grpc";
+
+        /// <summary>"thrift" or "grpc" (any case), else null.</summary>
+        public static string? ParseSenderFactory(string value) => value.Trim().ToLowerInvariant() switch
+        {
+            "thrift" => "thrift",
+            "grpc" => "grpc",
+            _ => null,
+        };
+
         private static RemoteReporter CreateRemoteReporter(JaegerTracingOptions o, ISpanSink? sink, TimeProvider time, ClientMetrics metrics, ILogger logger)
         {
             var stats = new SenderStats();
@@ -191,6 +246,11 @@ namespace Jaeger.Client.Configuration
             {
                 sender = new InProcessSender(sink ?? throw new InvalidOperationException(
                     "SendInProcess is set but no Jaeger.Storage.ISpanSink is registered (add a collector to this host)."));
+            }
+            else if (UsesGrpc(o))
+            {
+                var target = string.IsNullOrWhiteSpace(o.GrpcTarget) ? GrpcSender.DefaultTarget : o.GrpcTarget;
+                sender = new GrpcSender(target, GrpcTls.Load(o.GrpcRootCertificate, o.GrpcClientChain, o.GrpcClientKey), o.MaxRequestBytes, stats);
             }
             else if (!string.IsNullOrWhiteSpace(o.Endpoint))
             {

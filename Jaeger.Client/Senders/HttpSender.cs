@@ -57,40 +57,14 @@ internal sealed class HttpSender : ISender
 
         var process = spans[0].Process;
         var budget = _maxRequestBytes - JaegerThriftSerializer.GetEmitBatchOverhead(new Batch(process, []), ThriftProtocol.Binary);
-        var chunk = new List<Span>();
-        int sent = 0, failed = 0, tooLarge = 0, used = 0;
-        var reason = string.Empty;
-        foreach (var span in spans)
-        {
-            var size = JaegerThriftSerializer.GetSpanSize(span, ThriftProtocol.Binary);
-            if (size > budget)
-            {
-                tooLarge++;
-                _stats.AddTooLarge(1);
-                continue;
-            }
-
-            if (used + size > budget)
-            {
-                (sent, failed, reason) = Add(await PostAsync(process, chunk, cancellationToken).ConfigureAwait(false), sent, failed, reason, chunk.Count);
-                chunk = [];
-                used = 0;
-            }
-
-            chunk.Add(span);
-            used += size;
-        }
-
-        if (chunk.Count > 0)
-        {
-            (sent, failed, reason) = Add(await PostAsync(process, chunk, cancellationToken).ConfigureAwait(false), sent, failed, reason, chunk.Count);
-        }
-
-        return new SendResult(sent, failed, tooLarge, reason);
+        return await RequestSplitter.SendAsync(
+            spans,
+            budget,
+            static span => JaegerThriftSerializer.GetSpanSize(span, ThriftProtocol.Binary),
+            (chunk, ct) => PostAsync(process, chunk, ct),
+            _stats,
+            cancellationToken).ConfigureAwait(false);
     }
-
-    private static (int, int, string) Add(string? error, int sent, int failed, string reason, int count) =>
-        error is null ? (sent + count, failed, reason) : (sent, failed + count, error);
 
     /// <summary>Null on success, else a short failure reason.</summary>
     private async Task<string?> PostAsync(Process process, List<Span> spans, CancellationToken cancellationToken)

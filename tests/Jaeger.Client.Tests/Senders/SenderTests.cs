@@ -11,7 +11,7 @@ public class SenderTests
 {
     private static readonly Process TestProcess = new("udp-svc", [KeyValue.String("hostname", "h1")]);
 
-    private static Span NewSpan(int i, int tagBytes = 100) => new()
+    internal static Span NewSpan(int i, int tagBytes = 100) => new()
     {
         TraceId = new TraceId(0xabc, 0xdef),
         SpanId = new SpanId((ulong)i + 1),
