@@ -69,7 +69,7 @@ public sealed class JaegerTracingOptions
     /// <summary>PEM private key of the client certificate (JAEGER_GRPC_CLIENT_KEY); defaults to the chain file (one PEM holding both).</summary>
     public string? GrpcClientKey { get; set; }
 
-    /// <summary>Largest HTTP request body; bigger batches are split (default 1 MiB).</summary>
+    /// <summary>Largest request body to a collector (HTTP Thrift or gRPC); bigger batches are split (default 1 MiB).</summary>
     public int MaxRequestBytes { get; set; } = 1024 * 1024;
 
     /// <summary>Send spans straight into the <c>Jaeger.Storage.ISpanSink</c> registered in the same container (a collector in this process), with no sockets.</summary>
