@@ -20,39 +20,13 @@ internal sealed class ThreadState
 
     private Jaeger.Model.KeyValue[]? _tagBuffer;
 
-    // Finished unsampled spans kept for reuse when the tracer pools them (a stack: the last finished is reused first).
-    private UnsampledSpan[]? _spareSpans;
-    private int _spareCount;
+    /// <summary>
+    /// The unsampled span this thread handed out last when the tracer pools them: its next unsampled span reuses
+    /// that object once it is finished.
+    /// </summary>
+    public UnsampledSpan? LastUnsampledSpan { get; set; }
 
     public SpanBuilder? Builder { get; set; }
-
-    /// <summary>A finished unsampled span of this thread to reuse, or null.</summary>
-    public UnsampledSpan? TakeUnsampledSpan()
-    {
-        var count = _spareCount;
-        if (count == 0)
-        {
-            return null;
-        }
-
-        _spareCount = --count;
-        var spare = _spareSpans!;
-        var span = spare[count];
-        spare[count] = null!;
-        return span;
-    }
-
-    /// <summary>Keeps a finished unsampled span for reuse, up to a number worth keeping per thread.</summary>
-    public void ReturnUnsampledSpan(UnsampledSpan span)
-    {
-        var spare = _spareSpans ??= new UnsampledSpan[MaxSpareSpans];
-        if (_spareCount < spare.Length)
-        {
-            spare[_spareCount++] = span;
-        }
-    }
-
-    private const int MaxSpareSpans = 32;
 
     public static ThreadState Current
     {

@@ -529,6 +529,10 @@ internal sealed class UnsampledSpan : IJaegerSpan
     private SpanFlags _flags;
     private bool _finished;
 
+    // With PoolUnsampledSpans: set last by a finish that did not promote, so the object may become the starting
+    // thread's next unsampled span.
+    private bool _reusable;
+
     // One field for what is rare or read late, so the unsampled span stays small. Before a promotion: null (a root or
     // a single child_of the parent id, no trace state, context not read yet), the cached context (the same, once
     // read), or Extras (references or a trace state, and the cached context); after a promotion: the recording span.
@@ -546,7 +550,23 @@ internal sealed class UnsampledSpan : IJaegerSpan
     public static UnsampledSpan Start(JaegerTracer tracer, ThreadState state, string operationName, TraceId traceId, SpanId spanId,
         SpanId parentId, SpanFlags flags, KeyValuePair<string, string>[] baggage, string? traceState, ImmutableArray<SpanRef> references)
     {
-        var span = (tracer.PoolUnsampledSpans ? state.TakeUnsampledSpan() : null) ?? new UnsampledSpan();
+        UnsampledSpan span;
+        if (!tracer.PoolUnsampledSpans)
+        {
+            span = new UnsampledSpan();
+        }
+        else if (state.LastUnsampledSpan is { } last && Volatile.Read(ref last._reusable))
+        {
+            // The thread's last unsampled span is finished (here or on another thread): it becomes this one. Finish
+            // needs no thread-local lookup this way.
+            span = last;
+            span._reusable = false;
+        }
+        else
+        {
+            span = new UnsampledSpan();
+            state.LastUnsampledSpan = span;
+        }
 
         // A reused span usually has the same tracer, name and (empty) baggage: comparing is cheaper than storing.
         if (!ReferenceEquals(span._tracer, tracer))
@@ -847,7 +867,8 @@ internal sealed class UnsampledSpan : IJaegerSpan
 
             if (_tracer.PoolUnsampledSpans)
             {
-                ThreadState.Current.ReturnUnsampledSpan(this);
+                // Last: everything above is done before the object can be reused.
+                Volatile.Write(ref _reusable, true);
             }
         }
     }
@@ -870,7 +891,8 @@ internal sealed class UnsampledSpan : IJaegerSpan
 
             if (_tracer.PoolUnsampledSpans)
             {
-                ThreadState.Current.ReturnUnsampledSpan(this);
+                // Last: everything above is done before the object can be reused.
+                Volatile.Write(ref _reusable, true);
             }
         }
     }

@@ -203,9 +203,10 @@ internal sealed class TracerSettings
     public Restrictions.RemoteBaggageRestrictions? BaggageRestrictions { get; init; }
 
     /// <summary>
-    /// Reuse a finished unsampled span object for a later span on the same thread (as the Jaeger Go client's
-    /// PoolSpans option): no allocation per unsampled span, at the price of the identity rule. A reference kept past
-    /// Finish() may then point to another span: its Context, baggage or a late Finish() act on that span.
+    /// Reuse a finished unsampled span object for a later span of the thread that started it (as the Jaeger Go
+    /// client's PoolSpans option): each thread's last unsampled span, once finished, becomes its next one, so the usual
+    /// sequence of spans allocates nothing, at the price of the identity rule. A reference kept past Finish() may then
+    /// point to another span: its Context, baggage or a late Finish() act on that span.
     /// </summary>
     public bool PoolUnsampledSpans { get; init; }
 

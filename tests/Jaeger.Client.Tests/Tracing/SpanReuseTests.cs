@@ -105,20 +105,37 @@ public class SpanReuseTests
     }
 
     [Fact]
-    public void A_span_finished_on_another_thread_is_reused_by_that_thread()
+    public void A_span_finished_on_another_thread_is_reused_by_the_thread_that_started_it()
     {
         var (tracer, _) = TestTracers.Create(new ConstSampler(false), poolUnsampledSpans: true);
         var span = tracer.BuildSpan("moves").Start();
-        ISpan? reused = null;
+        ISpan? startedThere = null;
         var thread = new Thread(() =>
         {
             span.Finish();
-            reused = tracer.BuildSpan("on-the-finishing-thread").Start();
+            startedThere = tracer.BuildSpan("on-the-finishing-thread").Start();
         });
         thread.Start();
         Assert.True(thread.Join(TimeSpan.FromSeconds(30)));
-        Assert.Same(span, reused);
-        Assert.NotSame(span, tracer.BuildSpan("on-the-starting-thread").Start());
+        Assert.NotSame(span, startedThere);
+        Assert.Same(span, tracer.BuildSpan("on-the-starting-thread").Start());
+    }
+
+    [Fact]
+    public void An_unfinished_span_is_never_reused_and_the_newest_span_is_the_next_candidate()
+    {
+        var (tracer, _) = TestTracers.Create(new ConstSampler(false), poolUnsampledSpans: true);
+        var parent = tracer.BuildSpan("parent").Start();
+        var child = tracer.BuildSpan("child").AsChildOf(parent).Start();
+        Assert.NotSame(parent, child);
+        child.Finish();
+        var second = tracer.BuildSpan("second-child").AsChildOf(parent).Start();
+        Assert.Same(child, second);
+        var third = tracer.BuildSpan("third").Start();
+        Assert.NotSame(second, third);
+        Assert.NotSame(parent, third);
+        parent.Finish();
+        Assert.NotSame(parent, tracer.BuildSpan("after-parent").Start());
     }
 
     [Fact]
