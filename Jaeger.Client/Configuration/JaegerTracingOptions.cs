@@ -131,9 +131,10 @@ public sealed class JaegerTracingOptions
     public bool DenyBaggageOnInitializationFailure { get; set; }
 
     /// <summary>
-    /// Reuse finished unsampled span objects (as the Jaeger Go client's PoolSpans option): an unsampled span then
-    /// allocates nothing. Default false. The price: a span must not be used after its Finish() (not read, not
-    /// finished again, not kept as a parent), because the object may already be another span of the same thread.
+    /// Reuse finished unsampled span objects (as the Jaeger Go client's PoolSpans option): each thread's last unsampled
+    /// span, once finished, becomes its next one, so the usual sequence of spans allocates nothing. Default false. The
+    /// price: a span must not be used after its Finish() (not read, not finished again, not kept as a parent), because
+    /// the object may already be another span of the thread that started it.
     /// Contexts read from a span before its finish stay valid. Sampled spans are never reused.
     /// </summary>
     public bool PoolUnsampledSpans { get; set; }
