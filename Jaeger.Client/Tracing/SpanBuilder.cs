@@ -6,7 +6,7 @@ using Jaeger.Model;
 namespace Jaeger.Client.Tracing;
 
 /// <summary>
-/// Builds one span. Each thread keeps one builder: BuildSpan hands it out and Start gives it back. A builder asked for
+/// Builds one span. Each thread keeps one builder: BuildSpan hands it out and Start makes it free again. A builder asked for
 /// while the thread's one is out (a second BuildSpan before the first Start, or a builder never started) is a new one,
 /// which then becomes the thread's.
 /// </summary>
@@ -160,10 +160,13 @@ internal sealed class SpanBuilder : ISpanBuilder
         return span;
     }
 
+    private static TraceId NewTraceId(JaegerTracer tracer, ThreadState state) =>
+        tracer.TraceId128Bit ? new TraceId(state.NextNonZeroId(), state.NextNonZeroId()) : new TraceId(state.NextNonZeroId());
+
     // A new trace: its ids, the sampler's decision, and the span of that decision.
     private IJaegerSpan StartRoot(JaegerTracer tracer, ThreadState state, KeyValuePair<string, string>[] baggage, out bool sampled)
     {
-        var traceId = tracer.TraceId128Bit ? new TraceId(state.NextNonZeroId(), state.NextNonZeroId()) : new TraceId(state.NextNonZeroId());
+        var traceId = NewTraceId(tracer, state);
         var spanId = new SpanId(traceId.Low);
         var status = tracer.Sampler.Sample(_operationName, traceId);
         sampled = status.IsSampled;
@@ -209,7 +212,7 @@ internal sealed class SpanBuilder : ISpanBuilder
             var baggage = container >= 0 ? _parents[container].Baggage : JaegerSpanContext.NoBaggage;
             if (container >= 0 && _parents[container].DebugId is { } debugId)
             {
-                var traceId = tracer.TraceId128Bit ? new TraceId(state.NextNonZeroId(), state.NextNonZeroId()) : new TraceId(state.NextNonZeroId());
+                var traceId = NewTraceId(tracer, state);
                 span = new SampledSpan(tracer, _operationName, traceId, new SpanId(traceId.Low), default, SpanFlags.Sampled | SpanFlags.Debug, baggage,
                     null, default, _start, ImmutableArray<KeyValue>.Empty);
                 span.SetTag(KeyValue.String(WellKnownTags.DebugId, debugId));
