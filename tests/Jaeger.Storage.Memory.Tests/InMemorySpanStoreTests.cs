@@ -1,11 +1,9 @@
 using System.Diagnostics.Metrics;
 using Jaeger.Model;
-using Jaeger.Storage;
-using Jaeger.Storage.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
-namespace Jaeger.Core.Tests.Storage;
+namespace Jaeger.Storage.Memory.Tests;
 
 public sealed class InMemorySpanStoreTests
 {

@@ -1,9 +1,7 @@
 using Jaeger.Model;
-using Jaeger.Storage;
-using Jaeger.Storage.Memory;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Jaeger.Core.Tests.Storage;
+namespace Jaeger.Storage.Memory.Tests;
 
 public sealed class InMemoryStorageRegistrationTests
 {

@@ -9,7 +9,7 @@ namespace Jaeger.Storage.Memory;
 /// <remarks>
 /// <para>
 /// Thread-safe: one reader-writer lock lets searches run side by side while a write (one per
-/// <see cref="WriteSpansAsync"/> call, however many spans) runs alone. Spans are copied when written, into a dense
+/// <see cref="WriteAsync"/> call, however many spans) runs alone. Spans are copied when written, into a dense
 /// encoded form (one byte array per span) with repeated strings (operation names, tag keys, low-cardinality values)
 /// and processes kept once per store; every read decodes new model spans the caller may change, equal in content to
 /// those written (a span's <see cref="Span.Process"/> is the first stored instance equal to its own).
@@ -31,7 +31,7 @@ namespace Jaeger.Storage.Memory;
 /// </para>
 /// <para>Register it with <c>services.AddJaegerInMemoryStorage()</c>, or create one directly (tests, tools).</para>
 /// </remarks>
-public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyReader, IDependencyWriter, IDisposable
+public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyReader, IDependencyWriter, ISamplingStore, ILeaseStore, IStorageMaintenance, IDisposable
 {
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly Dictionary<TraceId, TraceEntry> _traces = [];
@@ -44,6 +44,8 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
     private readonly SpanEncoder _encoder = new();
     private readonly int _maxTraces;
     private readonly InMemoryStorageMetrics _metrics;
+    private readonly InMemorySamplingStore _sampling;
+    private readonly InMemoryLeaseStore _leases;
     private long _encodedBytes;
     private long _nextSequence;
     private long _spanCount;
@@ -57,14 +59,17 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
     /// <param name="options">The settings, copied now; null for the defaults.</param>
     /// <param name="meterFactory">Creates the <c>Jaeger.Storage.Memory</c> meter; null to create it directly.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public InMemorySpanStore(InMemoryStorageOptions? options = null, IMeterFactory? meterFactory = null)
-        : this(options, meterFactory, StringTable.DefaultMaxEntries)
+    /// <param name="time">The clock of the sampling store and the leases; null for the system clock.</param>
+    public InMemorySpanStore(InMemoryStorageOptions? options = null, IMeterFactory? meterFactory = null, TimeProvider? time = null)
+        : this(options, meterFactory, StringTable.DefaultMaxEntries, time)
     {
     }
 
     /// <summary>Creates an empty store whose string table holds at most <paramref name="maxInternedStrings"/> strings (tests).</summary>
-    internal InMemorySpanStore(InMemoryStorageOptions? options, IMeterFactory? meterFactory, int maxInternedStrings)
+    internal InMemorySpanStore(InMemoryStorageOptions? options, IMeterFactory? meterFactory, int maxInternedStrings, TimeProvider? time = null)
     {
+        _sampling = new InMemorySamplingStore(time ?? TimeProvider.System);
+        _leases = new InMemoryLeaseStore(time ?? TimeProvider.System);
         _strings = new StringTable(maxInternedStrings);
         options ??= new InMemoryStorageOptions();
         options.Validate();
@@ -93,17 +98,30 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
     internal long EncodedBytes => Interlocked.Read(ref _encodedBytes);
 
     /// <inheritdoc />
-    public ValueTask WriteSpansAsync(IReadOnlyList<Span> spans, CancellationToken cancellationToken = default)
+    public SearchCapabilities Capabilities => SearchCapabilities.All;
+
+    /// <inheritdoc />
+    public StorageRetention Retention => new(MaxTraces: _maxTraces > 0 ? _maxTraces : null);
+
+    /// <inheritdoc />
+    public ValueTask WriteAsync(IReadOnlyList<Batch> batches, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(spans);
+        ArgumentNullException.ThrowIfNull(batches);
         cancellationToken.ThrowIfCancellationRequested();
-        for (var i = 0; i < spans.Count; i++)
+        var spanCount = 0;
+        for (var b = 0; b < batches.Count; b++)
         {
-            var span = spans[i];
-            if (span is null || span.Process is null || span.OperationName is null)
+            var batch = batches[b] ?? throw new ArgumentException($"Batch {b} is null.", nameof(batches));
+            var spans = batch.Spans;
+            for (var i = 0; i < spans.Count; i++)
             {
-                throw new ArgumentException($"Span {i} is null or has no process or operation name.", nameof(spans));
+                if (spans[i] is null)
+                {
+                    throw new ArgumentException($"Span {i} of batch {b} is null.", nameof(batches));
+                }
             }
+
+            spanCount += spans.Count;
         }
 
         int newTraces = 0, evicted = 0;
@@ -113,6 +131,10 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
             Process? lastProcess = null;
             StoredProcess? storedProcess = null;
             ServiceIndex? lastService = null;
+            for (var b = 0; b < batches.Count; b++)
+            {
+            var batch = batches[b];
+            var spans = batch.Spans;
             for (var i = 0; i < spans.Count; i++)
             {
                 var span = spans[i];
@@ -151,10 +173,11 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
                     _maxStartSpread = spread;
                 }
 
-                if (!ReferenceEquals(span.Process, lastProcess))
+                // Spans of a batch share its process.
+                if (!ReferenceEquals(batch.Process, lastProcess))
                 {
-                    lastProcess = span.Process;
-                    storedProcess = _processes.Find(span.Process);
+                    lastProcess = batch.Process;
+                    storedProcess = _processes.Find(batch.Process);
                     lastService = GetOrAddService(storedProcess.Process.ServiceName);
                 }
 
@@ -180,8 +203,9 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
                     entry.AddIndex(operation.Traces);
                 }
             }
+            }
 
-            Interlocked.Add(ref _spanCount, spans.Count);
+            Interlocked.Add(ref _spanCount, spanCount);
             Volatile.Write(ref _traceCount, _traces.Count);
         }
         finally
@@ -189,7 +213,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
             _lock.ExitWriteLock();
         }
 
-        _metrics.SpansStored.Add(spans.Count);
+        _metrics.SpansStored.Add(spanCount);
         if (newTraces > 0)
         {
             _metrics.TracesStored.Add(newTraces);
@@ -204,13 +228,14 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
     }
 
     /// <inheritdoc />
-    public ValueTask<Trace?> GetTraceAsync(TraceId traceId, CancellationToken cancellationToken = default)
+    public ValueTask<Trace?> GetTraceAsync(TraceGetParameters query, CancellationToken cancellationToken = default)
     {
+        // Every trace is one dictionary look-up away: the time window hint has nothing to narrow.
         cancellationToken.ThrowIfCancellationRequested();
         _lock.EnterReadLock();
         try
         {
-            return new ValueTask<Trace?>(_traces.TryGetValue(traceId, out var entry) ? Copy(entry) : null);
+            return new ValueTask<Trace?>(_traces.TryGetValue(query.TraceId, out var entry) ? Copy(entry) : null);
         }
         finally
         {
@@ -285,6 +310,62 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<TraceId>> FindTraceIdsAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) =>
         new(Find(query, static entry => entry.Id, cancellationToken));
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<TraceSummary>> FindTraceSummariesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) =>
+        new(Find(query, entry => TraceSummary.FromTrace(Copy(entry)), cancellationToken));
+
+    /// <inheritdoc />
+    public ValueTask PurgeAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _lock.EnterWriteLock();
+        try
+        {
+            _traces.Clear();
+            _services.Clear();
+            _allTraces.Clear();
+            _arrivalOrder?.Clear();
+            _writtenDependencies.Clear();
+            _strings.Clear();
+            _processes.Clear();
+            Interlocked.Exchange(ref _encodedBytes, 0);
+            Interlocked.Exchange(ref _spanCount, 0);
+            Volatile.Write(ref _traceCount, 0);
+            _maxStartSpread = 0;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+
+        _sampling.Clear();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask InsertThroughputAsync(IReadOnlyList<OperationThroughput> throughput, CancellationToken cancellationToken = default) =>
+        _sampling.InsertThroughputAsync(throughput, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<OperationThroughput>> GetThroughputAsync(DateTimeOffset start, DateTimeOffset end, CancellationToken cancellationToken = default) =>
+        _sampling.GetThroughputAsync(start, end, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask InsertProbabilitiesAndQpsAsync(string hostname, ServiceOperationValues probabilities, ServiceOperationValues qps, CancellationToken cancellationToken = default) =>
+        _sampling.InsertProbabilitiesAndQpsAsync(hostname, probabilities, qps, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<ServiceOperationValues> GetLatestProbabilitiesAsync(CancellationToken cancellationToken = default) =>
+        _sampling.GetLatestProbabilitiesAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<bool> TryAcquireAsync(string resource, string owner, TimeSpan ttl, CancellationToken cancellationToken = default) =>
+        _leases.TryAcquireAsync(resource, owner, ttl, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<bool> ForfeitAsync(string resource, string owner, CancellationToken cancellationToken = default) =>
+        _leases.ForfeitAsync(resource, owner, cancellationToken);
 
     // Walks the narrowest index newest first and stops at the limit; one delegate call per matching trace only.
     private List<T> Find<T>(TraceQueryParameters query, Func<TraceEntry, T> select, CancellationToken cancellationToken)

@@ -1,7 +1,6 @@
 using Jaeger.Model;
-using Jaeger.Storage.Memory;
 
-namespace Jaeger.Core.Tests.Storage;
+namespace Jaeger.Storage.Memory.Tests;
 
 public sealed class TagConditionTests
 {

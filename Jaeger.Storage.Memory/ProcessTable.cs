@@ -26,6 +26,9 @@ internal sealed class ProcessTable
         return stored;
     }
 
+    /// <summary>Forgets every process (the store holds no trace any more).</summary>
+    public void Clear() => _processes.Clear();
+
     /// <summary>One trace stopped referring to the process; the last one removes it.</summary>
     public void Release(StoredProcess process)
     {

@@ -1,10 +1,8 @@
 using System.Runtime.CompilerServices;
 using Jaeger.Model;
-using Jaeger.Storage;
-using Jaeger.Storage.Memory;
 using Jaeger.Testing;
 
-namespace Jaeger.Core.Tests.Storage;
+namespace Jaeger.Storage.Memory.Tests;
 
 /// <summary>The store keeps spans encoded (<see cref="SpanEncoding"/>): what it returns must equal what was written, in every field.</summary>
 public sealed class InMemorySpanEncodingTests

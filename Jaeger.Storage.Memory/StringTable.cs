@@ -64,6 +64,14 @@ internal sealed class StringTable
         return Add(value);
     }
 
+    /// <summary>Forgets every string (the store holds no span any more).</summary>
+    public void Clear()
+    {
+        _ids.Clear();
+        _strings.Clear();
+        Array.Clear(_valuesPerKey);
+    }
+
     private int Add(string text)
     {
         var id = _strings.Count;

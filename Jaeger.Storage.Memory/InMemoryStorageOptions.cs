@@ -1,3 +1,6 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
 namespace Jaeger.Storage.Memory;
 
 /// <summary>Settings of the in-memory span store.</summary>
@@ -8,6 +11,7 @@ public sealed class InMemoryStorageOptions
     /// with its index entries (first in, first out by arrival, as Jaeger's <c>--memory.max-traces</c>).
     /// 0, the default, keeps every trace.
     /// </summary>
+    [Range(0, int.MaxValue)]
     public int MaxTraces { get; set; }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option.</summary>
@@ -19,5 +23,10 @@ public sealed class InMemoryStorageOptions
         }
     }
 
-    internal InMemoryStorageOptions Clone() => new() { MaxTraces = MaxTraces };
+}
+
+/// <summary>Validates <see cref="InMemoryStorageOptions"/> (source-generated).</summary>
+[OptionsValidator]
+internal sealed partial class InMemoryStorageOptionsValidator : IValidateOptions<InMemoryStorageOptions>
+{
 }

@@ -17,6 +17,8 @@ internal sealed class TraceIndex
 
     public SortedSet<TraceEntry> Traces { get; } = new(NewestFirst.Instance);
 
+    public void Clear() => Traces.Clear();
+
     private sealed class NewestFirst : IComparer<TraceEntry>
     {
         public static readonly NewestFirst Instance = new();

@@ -3,23 +3,41 @@ using Jaeger.Model;
 namespace Jaeger.Storage.Conformance;
 
 /// <summary>
-/// The storage contract, as cases any backend's test class inherits: derive, return a fresh empty backend from
-/// <see cref="CreateBackendAsync"/>, and declare capabilities with the virtual flags. Each case writes its fixtures
-/// (search cases write every search fixture) and then reads.
+/// The storage contract, as cases any backend's test class inherits: derive and return a fresh empty backend from
+/// <see cref="CreateBackendAsync"/>. Cases that need a search capability run only when the backend's reader declares
+/// it (<see cref="ISpanReader.Capabilities"/>); a backend that lacks one must refuse such a search with
+/// <see cref="UnsupportedSearchException"/>, which is checked instead. Each case writes its fixtures (search cases
+/// write every search fixture) and then reads.
 /// </summary>
-public abstract class SpanStoreConformanceTests
+public abstract partial class SpanStoreConformanceTests
 {
     /// <summary>When the test runs, truncated to the second: fixtures are placed relative to it so time windows work.</summary>
     protected DateTimeOffset Now { get; } = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
 
-    /// <summary>True when the backend keeps each operation's span kind; false compares operation names only.</summary>
-    protected virtual bool ReturnsSpanKind => true;
-
     /// <summary>True when the backend derives dependency links from stored traces (parent service to child service).</summary>
     protected virtual bool DerivesDependencies => false;
 
-    /// <summary>True when tag search also matches binary values by their lower-case hex text.</summary>
-    protected virtual bool SearchesBinaryTags => true;
+    /// <summary>The capabilities declared by the backend under test, read from a fresh backend's reader once.</summary>
+    protected SearchCapabilities Capabilities => _capabilities ??= ReadCapabilities();
+
+    private SearchCapabilities? _capabilities;
+
+    private bool ReturnsSpanKind => Capabilities.HasFlag(SearchCapabilities.OperationSpanKinds);
+
+    private bool SearchesBinaryTags => Capabilities.HasFlag(SearchCapabilities.BinaryTags);
+
+    private SearchCapabilities ReadCapabilities()
+    {
+        var backend = CreateBackendAsync().AsTask().GetAwaiter().GetResult();
+        try
+        {
+            return backend.Reader.Capabilities;
+        }
+        finally
+        {
+            backend.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
 
     /// <summary>A fresh, empty backend.</summary>
     protected abstract ValueTask<StorageBackend> CreateBackendAsync();
@@ -139,15 +157,15 @@ public abstract class SpanStoreConformanceTests
 
     [Fact]
     public Task FindTraces_by_tags_in_process_tags() =>
-        AssertFindsAsync(f => Query(f, tags: SearchFixtures.QueryTags(SearchesBinaryTags, ("where", "process"))), f => [f.ProcessTags]);
+        AssertFindsAsync(SearchCapabilities.ProcessTags, f => Query(f, tags: SearchFixtures.QueryTags(SearchesBinaryTags, ("where", "process"))), f => [f.ProcessTags]);
 
     [Fact]
     public Task FindTraces_by_tags_in_log_fields() =>
-        AssertFindsAsync(f => Query(f, tags: SearchFixtures.QueryTags(SearchesBinaryTags, ("where", "log"))), f => [f.LogTags]);
+        AssertFindsAsync(SearchCapabilities.LogFields, f => Query(f, tags: SearchFixtures.QueryTags(SearchesBinaryTags, ("where", "log"))), f => [f.LogTags]);
 
     [Fact]
     public Task FindTraces_by_tags_spread_over_span_tags_process_tags_and_logs_of_one_span() =>
-        AssertFindsAsync(f => Query(f, tags: SearchFixtures.QueryTags(SearchesBinaryTags, ("where", "multi"))), f => [f.MultiSpot]);
+        AssertFindsAsync(SearchCapabilities.ProcessTags | SearchCapabilities.LogFields, f => Query(f, tags: SearchFixtures.QueryTags(SearchesBinaryTags, ("where", "multi"))), f => [f.MultiSpot]);
 
     [Fact]
     public async Task FindTraces_does_not_match_tags_found_only_on_different_spans_of_a_trace()
@@ -163,18 +181,21 @@ public abstract class SpanStoreConformanceTests
     [Fact]
     public Task FindTraces_by_tags_operation_and_exact_duration_returns_all_matching_traces_newest_first() =>
         AssertFindsAsync(
+            SearchCapabilities.TagsWithDuration | SearchCapabilities.ProcessTags | SearchCapabilities.LogFields,
             f => Query(f, operation: SearchFixtures.Operation, tags: SearchFixtures.QueryTags(SearchesBinaryTags), durationMin: 5000, durationMax: 5000),
             f => [f.MultiSpot, f.LogTags, f.ProcessTags, f.SpanTags]);
 
     [Fact]
     public Task FindTraces_by_tags_and_min_duration_includes_the_bound() =>
         AssertFindsAsync(
+            SearchCapabilities.TagsWithDuration | SearchCapabilities.ProcessTags | SearchCapabilities.LogFields,
             f => Query(f, operation: SearchFixtures.Operation, tags: SearchFixtures.QueryTags(SearchesBinaryTags), durationMin: 5000),
             f => [f.Long, f.MultiSpot, f.LogTags, f.ProcessTags, f.SpanTags]);
 
     [Fact]
     public Task FindTraces_by_tags_and_max_duration_includes_the_bound() =>
         AssertFindsAsync(
+            SearchCapabilities.TagsWithDuration | SearchCapabilities.ProcessTags | SearchCapabilities.LogFields,
             f => Query(f, operation: SearchFixtures.Operation, tags: SearchFixtures.QueryTags(SearchesBinaryTags), durationMax: 5000),
             f => [f.Short, f.MultiSpot, f.LogTags, f.ProcessTags, f.SpanTags]);
 
@@ -220,11 +241,11 @@ public abstract class SpanStoreConformanceTests
 
     [Fact]
     public Task FindTraces_without_service_searches_every_service() =>
-        AssertFindsAsync(f => Query(f, service: "", tags: SearchFixtures.QueryTags(SearchesBinaryTags, ("where", "span"))), f => [f.OtherServiceTrace, f.SpanTags]);
+        AssertFindsAsync(SearchCapabilities.SearchWithoutServiceName, f => Query(f, service: "", tags: SearchFixtures.QueryTags(SearchesBinaryTags, ("where", "span"))), f => [f.OtherServiceTrace, f.SpanTags]);
 
     [Fact]
     public Task FindTraces_without_service_by_operation() =>
-        AssertFindsAsync(f => Query(f, service: null, operation: "GET /"), f => [f.MultiService]);
+        AssertFindsAsync(SearchCapabilities.SearchWithoutServiceName, f => Query(f, service: null, operation: "GET /"), f => [f.MultiService]);
 
     [Fact]
     public Task FindTraces_by_start_time_window_excludes_traces_outside_it() =>
@@ -245,13 +266,13 @@ public abstract class SpanStoreConformanceTests
 
     [Fact]
     public Task FindTraces_limit_returns_the_newest_traces() =>
-        AssertFindsAsync(f => Query(f, limit: 3), f => [f.Short, f.Long, f.OtherOp]);
+        AssertFindsAsync(SearchCapabilities.ExactLimit, f => Query(f, limit: 3), f => [f.Short, f.Long, f.OtherOp]);
 
     [Fact]
     public async Task FindTraces_orders_by_trace_start_which_is_the_earliest_span_start()
     {
         await AssertFindsAsync(f => Query(f, service: "order-svc"), f => [f.Later, f.Earlier]);
-        await AssertFindsAsync(f => Query(f, service: "order-svc", limit: 1), f => [f.Later]);
+        await AssertFindsAsync(SearchCapabilities.ExactLimit, f => Query(f, service: "order-svc", limit: 1), f => [f.Later]);
     }
 
     [Fact]
@@ -269,7 +290,7 @@ public abstract class SpanStoreConformanceTests
     public async Task GetDependencies_returns_written_links_within_the_lookback()
     {
         await using var backend = await CreateBackendAsync();
-        if (backend.DependencyWriter is null)
+        if (backend.DependencyWriter is null || backend.DependencyReader is null)
         {
             return;
         }
@@ -316,7 +337,8 @@ public abstract class SpanStoreConformanceTests
             await AfterWriteAsync(backend);
         }
 
-        var links = await backend.DependencyReader.GetDependenciesAsync(Now, TimeSpan.FromHours(1));
+        var reader = backend.DependencyReader ?? throw new InvalidOperationException("A backend that derives dependencies must have a dependency reader.");
+        var links = await reader.GetDependenciesAsync(Now, TimeSpan.FromHours(1));
 
         var expectedCalls = backend.DependencyWriter is null ? 2UL : 7UL;
         Assert.Equal([("backend", "db", 1UL), ("frontend", "backend", expectedCalls)], Links(links));
@@ -367,9 +389,38 @@ public abstract class SpanStoreConformanceTests
         await AfterWriteAsync(backend);
     }
 
-    /// <summary>Writes every search fixture to a fresh backend, runs the query, and checks the result's content and order, and the ids' search.</summary>
+    /// <summary>
+    /// Checks a search that needs <paramref name="needs"/> when the backend declares it. Otherwise, a search that needs
+    /// a capability the query check knows about (<see cref="SearchCapabilityCheck"/>) must be refused with
+    /// <see cref="UnsupportedSearchException"/>; for the other capabilities there is nothing to check.
+    /// </summary>
+    protected async Task AssertFindsAsync(SearchCapabilities needs, Func<SearchFixtures, TraceQueryParameters> query, Func<SearchFixtures, TraceBuilder[]> expected)
+    {
+        if ((Capabilities & needs) == needs)
+        {
+            await AssertFindsAsync(query, expected);
+            return;
+        }
+
+        var parameters = query(new SearchFixtures(Now));
+        if (SearchCapabilityCheck.Missing(parameters, Capabilities) != SearchCapabilities.None)
+        {
+            await using var backend = await CreateBackendAsync();
+            await Assert.ThrowsAsync<UnsupportedSearchException>(async () => await backend.Reader.FindTracesAsync(parameters));
+            await Assert.ThrowsAsync<UnsupportedSearchException>(async () => await backend.Reader.FindTraceIdsAsync(parameters));
+            await Assert.ThrowsAsync<UnsupportedSearchException>(async () => await backend.Reader.FindTraceSummariesAsync(parameters));
+        }
+    }
+
+    /// <summary>Writes every search fixture to a fresh backend, runs the query, and checks the result's content and order, and the ids' and summaries' search.</summary>
     protected async Task AssertFindsAsync(Func<SearchFixtures, TraceQueryParameters> query, Func<SearchFixtures, TraceBuilder[]> expected)
     {
+        var parameters0 = query(new SearchFixtures(Now));
+        if (SearchCapabilityCheck.Missing(parameters0, Capabilities) != SearchCapabilities.None)
+        {
+            throw new InvalidOperationException("This conformance case runs a search the backend does not declare it can answer; gate it on the capability.");
+        }
+
         await using var backend = await CreateBackendAsync();
         var fixtures = new SearchFixtures(Now);
         await WriteAsync(backend, [.. fixtures.All]);
@@ -386,6 +437,9 @@ public abstract class SpanStoreConformanceTests
 
         var ids = await backend.Reader.FindTraceIdsAsync(parameters);
         Assert.Equal(traces.Select(t => t.TraceId), ids);
+
+        var summaries = await backend.Reader.FindTraceSummariesAsync(parameters);
+        Assert.Equal(want.Select(t => TraceSummary.FromTrace(t.Build())), summaries, TraceSummaryComparer.Instance);
     }
 
     /// <summary>A query within the fixtures' window, on their service unless told otherwise.</summary>

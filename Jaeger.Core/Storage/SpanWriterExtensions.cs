@@ -1,0 +1,53 @@
+using Jaeger.Model;
+
+namespace Jaeger.Storage;
+
+/// <summary>Conveniences over <see cref="ISpanWriter"/>.</summary>
+public static class SpanWriterExtensions
+{
+    /// <summary>
+    /// Stores loose spans: runs of consecutive spans with the same <see cref="Span.Process"/> instance become one
+    /// <see cref="Batch"/> each, and all of them go in one <see cref="ISpanWriter.WriteAsync"/> call.
+    /// </summary>
+    public static ValueTask WriteSpansAsync(this ISpanWriter writer, IEnumerable<Span> spans, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        return writer.WriteAsync(ToBatches(spans), cancellationToken);
+    }
+
+    /// <summary>Groups runs of consecutive spans with the same process instance into batches.</summary>
+    public static IReadOnlyList<Batch> ToBatches(IEnumerable<Span> spans)
+    {
+        ArgumentNullException.ThrowIfNull(spans);
+        var batches = new List<Batch>();
+        List<Span>? run = null;
+        Process? process = null;
+        foreach (var span in spans)
+        {
+            ArgumentNullException.ThrowIfNull(span, nameof(spans));
+            if (run is null || !ReferenceEquals(span.Process, process))
+            {
+                process = span.Process;
+                run = [];
+                batches.Add(new Batch(process, run));
+            }
+
+            run.Add(span);
+        }
+
+        return batches;
+    }
+
+    /// <summary>The number of spans in <paramref name="batches"/>.</summary>
+    public static int SpanCount(this IReadOnlyList<Batch> batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        var n = 0;
+        for (var i = 0; i < batches.Count; i++)
+        {
+            n += batches[i].Spans.Count;
+        }
+
+        return n;
+    }
+}
