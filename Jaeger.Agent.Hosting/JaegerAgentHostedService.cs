@@ -177,6 +177,11 @@ internal sealed class JaegerAgentHostedService : IHostedService, IAsyncDisposabl
                 {
                     sources.Add(new HttpCollectorClient(CollectorAddress(_options.Collectors[0], 14268), _options.RequestTimeout));
                 }
+                else if (_services.GetService<ISamplingStrategyProvider>() is { } provider)
+                {
+                    // The collector of this host: its strategy provider answers directly.
+                    sources.Add(new ProviderSamplingSource(provider));
+                }
 
                 break;
             case AgentForwardingProtocol.Http:
@@ -217,6 +222,12 @@ internal sealed class JaegerAgentHostedService : IHostedService, IAsyncDisposabl
         }
 
         return new Uri(trimmed, UriKind.Absolute);
+    }
+
+    private sealed class ProviderSamplingSource(ISamplingStrategyProvider provider) : ISamplingStrategySource
+    {
+        public Task<SamplingStrategy> GetStrategyAsync(string serviceName, CancellationToken cancellationToken) =>
+            provider.GetSamplingStrategyAsync(serviceName, cancellationToken).AsTask();
     }
 
     private sealed class RoundRobinSamplingSource(IReadOnlyList<ISamplingStrategySource> sources) : ISamplingStrategySource

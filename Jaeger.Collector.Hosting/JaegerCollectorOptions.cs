@@ -64,9 +64,19 @@ public sealed class JaegerCollectorOptions
     [Range(1, 1024)]
     public int Workers { get; set; } = 4;
 
-    /// <summary>The most spans one worker hands to the writers in one call.</summary>
+    /// <summary>
+    /// The most spans one worker takes from the queue for one writer call: whole batches until this many spans are
+    /// taken (a single larger batch is still written whole).
+    /// </summary>
     [Range(1, 100_000)]
     public int MaxWriteBatch { get; set; } = 256;
+
+    /// <summary>
+    /// At-least-once ingest: answer a sender only after every writer has its spans (HTTP 200/202, gRPC OK), and
+    /// answer 503 / UNAVAILABLE when storage failed or spans were dropped, so the sender can send again. Off by
+    /// default: like Jaeger, the collector acknowledges once spans are queued.
+    /// </summary>
+    public bool AcknowledgeAfterWrite { get; set; }
 
     /// <summary>What a full queue does; the default drops the arriving span, as Jaeger does.</summary>
     public FullQueuePolicy FullQueuePolicy { get; set; } = FullQueuePolicy.DropNewest;

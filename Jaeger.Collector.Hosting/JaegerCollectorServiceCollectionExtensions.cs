@@ -3,6 +3,7 @@ using Jaeger.Collector;
 using Jaeger.Collector.Hosting;
 using Jaeger.Collector.Pipeline;
 using Jaeger.Collector.Sampling;
+using Jaeger.Sampling;
 using Jaeger.Hosting.Diagnostics;
 using Jaeger.Hosting.Http;
 using Jaeger.Storage;

@@ -3,7 +3,7 @@ using System.Net;
 using Grpc.AspNetCore.Server.Model;
 using Jaeger.Collector.Pipeline;
 using Jaeger.Collector.Receivers;
-using Jaeger.Collector.Sampling;
+using Jaeger.Sampling;
 using Jaeger.Hosting.Diagnostics;
 using Jaeger.Hosting.Http;
 using Microsoft.AspNetCore.Builder;

@@ -21,12 +21,25 @@ internal enum SubmitStatus
 }
 
 /// <summary>The outcome of <see cref="SpanPipeline.Submit"/>.</summary>
-internal readonly record struct SubmitOutcome(SubmitStatus Status, int Accepted, int Dropped);
+/// <param name="Status">What happened to the request.</param>
+/// <param name="Accepted">Spans queued.</param>
+/// <param name="Dropped">Spans dropped (and counted) by the full-queue policy or because the collector stops.</param>
+/// <param name="Stored">
+/// Under at-least-once ingest, completes when every accepted span reached every writer and fails when any did not;
+/// otherwise completed at once (Jaeger acknowledges on enqueue).
+/// </param>
+internal readonly record struct SubmitOutcome(SubmitStatus Status, int Accepted, int Dropped, Task Stored);
 
 /// <summary>
-/// Every receiver's spans go through here: bounded queue -> sanitizers -> collector tags -> filters -> pre-save
+/// Every receiver's batches go through here: bounded queue -> sanitizers -> collector tags -> filters -> pre-save
 /// hooks -> every registered <see cref="ISpanWriter"/> (and the dependency aggregator when enabled).
 /// </summary>
+/// <remarks>
+/// The unit is the batch as a receiver decoded it (one process and its spans, with format, transport, sequence
+/// number and client stats): queued whole, prepared in place, and handed to writers without copies, several
+/// batches per write call when the queue holds several. The queue is bounded in spans, and each full-queue policy
+/// counts exactly the spans it drops.
+/// </remarks>
 internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposable
 {
     private readonly JaegerCollectorOptions _options;
@@ -39,7 +52,7 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
     private readonly CollectorMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<SpanPipeline> _logger;
-    private readonly BoundedSpanQueue _queue;
+    private readonly BatchQueue _queue;
     private readonly CancellationTokenSource _abort = new();
     private Task[] _workers = [];
     private Task _dependencyFlusher = Task.CompletedTask;
@@ -62,7 +75,7 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
         _metrics = metrics;
         _time = time;
         _logger = loggerFactory.CreateLogger<SpanPipeline>();
-        _queue = new BoundedSpanQueue(_options.QueueSize);
+        _queue = new BatchQueue(_options.QueueSize);
         List<ISpanSanitizer> sanitizers =
         [
             new ServiceNameSanitizer(loggerFactory.CreateLogger<ServiceNameSanitizer>()),
@@ -122,8 +135,14 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
         }
         catch (OperationCanceledException)
         {
-            var left = _queue.Count;
             await _abort.CancelAsync().ConfigureAwait(false);
+            var left = 0;
+            while (_queue.Reader.TryRead(out var item))
+            {
+                left += item.Batch.Spans.Count;
+                item.Acknowledgement?.BatchDone(ok: false);
+            }
+
             if (left > 0)
             {
                 _metrics.Dropped(left, DropReasons.ShutdownTimeout);
@@ -146,16 +165,24 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
 
     public void Dispose() => _abort.Dispose();
 
-    /// <summary>Offers spans from a receiver. Spans must carry their process.</summary>
-    public SubmitOutcome Submit(IReadOnlyList<Span> spans, string format, string transport) => SubmitCore(spans, format, transport, reserved: false);
+    /// <summary>Offers the batches of one request from a receiver; their spans carry the batch's process.</summary>
+    public SubmitOutcome Submit(IReadOnlyList<Batch> batches, string format, string transport) => SubmitCore(batches, format, transport, reserved: false);
 
     // reserved: room for all the spans was already taken (the push-back policy only).
-    private SubmitOutcome SubmitCore(IReadOnlyList<Span> spans, string format, string transport, bool reserved)
+    private SubmitOutcome SubmitCore(IReadOnlyList<Batch> batches, string format, string transport, bool reserved)
     {
-        var n = spans.Count;
+        var n = 0;
+        for (var i = 0; i < batches.Count; i++)
+        {
+            var batch = batches[i];
+            batch.Format = format;
+            batch.Transport = transport;
+            n += batch.Spans.Count;
+        }
+
         if (n == 0)
         {
-            return new SubmitOutcome(SubmitStatus.Accepted, 0, 0);
+            return new SubmitOutcome(SubmitStatus.Accepted, 0, 0, Task.CompletedTask);
         }
 
         _metrics.Received(n, format, transport);
@@ -166,94 +193,134 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
                 _queue.Release(n);
             }
 
-            _metrics.Dropped(spans, DropReasons.Stopping, format, transport);
-            return new SubmitOutcome(SubmitStatus.Stopping, 0, n);
+            DropAll(batches, DropReasons.Stopping);
+            return new SubmitOutcome(SubmitStatus.Stopping, 0, n, Task.CompletedTask);
         }
 
+        var ack = _options.AcknowledgeAfterWrite ? new StoreAcknowledgement(batches.Count) : null;
         var accepted = 0;
         var dropped = 0;
-
-        // Only filled when something is dropped, to count the drops per service.
-        List<Span>? droppedSpans = null;
         switch (_options.FullQueuePolicy)
         {
             case FullQueuePolicy.PushBack:
                 if (!reserved && !_queue.TryReserve(n))
                 {
-                    _metrics.Dropped(spans, DropReasons.PushedBack, format, transport);
-                    return new SubmitOutcome(SubmitStatus.PushedBack, 0, n);
+                    DropAll(batches, DropReasons.PushedBack);
+                    return new SubmitOutcome(SubmitStatus.PushedBack, 0, n, Task.CompletedTask);
                 }
 
-                for (var i = 0; i < n; i++)
+                foreach (var batch in batches)
                 {
-                    if (_queue.WriteReserved(new QueuedSpan(spans[i], format, transport)))
+                    if (_queue.WriteReserved(new QueuedBatch(batch, ack)))
                     {
-                        accepted++;
+                        accepted += batch.Spans.Count;
                     }
                     else
                     {
-                        dropped++;
-                        (droppedSpans ??= []).Add(spans[i]);
+                        dropped += Drop(batch, DropReasons.Stopping, ack);
                     }
                 }
 
                 break;
 
             case FullQueuePolicy.DropOldest:
-                var evicted = 0;
-                for (var i = 0; i < n; i++)
+                foreach (var batch in batches)
                 {
-                    evicted += _queue.WriteEvictingOldest(new QueuedSpan(spans[i], format, transport), out var written);
+                    // A batch larger than the whole queue keeps its newest spans, as span-by-span eviction would.
+                    if (batch.Spans.Count > _queue.Capacity)
+                    {
+                        var cut = batch.Spans.Count - _queue.Capacity;
+                        _metrics.Dropped(Range(batch.Spans, 0, cut), DropReasons.EvictedOldest, format, transport);
+                        dropped += cut;
+                        batch.Spans = Range(batch.Spans, cut, batch.Spans.Count);
+                    }
+
+                    var evicted = _queue.WriteEvictingOldest(new QueuedBatch(batch, ack), out var written);
                     if (written)
                     {
-                        accepted++;
+                        accepted += batch.Spans.Count;
                     }
                     else
                     {
-                        dropped++;
-                        (droppedSpans ??= []).Add(spans[i]);
+                        dropped += Drop(batch, DropReasons.Stopping, ack);
                     }
-                }
 
-                if (evicted > 0)
-                {
-                    _metrics.Dropped(evicted, DropReasons.EvictedOldest);
+                    if (evicted is not null)
+                    {
+                        foreach (var old in evicted)
+                        {
+                            _metrics.Dropped(old.Batch.Spans as IReadOnlyList<Span> ?? [.. old.Batch.Spans], DropReasons.EvictedOldest, old.Batch.Format, old.Batch.Transport);
+                            old.Acknowledgement?.BatchDone(ok: false);
+                        }
+                    }
                 }
 
                 break;
 
             default:
-                for (var i = 0; i < n; i++)
+                foreach (var batch in batches)
                 {
-                    if (_queue.TryReserveOne() && _queue.WriteReserved(new QueuedSpan(spans[i], format, transport)))
+                    var count = batch.Spans.Count;
+                    var room = _queue.ReserveUpTo(count);
+                    if (room < count)
                     {
-                        accepted++;
+                        // Drop newest: the spans that do not fit are dropped and counted; the rest of the batch is queued.
+                        _metrics.Dropped(Range(batch.Spans, room, count), _stopping ? DropReasons.Stopping : DropReasons.QueueFull, format, transport);
+                        dropped += count - room;
+                        if (room == 0)
+                        {
+                            ack?.BatchDone(ok: false);
+                            continue;
+                        }
+
+                        batch.Spans = Range(batch.Spans, 0, room);
+                        ack?.MarkFailed();
+                    }
+
+                    if (_queue.WriteReserved(new QueuedBatch(batch, ack)))
+                    {
+                        accepted += room;
                     }
                     else
                     {
-                        dropped++;
-                        (droppedSpans ??= []).Add(spans[i]);
+                        dropped += Drop(batch, DropReasons.Stopping, ack);
                     }
                 }
 
-                if (droppedSpans is not null)
-                {
-                    _metrics.Dropped(droppedSpans, _stopping ? DropReasons.Stopping : DropReasons.QueueFull, format, transport);
-                }
-
-                return new SubmitOutcome(SubmitStatus.Accepted, accepted, dropped);
+                break;
         }
 
-        if (droppedSpans is not null)
+        return new SubmitOutcome(SubmitStatus.Accepted, accepted, dropped, ack?.Stored ?? Task.CompletedTask);
+    }
+
+    private void DropAll(IReadOnlyList<Batch> batches, string reason)
+    {
+        foreach (var batch in batches)
         {
-            _metrics.Dropped(droppedSpans, DropReasons.Stopping, format, transport);
+            _metrics.Dropped(batch.Spans as IReadOnlyList<Span> ?? [.. batch.Spans], reason, batch.Format, batch.Transport);
+        }
+    }
+
+    private int Drop(Batch batch, string reason, StoreAcknowledgement? ack)
+    {
+        _metrics.Dropped(batch.Spans as IReadOnlyList<Span> ?? [.. batch.Spans], reason, batch.Format, batch.Transport);
+        ack?.BatchDone(ok: false);
+        return batch.Spans.Count;
+    }
+
+    private static List<Span> Range(IList<Span> spans, int from, int to)
+    {
+        var part = new List<Span>(to - from);
+        for (var i = from; i < to; i++)
+        {
+            part.Add(spans[i]);
         }
 
-        return new SubmitOutcome(SubmitStatus.Accepted, accepted, dropped);
+        return part;
     }
 
     /// <inheritdoc />
-    public ValueTask<SpanSinkResult> SubmitAsync(Batch batch, CancellationToken cancellationToken = default)
+    public async ValueTask<SpanSinkResult> SubmitAsync(Batch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
         foreach (var span in batch.Spans)
@@ -264,43 +331,56 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
             }
         }
 
-        var spans = batch.Spans as IReadOnlyList<Span> ?? [.. batch.Spans];
-        var reserved = false;
-        if (_options.FullQueuePolicy == FullQueuePolicy.PushBack && spans.Count > 0 && !_stopping)
+        // Spans of one batch must share its process: split one whose spans name other processes.
+        IReadOnlyList<Batch> batches = [batch];
+        foreach (var span in batch.Spans)
         {
-            if (!_queue.TryReserve(spans.Count))
+            if (!ReferenceEquals(span.Process, batch.Process))
             {
-                // In the same process, pushing back means making the caller wait for room, as a remote sender would retry.
-                return SubmitWhenThereIsRoomAsync(spans, cancellationToken);
+                batches = SpanWriterExtensions.ToBatches(batch.Spans);
+                break;
             }
-
-            reserved = true;
         }
 
-        var outcome = SubmitCore(spans, SpanFormats.InProcess, SpanFormats.InProcess, reserved);
-        return ValueTask.FromResult(new SpanSinkResult(outcome.Accepted, outcome.Dropped));
-    }
+        var n = batches.SpanCount();
+        var reserved = false;
+        if (_options.FullQueuePolicy == FullQueuePolicy.PushBack && n > 0 && !_stopping)
+        {
+            // In the same process, pushing back means making the caller wait for room, as a remote sender would retry.
+            reserved = _queue.TryReserve(n) || await _queue.ReserveAsync(n, cancellationToken).ConfigureAwait(false);
+        }
 
-    private async ValueTask<SpanSinkResult> SubmitWhenThereIsRoomAsync(IReadOnlyList<Span> spans, CancellationToken cancellationToken)
-    {
-        var reserved = await _queue.ReserveAsync(spans.Count, cancellationToken).ConfigureAwait(false);
-        var outcome = SubmitCore(spans, SpanFormats.InProcess, SpanFormats.InProcess, reserved);
+        var outcome = SubmitCore(batches, SpanFormats.InProcess, SpanFormats.InProcess, reserved);
+        if (outcome.Accepted > 0 && _options.AcknowledgeAfterWrite)
+        {
+            try
+            {
+                await outcome.Stored.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                return new SpanSinkResult(0, n);
+            }
+        }
+
         return new SpanSinkResult(outcome.Accepted, outcome.Dropped);
     }
 
     private async Task RunWorkerAsync(CancellationToken cancellationToken)
     {
         var reader = _queue.Reader;
-        var taken = new List<QueuedSpan>(_options.MaxWriteBatch);
-        var toWrite = new List<Span>(_options.MaxWriteBatch);
+        var taken = new List<QueuedBatch>();
+        var toWrite = new List<Batch>();
         try
         {
             while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 taken.Clear();
-                while (taken.Count < _options.MaxWriteBatch && reader.TryRead(out var item))
+                var spans = 0;
+                while (spans < _options.MaxWriteBatch && reader.TryRead(out var item))
                 {
                     taken.Add(item);
+                    spans += item.Batch.Spans.Count;
                 }
 
                 if (taken.Count == 0)
@@ -308,19 +388,20 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
                     continue;
                 }
 
-                _queue.Taken(taken.Count);
+                _queue.Taken(spans);
                 toWrite.Clear();
                 foreach (var item in taken)
                 {
-                    if (Prepare(item))
+                    if (Prepare(item.Batch))
                     {
-                        toWrite.Add(item.Span);
+                        toWrite.Add(item.Batch);
                     }
                 }
 
-                if (toWrite.Count > 0)
+                var ok = toWrite.Count == 0 || await WriteAsync(toWrite, cancellationToken).ConfigureAwait(false);
+                foreach (var item in taken)
                 {
-                    await WriteAsync(toWrite.ToArray(), cancellationToken).ConfigureAwait(false);
+                    item.Acknowledgement?.BatchDone(ok);
                 }
             }
         }
@@ -330,32 +411,78 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
         }
     }
 
-    private bool Prepare(QueuedSpan item)
+    // Sanitizes, filters (removing rejected spans from the batch in place) and runs hooks; false when no span is left.
+    private bool Prepare(Batch batch)
     {
-        var span = item.Span;
-        foreach (var sanitizer in _sanitizers)
+        var spans = batch.Spans;
+        var kept = 0;
+        var rejected = 0;
+        for (var i = 0; i < spans.Count; i++)
         {
-            sanitizer.Sanitize(span);
+            var span = spans[i];
+            span.Process = batch.Process;
+            foreach (var sanitizer in _sanitizers)
+            {
+                sanitizer.Sanitize(span);
+            }
+
+            var store = true;
+            foreach (var filter in _filters)
+            {
+                if (!filter.ShouldStore(span))
+                {
+                    store = false;
+                    break;
+                }
+            }
+
+            if (!store)
+            {
+                rejected++;
+                continue;
+            }
+
+            foreach (var hook in _hooks)
+            {
+                hook.OnSaving(span);
+            }
+
+            if (kept != i)
+            {
+                if (spans.IsReadOnly)
+                {
+                    spans = batch.Spans = [.. spans];
+                }
+
+                spans[kept] = span;
+            }
+
+            kept++;
         }
 
-        foreach (var filter in _filters)
+        if (rejected > 0)
         {
-            if (!filter.ShouldStore(span))
+            _metrics.Rejected(rejected, batch.Format, batch.Transport, "filter");
+            if (spans is List<Span> list)
             {
-                _metrics.Rejected(1, item.Format, item.Transport, "filter");
-                return false;
+                list.RemoveRange(kept, list.Count - kept);
+            }
+            else
+            {
+                batch.Spans = Range(spans, 0, kept);
             }
         }
 
-        foreach (var hook in _hooks)
+        if (kept > 0)
         {
-            hook.OnSaving(span);
+            // The service-name sanitizer replaces the process of every span of the batch alike.
+            batch.Process = batch.Spans[0].Process;
         }
 
-        return true;
+        return kept > 0;
     }
 
-    private async Task WriteAsync(Span[] spans, CancellationToken cancellationToken)
+    private async Task<bool> WriteAsync(List<Batch> batches, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var ok = true;
@@ -363,36 +490,32 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
         {
             try
             {
-                await writer.WriteSpansAsync(spans, cancellationToken).ConfigureAwait(false);
+                await writer.WriteAsync(batches, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 ok = false;
-                LogWriteFailed(_logger, writer.GetType().Name, spans.Length, ex);
+                LogWriteFailed(_logger, writer.GetType().Name, batches.SpanCount(), ex);
             }
         }
 
         _metrics.SaveLatency(_time.GetElapsedTime(started));
 
         // Spans count as saved once every effect of saving them happened (dependency links included).
-        if (_dependencies is not null)
+        foreach (var batch in batches)
         {
-            foreach (var span in spans)
+            if (_dependencies is not null)
             {
-                _dependencies.Add(span);
+                foreach (var span in batch.Spans)
+                {
+                    _dependencies.Add(span);
+                }
             }
+
+            _metrics.Saved(batch.Process.ServiceName, ok, batch.Spans.Count);
         }
 
-        // Count per service in runs: spans of one batch share one process.
-        var runStart = 0;
-        for (var i = 1; i <= spans.Length; i++)
-        {
-            if (i == spans.Length || !ReferenceEquals(spans[i].Process, spans[runStart].Process))
-            {
-                _metrics.Saved(spans[runStart].Process.ServiceName, ok, i - runStart);
-                runStart = i;
-            }
-        }
+        return ok;
     }
 
     private async Task FlushDependenciesPeriodicallyAsync(CancellationToken cancellationToken)
@@ -439,6 +562,3 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
     [LoggerMessage(EventId = 13, Level = LogLevel.Error, Message = "Writing {Count} dependency links failed.")]
     private static partial void LogDependencyWriteFailed(ILogger logger, int count, Exception exception);
 }
-
-/// <summary>A queued span with where it came from, for metrics.</summary>
-internal readonly record struct QueuedSpan(Span Span, string Format, string Transport);

@@ -3,10 +3,11 @@ using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using Jaeger.Collector.Pipeline;
-using Jaeger.Collector.Sampling;
+using Jaeger.Sampling;
 using Jaeger.Hosting.Protos;
 using Jaeger.Protos.ApiV2;
 using Jaeger.Protos.Otlp.Collector.Trace.V1;
+using Jaeger.Storage;
 using Span = Jaeger.Model.Span;
 
 namespace Jaeger.Collector.Receivers;
@@ -14,7 +15,7 @@ namespace Jaeger.Collector.Receivers;
 /// <summary>Maps a pipeline outcome to gRPC: push back is RESOURCE_EXHAUSTED, stopping is UNAVAILABLE.</summary>
 internal static class GrpcOutcome
 {
-    public static void ThrowIfRefused(SubmitOutcome outcome)
+    public static async Task<T> AnswerAsync<T>(SubmitOutcome outcome, T done, CancellationToken cancellationToken)
     {
         switch (outcome.Status)
         {
@@ -23,6 +24,13 @@ internal static class GrpcOutcome
             case SubmitStatus.Stopping:
                 throw new RpcException(new Status(StatusCode.Unavailable, "The collector is stopping"));
         }
+
+        if (!await HttpReceivers.StoredAsync(outcome, cancellationToken).ConfigureAwait(false))
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "Storage did not take every span of the request; send it again"));
+        }
+
+        return done;
     }
 
     public static RpcException Invalid(CollectorMetrics metrics, string format, string message)
@@ -35,7 +43,7 @@ internal static class GrpcOutcome
 /// <summary>jaeger.api_v2.CollectorService: PostSpans.</summary>
 internal sealed class ApiV2CollectorService(SpanPipeline pipeline, CollectorMetrics metrics) : CollectorService.CollectorServiceBase
 {
-    private static readonly Task<PostSpansResponse> Done = Task.FromResult(new PostSpansResponse());
+    private static readonly PostSpansResponse Done = new();
 
     public override Task<PostSpansResponse> PostSpans(PostSpansRequest request, ServerCallContext context)
     {
@@ -50,8 +58,7 @@ internal sealed class ApiV2CollectorService(SpanPipeline pipeline, CollectorMetr
             throw GrpcOutcome.Invalid(metrics, SpanFormats.Proto, error);
         }
 
-        GrpcOutcome.ThrowIfRefused(pipeline.Submit(spans, SpanFormats.Proto, SpanFormats.Grpc));
-        return Done;
+        return GrpcOutcome.AnswerAsync(pipeline.Submit(SpanWriterExtensions.ToBatches(spans), SpanFormats.Proto, SpanFormats.Grpc), Done, context.CancellationToken);
     }
 }
 
@@ -72,7 +79,7 @@ internal sealed class ApiV2SamplingService(ISamplingStrategyProvider strategies)
 /// </summary>
 internal sealed class OtlpTraceService(SpanPipeline pipeline, CollectorMetrics metrics)
 {
-    private static readonly Task<ExportTraceServiceResponse> Done = Task.FromResult(new ExportTraceServiceResponse());
+    private static readonly ExportTraceServiceResponse Done = new();
 
     public Task<ExportTraceServiceResponse> Export(OtlpExportRequest request, ServerCallContext context)
     {
@@ -81,8 +88,7 @@ internal sealed class OtlpTraceService(SpanPipeline pipeline, CollectorMetrics m
             throw GrpcOutcome.Invalid(metrics, SpanFormats.Otlp, error);
         }
 
-        GrpcOutcome.ThrowIfRefused(pipeline.Submit(request.Spans, SpanFormats.Otlp, SpanFormats.Grpc));
-        return Done;
+        return GrpcOutcome.AnswerAsync(pipeline.Submit(SpanWriterExtensions.ToBatches(request.Spans), SpanFormats.Otlp, SpanFormats.Grpc), Done, context.CancellationToken);
     }
 }
 

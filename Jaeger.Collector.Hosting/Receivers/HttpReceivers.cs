@@ -1,7 +1,7 @@
 using Jaeger.Collector.Pipeline;
-using Jaeger.Collector.Sampling;
 using Jaeger.Model;
 using Jaeger.Sampling;
+using Jaeger.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -38,17 +38,17 @@ internal sealed class HttpReceivers(SpanPipeline pipeline, ISamplingStrategyProv
             return;
         }
 
-        List<Span> spans;
+        Batch batch;
         using (body)
         {
-            if (!ThriftBatchReader.TryRead(body.Span, out spans, out error))
+            if (!ThriftBatchReader.TryRead(body.Span, out batch, out error))
             {
                 await RejectAsync(context, StatusCodes.Status400BadRequest, "Unable to process request body: " + error, SpanFormats.Jaeger).ConfigureAwait(false);
                 return;
             }
         }
 
-        await SubmitAsync(context, spans, SpanFormats.Jaeger, StatusCodes.Status202Accepted, null).ConfigureAwait(false);
+        await SubmitAsync(context, [batch], SpanFormats.Jaeger, StatusCodes.Status202Accepted, null).ConfigureAwait(false);
     }
 
     private async Task HandleSamplingAsync(HttpContext context)
@@ -102,7 +102,7 @@ internal sealed class HttpReceivers(SpanPipeline pipeline, ISamplingStrategyProv
             }
         }
 
-        await SubmitAsync(context, spans, SpanFormats.Otlp, StatusCodes.Status200OK, json).ConfigureAwait(false);
+        await SubmitAsync(context, SpanWriterExtensions.ToBatches(spans), SpanFormats.Otlp, StatusCodes.Status200OK, json).ConfigureAwait(false);
     }
 
     private async Task HandleZipkinAsync(HttpContext context)
@@ -131,12 +131,12 @@ internal sealed class HttpReceivers(SpanPipeline pipeline, ISamplingStrategyProv
             }
         }
 
-        await SubmitAsync(context, spans, SpanFormats.Zipkin, StatusCodes.Status202Accepted, null).ConfigureAwait(false);
+        await SubmitAsync(context, SpanWriterExtensions.ToBatches(spans), SpanFormats.Zipkin, StatusCodes.Status202Accepted, null).ConfigureAwait(false);
     }
 
-    private async Task SubmitAsync(HttpContext context, List<Span> spans, string format, int okStatus, bool? otlpJson)
+    private async Task SubmitAsync(HttpContext context, IReadOnlyList<Batch> batches, string format, int okStatus, bool? otlpJson)
     {
-        var outcome = pipeline.Submit(spans, format, SpanFormats.Http);
+        var outcome = pipeline.Submit(batches, format, SpanFormats.Http);
         switch (outcome.Status)
         {
             case SubmitStatus.PushedBack:
@@ -148,6 +148,13 @@ internal sealed class HttpReceivers(SpanPipeline pipeline, ISamplingStrategyProv
                 return;
         }
 
+        if (!await StoredAsync(outcome, context.RequestAborted).ConfigureAwait(false))
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, "Storage did not take every span of the request; send it again").ConfigureAwait(false);
+            return;
+        }
+
         context.Response.StatusCode = okStatus;
         if (otlpJson is { } asJson)
         {
@@ -157,6 +164,20 @@ internal sealed class HttpReceivers(SpanPipeline pipeline, ISamplingStrategyProv
             {
                 await context.Response.WriteAsync("{}", context.RequestAborted).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Waits for the write under at-least-once ingest (at once otherwise); false when some span was not stored.</summary>
+    internal static async ValueTask<bool> StoredAsync(SubmitOutcome outcome, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await outcome.Stored.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 

@@ -14,7 +14,7 @@ namespace Jaeger.Hosting.Http;
 /// A Kestrel server that a role's hosted service starts and stops, so the role works inside any Generic Host, not only
 /// inside a WebApplication. It binds one endpoint (port 0 for an ephemeral port) and reports the address it bound.
 /// </summary>
-internal sealed class EndpointServer : IAsyncDisposable
+internal sealed partial class EndpointServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
@@ -69,7 +69,9 @@ internal sealed class EndpointServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(EndpointServer).Assembly.GetName().Name });
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggerFactory);
+
+        // The private host's lifetime ("Application started", content root ...) is not the outer host's: keep it out of its log.
+        builder.Services.AddSingleton<ILoggerFactory>(new InnerHostLoggerFactory(loggerFactory));
         builder.WebHost.UseKestrel(options =>
         {
             options.AddServerHeader = false;
@@ -96,6 +98,7 @@ internal sealed class EndpointServer : IAsyncDisposable
             }
         }
 
+        LogListening(loggerFactory.CreateLogger<EndpointServer>(), protocols == HttpProtocols.Http2 ? "h2c" : "http", bound);
         return new EndpointServer(app, bound);
     }
 
@@ -104,4 +107,21 @@ internal sealed class EndpointServer : IAsyncDisposable
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Listening on {Scheme}://{Endpoint}")]
+    private static partial void LogListening(ILogger logger, string scheme, IPEndPoint endpoint);
+
+    /// <summary>The outer host's loggers, without the private host's lifetime messages.</summary>
+    private sealed class InnerHostLoggerFactory(ILoggerFactory outer) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName is "Microsoft.Hosting.Lifetime" or "Microsoft.AspNetCore.Hosting.Diagnostics" ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance : outer.CreateLogger(categoryName);
+
+        public void AddProvider(ILoggerProvider provider) => outer.AddProvider(provider);
+
+        // The outer host owns the factory.
+        public void Dispose()
+        {
+        }
+    }
 }

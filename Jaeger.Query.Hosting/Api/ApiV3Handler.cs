@@ -97,19 +97,22 @@ internal sealed class ApiV3Handler(QueryHandler handler)
 
     public async Task FindTraceSummariesAsync(HttpContext context)
     {
-        var traces = await FindAsync(context).ConfigureAwait(false);
-        if (traces is null)
+        if (!TryParseQuery(context.Request.Query, handler.Options, handler.Time.GetUtcNow(), out var query, out var error))
         {
+            await WriteErrorAsync(context, 400, error).ConfigureAwait(false);
             return;
         }
 
-        await QueryHandler.WriteAsync(context, 200, traces, static (w, ts) =>
+        // The storage summarizes without handing whole traces over where it can.
+        handler.CheckSearch(query);
+        var summaries = await handler.Reader.FindTraceSummariesAsync(query, context.RequestAborted).ConfigureAwait(false);
+        await QueryHandler.WriteAsync(context, 200, summaries, static (w, ss) =>
         {
             w.WriteStartObject();
             w.WriteStartArray("summaries");
-            foreach (var trace in ts)
+            foreach (var summary in ss)
             {
-                OtlpJson.WriteSummary(w, trace);
+                OtlpJson.WriteSummary(w, summary);
             }
 
             w.WriteEndArray();
@@ -125,6 +128,7 @@ internal sealed class ApiV3Handler(QueryHandler handler)
             return null;
         }
 
+        handler.CheckSearch(query);
         var found = await handler.Reader.FindTracesAsync(query, context.RequestAborted).ConfigureAwait(false);
         var result = new List<Trace>(found.Count);
         foreach (var trace in found)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Jaeger.Model;
+using Jaeger.Storage;
 
 namespace Jaeger.Query.Api;
 
@@ -162,64 +163,24 @@ internal static class OtlpJson
     }
 
     /// <summary>One entry of <c>/api/v3/trace-summaries</c>.</summary>
-    public static void WriteSummary(Utf8JsonWriter w, Trace trace)
+    public static void WriteSummary(Utf8JsonWriter w, TraceSummary summary)
     {
-        var ids = new HashSet<SpanId>();
-        long minStart = long.MaxValue, maxEnd = long.MinValue;
-        foreach (var span in trace.Spans)
-        {
-            ids.Add(span.SpanId);
-            minStart = Math.Min(minStart, span.StartTimeMicros);
-            maxEnd = Math.Max(maxEnd, span.StartTimeMicros + span.DurationMicros);
-        }
-
-        Span? root = null;
-        int errors = 0, orphans = 0;
-        var services = new Dictionary<string, (int Spans, int Errors)>(StringComparer.Ordinal);
-        var serviceOrder = new List<string>();
-        foreach (var span in trace.Spans)
-        {
-            var parent = span.ParentSpanId;
-            if (parent.IsEmpty || !ids.Contains(parent))
-            {
-                if (!parent.IsEmpty)
-                {
-                    orphans++;
-                }
-
-                if (root is null || (root.ParentSpanId.IsEmpty ? 0 : 1, root.StartTimeMicros).CompareTo((parent.IsEmpty ? 0 : 1, span.StartTimeMicros)) > 0)
-                {
-                    root = span;
-                }
-            }
-
-            var isError = IsError(span);
-            errors += isError ? 1 : 0;
-            var name = span.Process.ServiceName;
-            if (!services.TryGetValue(name, out var counts))
-            {
-                serviceOrder.Add(name);
-            }
-
-            services[name] = (counts.Spans + 1, counts.Errors + (isError ? 1 : 0));
-        }
-
         w.WriteStartObject();
-        WriteTraceId(w, "traceId", trace.TraceId);
-        w.WriteString("rootServiceName", root?.Process.ServiceName ?? string.Empty);
-        w.WriteString("rootOperationName", root?.OperationName ?? string.Empty);
-        w.WriteString("minStartTimeUnixNano", Nanos(minStart == long.MaxValue ? 0 : minStart));
-        w.WriteString("maxEndTimeUnixNano", Nanos(maxEnd == long.MinValue ? 0 : maxEnd));
-        w.WriteNumber("spanCount", trace.Spans.Count);
-        w.WriteNumber("errorSpanCount", errors);
-        w.WriteNumber("orphanSpanCount", orphans);
+        WriteTraceId(w, "traceId", summary.TraceId);
+        w.WriteString("rootServiceName", summary.RootServiceName);
+        w.WriteString("rootOperationName", summary.RootOperationName);
+        w.WriteString("minStartTimeUnixNano", Nanos(summary.StartTimeMicros));
+        w.WriteString("maxEndTimeUnixNano", Nanos(summary.StartTimeMicros + summary.DurationMicros));
+        w.WriteNumber("spanCount", summary.SpanCount);
+        w.WriteNumber("errorSpanCount", summary.ErrorSpanCount);
+        w.WriteNumber("orphanSpanCount", summary.OrphanSpanCount);
         w.WriteStartArray("services");
-        foreach (var name in serviceOrder)
+        foreach (var service in summary.Services)
         {
             w.WriteStartObject();
-            w.WriteString("name", name);
-            w.WriteNumber("spanCount", services[name].Spans);
-            w.WriteNumber("errorSpanCount", services[name].Errors);
+            w.WriteString("name", service.Name);
+            w.WriteNumber("spanCount", service.SpanCount);
+            w.WriteNumber("errorSpanCount", service.ErrorSpanCount);
             w.WriteEndObject();
         }
 
@@ -227,18 +188,7 @@ internal static class OtlpJson
         w.WriteEndObject();
     }
 
-    internal static bool IsError(Span span)
-    {
-        foreach (var tag in span.Tags)
-        {
-            if (tag.Key == WellKnownTags.Error && tag.ValueEquals("true"))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    internal static bool IsError(Span span) => TraceSummary.IsError(span);
 
     private static void WriteTraceId(Utf8JsonWriter w, string name, TraceId id)
     {

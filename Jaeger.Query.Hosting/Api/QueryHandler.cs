@@ -60,6 +60,17 @@ internal sealed partial class QueryHandler
         {
             // The client went away; nothing to answer.
         }
+        catch (UnsupportedSearchException e)
+        {
+            // The storage cannot answer this search correctly: refuse it rather than answer wrongly.
+            if (!context.Response.HasStarted)
+            {
+                context.Response.Clear();
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, e.Message).ConfigureAwait(false);
+            }
+
+            _metrics.Record(endpoint, StatusCodes.Status400BadRequest, started);
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             LogRequestFailed(_logger, context.Request.Path, e);
@@ -137,6 +148,9 @@ internal sealed partial class QueryHandler
         }).ConfigureAwait(false);
     }
 
+    /// <summary>Throws <see cref="UnsupportedSearchException"/> when the storage does not declare what the search needs.</summary>
+    internal void CheckSearch(TraceQueryParameters query) => SearchCapabilityCheck.ThrowIfUnsupported(query, Reader.Capabilities);
+
     public async Task SearchTracesAsync(HttpContext context)
     {
         if (!TryGetFlags(context, out var raw, out var pretty, out var flagError))
@@ -170,6 +184,7 @@ internal sealed partial class QueryHandler
         }
         else
         {
+            CheckSearch(request.Query!);
             var found = await Reader.FindTracesAsync(request.Query!, context.RequestAborted).ConfigureAwait(false);
             traces.AddRange(found);
         }

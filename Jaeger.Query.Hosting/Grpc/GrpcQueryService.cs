@@ -49,6 +49,7 @@ internal sealed class GrpcQueryService(QueryHandler handler) : Proto.QueryServic
         try
         {
             query.Validate();
+            handler.CheckSearch(query);
         }
         catch (ArgumentException e)
         {

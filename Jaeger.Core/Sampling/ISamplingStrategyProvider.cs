@@ -1,8 +1,9 @@
-using Jaeger.Sampling;
+namespace Jaeger.Sampling;
 
-namespace Jaeger.Collector.Sampling;
-
-/// <summary>Answers which sampling strategy a service should use (the collector's strategy store).</summary>
+/// <summary>
+/// Answers which sampling strategy a service should use: the collector's strategy store implements it, and an agent
+/// in the same host asks it directly (no loopback HTTP); across hosts the agent asks the collector's endpoint.
+/// </summary>
 public interface ISamplingStrategyProvider
 {
     /// <summary>The strategy for <paramref name="serviceName"/>: its own when configured, else the default.</summary>
