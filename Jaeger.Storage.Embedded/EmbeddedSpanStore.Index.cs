@@ -1,0 +1,565 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using Jaeger.Model;
+using Jaeger.Storage.Embedded.Encoding;
+using RocksDbSharp;
+
+namespace Jaeger.Storage.Embedded;
+
+/// <summary>Index entries, trace loads and searches.</summary>
+public sealed partial class EmbeddedSpanStore : IProcessResolver
+{
+    /// <inheritdoc />
+    Process IProcessResolver.Resolve(uint bucket, ulong hash)
+    {
+        if (_processCache.TryGetValue(hash, out var process))
+        {
+            return process;
+        }
+
+        Span<byte> key = stackalloc byte[13];
+        BinaryPrimitives.WriteUInt32BigEndian(key, bucket);
+        key[4] = Keys.ProcessEntry;
+        BinaryPrimitives.WriteUInt64BigEndian(key[5..], hash);
+        var stored = Db.Db.Get(key, Db.Index);
+        if (stored is null)
+        {
+            // The dictionary entry is written in the same batch as the span: missing only when the folder was damaged.
+            return Process.Unknown;
+        }
+
+        process = SpanCodec.DecodeProcess(stored);
+        if (_processCache.Count >= MaxProcessCache)
+        {
+            _processCache.Clear();
+        }
+
+        _processCache[hash] = process;
+        return process;
+    }
+
+    private void WriteIndexEntries(WriteBatch batch, RocksDbHandle db, ByteWriter key, uint bucket, Span span, Process process, ref List<object>? marks)
+    {
+        var service = process.ServiceName;
+        var operation = span.OperationName;
+        Span<byte> suffix = stackalloc byte[40];
+        suffix = suffix[..Keys.EncodeEntrySuffix(suffix, span.StartTimeMicros, span.TraceId, span.DurationMicros)];
+
+        var serviceMark = (bucket, service);
+        if (!_seenServices.ContainsKey(serviceMark) && _seenServices.TryAdd(serviceMark, 0))
+        {
+            (marks ??= []).Add(serviceMark);
+            BeginKey(key, bucket, Keys.ServiceName, service);
+            batch.Put(key.Written, ReadOnlySpan<byte>.Empty, db.Index);
+        }
+
+        var kind = span.SpanKind;
+        var operationMark = (bucket, service, kind, operation);
+        if (!_seenOperations.ContainsKey(operationMark) && _seenOperations.TryAdd(operationMark, 0))
+        {
+            (marks ??= []).Add(operationMark);
+            BeginKey(key, bucket, Keys.OperationName, service);
+            key.WriteString(kind);
+            key.WriteString(operation);
+            batch.Put(key.Written, ReadOnlySpan<byte>.Empty, db.Index);
+        }
+
+        BeginKey(key, bucket, Keys.ServiceIndex, service);
+        key.WriteBytes(suffix);
+        batch.Put(key.Written, ReadOnlySpan<byte>.Empty, db.Index);
+
+        BeginKey(key, bucket, Keys.OperationIndex, service);
+        key.WriteString(operation);
+        key.WriteBytes(suffix);
+        batch.Put(key.Written, ReadOnlySpan<byte>.Empty, db.Index);
+
+        BeginKey(key, bucket, Keys.TagIndex, service);
+        var tagPrefix = key.Length;
+        WriteTagEntries(batch, db, key, tagPrefix, span.Tags, suffix);
+        WriteTagEntries(batch, db, key, tagPrefix, process.Tags, suffix);
+        foreach (var log in span.Logs)
+        {
+            WriteTagEntries(batch, db, key, tagPrefix, log.Fields, suffix);
+        }
+    }
+
+    private static void BeginKey(ByteWriter key, uint bucket, byte kind, string service)
+    {
+        key.Reset();
+        key.WriteUInt32BigEndian(bucket);
+        key.WriteByte(kind);
+        key.WriteString(service);
+    }
+
+    private static void WriteTagEntries(WriteBatch batch, RocksDbHandle db, ByteWriter key, int prefixLength, System.Collections.Immutable.ImmutableArray<KeyValue> tags, ReadOnlySpan<byte> suffix)
+    {
+        foreach (var tag in tags)
+        {
+            if (Keys.Utf8LengthAtMost(tag.Key, Keys.MaxIndexedTagBytes) < 0)
+            {
+                continue;
+            }
+
+            key.Truncate(prefixLength);
+            key.WriteString(tag.Key);
+            if (!WriteTagText(key, tag))
+            {
+                continue;
+            }
+
+            key.WriteBytes(suffix);
+            batch.Put(key.Written, ReadOnlySpan<byte>.Empty, db.Index);
+        }
+    }
+
+    /// <summary>The value as search text (as <see cref="KeyValue.ValueAsString"/>), length-prefixed; false when too long to index.</summary>
+    private static bool WriteTagText(ByteWriter key, in KeyValue tag)
+    {
+        Span<byte> text = stackalloc byte[32];
+        int length;
+        switch (tag.Type)
+        {
+            case KeyValueType.String:
+                var value = tag.StringValue;
+                if (Keys.Utf8LengthAtMost(value, Keys.MaxIndexedTagBytes) < 0)
+                {
+                    return false;
+                }
+
+                key.WriteString(value);
+                return true;
+            case KeyValueType.Bool:
+                key.WriteString(tag.BoolValue ? "true" : "false");
+                return true;
+            case KeyValueType.Int64:
+                tag.Int64Value.TryFormat(text, out length, default, CultureInfo.InvariantCulture);
+                break;
+            case KeyValueType.Float64:
+                if (!tag.Float64Value.TryFormat(text, out length, "R", CultureInfo.InvariantCulture))
+                {
+                    key.WriteString(tag.ValueAsString());
+                    return true;
+                }
+
+                break;
+            default:
+                if (tag.BinaryValue.Length * 2 > Keys.MaxIndexedTagBytes)
+                {
+                    return false;
+                }
+
+                key.WriteString(tag.ValueAsString());
+                return true;
+        }
+
+        key.WriteVarint((ulong)length);
+        key.WriteBytes(text[..length]);
+        return true;
+    }
+
+    /// <summary>Every span of a trace in the buckets from <paramref name="from"/> to <paramref name="to"/>; null when there is none. Call under the gate.</summary>
+    private List<Span>? LoadSpans(TraceId traceId, uint from, uint to)
+    {
+        List<Span>? spans = null;
+        var db = Db;
+        Iterator? iterator = null;
+        try
+        {
+            foreach (var bucket in Buckets)
+            {
+                if (bucket < from || bucket > to)
+                {
+                    continue;
+                }
+
+                iterator ??= db.Db.NewIterator(db.Spans, _prefixRead);
+                var prefix = Keys.TracePrefix(bucket, traceId);
+                for (iterator.Seek(prefix); iterator.Valid(); iterator.Next())
+                {
+                    var key = iterator.GetKeySpan();
+                    if (key.Length != Keys.SpanKeyLength || !key.StartsWith(prefix))
+                    {
+                        break;
+                    }
+
+                    (spans ??= []).Add(SpanCodec.DecodeSpan(key, iterator.GetValueSpan(), this));
+                }
+            }
+        }
+        finally
+        {
+            iterator?.Dispose();
+        }
+
+        return spans;
+    }
+
+    private void ReadServices(uint bucket, ICollection<string> services)
+    {
+        var prefix = Keys.RecordPrefix(bucket, Keys.ServiceName);
+        using var iterator = Db.Db.NewIterator(Db.Index, _totalOrderRead);
+        for (iterator.Seek(prefix); iterator.Valid(); iterator.Next())
+        {
+            var key = iterator.GetKeySpan();
+            if (!key.StartsWith(prefix))
+            {
+                break;
+            }
+
+            var reader = new ByteReader(key[prefix.Length..]);
+            services.Add(reader.ReadString());
+        }
+    }
+
+    // Walks the chosen index of each bucket of the window, newest first, merging the streams of several services when
+    // the query names none. Each new trace an entry names is loaded once and checked; a matching trace waits in
+    // `pending` until no trace still unseen can start later (every unseen trace has a span at or before the current
+    // entry, so its start is at or before it): the result is exact and newest first by trace start.
+    private List<T> Find<T>(TraceQueryParameters query, Func<TraceId, List<Span>, T> select, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        SearchCapabilityCheck.ThrowIfUnsupported(query, Capabilities);
+        query.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        var matcher = new SpanMatcher(query);
+        var limit = query.Limit;
+        var results = new List<T>(Math.Min(limit, 256));
+        var (kind, first, second) = ChooseIndex(matcher);
+        var seen = new HashSet<TraceId>();
+        var pending = new PriorityQueue<(TraceId Id, List<Span> Spans), (long Start, TraceId Id)>(NewestFirst.Instance);
+        var fromBucket = matcher.MinStart == long.MinValue ? 0 : Keys.Bucket(matcher.MinStart);
+        var toBucket = matcher.MaxStart == long.MaxValue ? uint.MaxValue : Keys.Bucket(matcher.MaxStart);
+        _gate.EnterReadLock();
+        try
+        {
+            var db = Db;
+            var buckets = Buckets;
+            var services = new List<string>();
+            var streams = new List<IndexStream>();
+            for (var b = buckets.Count - 1; b >= 0; b--)
+            {
+                var bucket = buckets[b];
+                if (bucket < fromBucket || bucket > toBucket)
+                {
+                    continue;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                services.Clear();
+                if (matcher.ServiceName is { } named)
+                {
+                    services.Add(named);
+                }
+                else
+                {
+                    ReadServices(bucket, services);
+                }
+
+                try
+                {
+                    foreach (var service in services)
+                    {
+                        var stream = new IndexStream(db, _totalOrderRead, Keys.RecordPrefix(bucket, kind, service, first, second), matcher.MinStart, matcher.MaxStart);
+                        if (stream.Valid)
+                        {
+                            streams.Add(stream);
+                        }
+                        else
+                        {
+                            stream.Dispose();
+                        }
+                    }
+
+                    while (streams.Count > 0)
+                    {
+                        var at = 0;
+                        for (var i = 1; i < streams.Count; i++)
+                        {
+                            if (streams[i].Start > streams[at].Start)
+                            {
+                                at = i;
+                            }
+                        }
+
+                        var current = streams[at];
+                        var (start, traceId, duration) = (current.Start, current.TraceId, current.Duration);
+                        current.MoveNext();
+                        if (!current.Valid)
+                        {
+                            current.Dispose();
+                            streams.RemoveAt(at);
+                        }
+
+                        if (Emit(pending, start, results, limit, select))
+                        {
+                            return results;
+                        }
+
+                        if (!matcher.DurationFits(duration) || !seen.Add(traceId))
+                        {
+                            continue;
+                        }
+
+                        var spans = LoadSpans(traceId, 0, uint.MaxValue);
+                        if (spans is not null && matcher.MatchesAnySpan(spans))
+                        {
+                            pending.Enqueue((traceId, spans), (TraceStart(spans), traceId));
+                        }
+                    }
+                }
+                finally
+                {
+                    foreach (var stream in streams)
+                    {
+                        stream.Dispose();
+                    }
+
+                    streams.Clear();
+                }
+            }
+
+            Emit(pending, long.MinValue, results, limit, select);
+            return results;
+        }
+        catch (RocksDbSharpException ex)
+        {
+            throw Failed(ex, "search", 0);
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
+    /// <summary>Moves pending traces that start at or after <paramref name="start"/> to the results; true once the limit is reached.</summary>
+    private static bool Emit<T>(PriorityQueue<(TraceId Id, List<Span> Spans), (long Start, TraceId Id)> pending, long start, List<T> results, int limit, Func<TraceId, List<Span>, T> select)
+    {
+        while (pending.TryPeek(out var trace, out var order) && order.Start >= start)
+        {
+            pending.Dequeue();
+            results.Add(select(trace.Id, trace.Spans));
+            if (results.Count >= limit)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static long TraceStart(List<Span> spans)
+    {
+        var min = long.MaxValue;
+        foreach (var span in spans)
+        {
+            min = Math.Min(min, span.StartTimeMicros);
+        }
+
+        return min;
+    }
+
+    /// <summary>The narrowest index for the query: a tag that is indexed, else the operation, else the service.</summary>
+    private static (byte Kind, string? First, string? Second) ChooseIndex(SpanMatcher matcher)
+    {
+        foreach (var (key, text) in matcher.Tags)
+        {
+            if (Keys.IsIndexable(key, text))
+            {
+                return (Keys.TagIndex, key, text);
+            }
+        }
+
+        return matcher.OperationName is { } operation ? (Keys.OperationIndex, operation, null) : (Keys.ServiceIndex, null, null);
+    }
+
+    private void AddBucket(uint bucket)
+    {
+        lock (_bucketsLock)
+        {
+            _buckets.Add(bucket);
+        }
+    }
+
+    /// <summary>Finds the buckets that hold data by skipping from one bucket's first key to the next's.</summary>
+    private void LoadBuckets()
+    {
+        var db = Db;
+        foreach (var family in new[] { db.Spans, db.Index })
+        {
+            using var iterator = db.Db.NewIterator(family, _totalOrderRead);
+            iterator.SeekToFirst();
+            while (iterator.Valid())
+            {
+                var key = iterator.GetKeySpan();
+                if (key.Length < 4)
+                {
+                    iterator.Next();
+                    continue;
+                }
+
+                var bucket = BinaryPrimitives.ReadUInt32BigEndian(key);
+                AddBucket(bucket);
+                if (bucket == uint.MaxValue)
+                {
+                    break;
+                }
+
+                iterator.Seek(Keys.BucketStart(bucket + 1));
+            }
+        }
+    }
+
+    private void PutTimedRecord(byte kind, long micros, ReadOnlySpan<byte> value)
+    {
+        var bucket = Keys.Bucket(micros);
+        Span<byte> key = stackalloc byte[21];
+        BinaryPrimitives.WriteUInt32BigEndian(key, bucket);
+        key[4] = kind;
+        BinaryPrimitives.WriteUInt64BigEndian(key[5..], Keys.OrderedMicros(micros));
+        BinaryPrimitives.WriteInt64BigEndian(key[13..], Random.Shared.NextInt64());
+        _gate.EnterReadLock();
+        try
+        {
+            AddBucket(bucket);
+            Db.Db.Put(key, value, Db.Index, _writeOptions);
+        }
+        catch (RocksDbSharpException ex)
+        {
+            throw Failed(ex, "write", 0);
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
+    /// <summary>Reads the records of one kind timestamped from <paramref name="from"/> to <paramref name="to"/>, both inclusive.</summary>
+    private void ReadTimedRecords(byte kind, long from, long to, Action<long, byte[]> read)
+    {
+        if (from > to)
+        {
+            return;
+        }
+
+        _gate.EnterReadLock();
+        try
+        {
+            var db = Db;
+            var fromBucket = Keys.Bucket(from);
+            var toBucket = Keys.Bucket(to);
+            foreach (var bucket in Buckets)
+            {
+                if (bucket < fromBucket || bucket > toBucket)
+                {
+                    continue;
+                }
+
+                var prefix = Keys.RecordPrefix(bucket, kind);
+                var seek = new byte[prefix.Length + 8];
+                prefix.CopyTo(seek, 0);
+                BinaryPrimitives.WriteUInt64BigEndian(seek.AsSpan(prefix.Length), Keys.OrderedMicros(from));
+                using var iterator = db.Db.NewIterator(db.Index, _totalOrderRead);
+                for (iterator.Seek(seek); iterator.Valid(); iterator.Next())
+                {
+                    var key = iterator.GetKeySpan();
+                    if (!key.StartsWith(prefix) || key.Length < prefix.Length + 8)
+                    {
+                        break;
+                    }
+
+                    var micros = (long)(BinaryPrimitives.ReadUInt64BigEndian(key[prefix.Length..]) ^ 0x8000_0000_0000_0000UL);
+                    if (micros > to)
+                    {
+                        break;
+                    }
+
+                    read(micros, iterator.Value());
+                }
+            }
+        }
+        catch (RocksDbSharpException ex)
+        {
+            throw Failed(ex, "read", 0);
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
+    /// <summary>Newest first by trace start, then by trace id (descending), for a stable order of equal starts.</summary>
+    private sealed class NewestFirst : IComparer<(long Start, TraceId Id)>
+    {
+        public static readonly NewestFirst Instance = new();
+
+        public int Compare((long Start, TraceId Id) x, (long Start, TraceId Id) y)
+        {
+            var c = y.Start.CompareTo(x.Start);
+            return c != 0 ? c : y.Id.CompareTo(x.Id);
+        }
+    }
+
+    /// <summary>One index range, read newest first: entries under a prefix whose span start is within the window.</summary>
+    private sealed class IndexStream : IDisposable
+    {
+        private readonly Iterator _iterator;
+        private readonly byte[] _prefix;
+        private readonly long _minStart;
+
+        public IndexStream(RocksDbHandle db, ReadOptions read, byte[] prefix, long minStart, long maxStart)
+        {
+            _prefix = prefix;
+            _minStart = minStart;
+            var seek = new byte[prefix.Length + 8];
+            prefix.CopyTo(seek, 0);
+            BinaryPrimitives.WriteUInt64BigEndian(seek.AsSpan(prefix.Length), Keys.InvertStart(maxStart));
+            _iterator = db.Db.NewIterator(db.Index, read);
+            _iterator.Seek(seek);
+            Read();
+        }
+
+        public bool Valid { get; private set; }
+
+        public long Start { get; private set; }
+
+        public TraceId TraceId { get; private set; }
+
+        public long Duration { get; private set; }
+
+        public void MoveNext()
+        {
+            _iterator.Next();
+            Read();
+        }
+
+        public void Dispose() => _iterator.Dispose();
+
+        private void Read()
+        {
+            while (_iterator.Valid())
+            {
+                var key = _iterator.GetKeySpan();
+                if (!key.StartsWith(_prefix))
+                {
+                    break;
+                }
+
+                if (!Keys.TryReadEntrySuffix(key[_prefix.Length..], out var start, out var traceId, out var duration))
+                {
+                    _iterator.Next();
+                    continue;
+                }
+
+                if (start < _minStart)
+                {
+                    break;
+                }
+
+                (Start, TraceId, Duration, Valid) = (start, traceId, duration, true);
+                return;
+            }
+
+            Valid = false;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Jaeger.Storage.Embedded;
+
+/// <summary>
+/// Settings of the embedded store, bound from <c>Jaeger:Storage:Embedded</c> (the archive's from
+/// <c>Jaeger:Storage:Archive:Embedded</c>).
+/// </summary>
+public sealed class EmbeddedStorageOptions
+{
+    /// <summary>One mebibyte.</summary>
+    private const long MiB = 1024 * 1024;
+
+    /// <summary>
+    /// The data folder. Empty (the default): <see cref="DefaultPath"/> for the primary store, and
+    /// <see cref="DefaultPath"/> + <c>-archive</c> for the archive. The folder is created when missing; an existing
+    /// folder must be empty or a folder this store created.
+    /// </summary>
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>
+    /// How long spans, dependency links and sampling throughput are kept, by the hour of their start time (as
+    /// Jaeger's Badger, 72 hours by default). Expired hours are deleted and compacted away, so the disk space comes
+    /// back. <see cref="TimeSpan.Zero"/> keeps everything.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00", ErrorMessage = "Jaeger:Storage:Embedded:Ttl must be between 0 (keep everything) and 3650 days.")]
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromHours(72);
+
+    /// <summary>
+    /// The most bytes the data folder may hold; above it, the oldest hours are removed first (never the newest hour).
+    /// 0, the default, sets no bound.
+    /// </summary>
+    [Range(0, long.MaxValue, ErrorMessage = "Jaeger:Storage:Embedded:MaxDiskBytes must be 0 (no bound) or positive.")]
+    public long MaxDiskBytes { get; set; }
+
+    /// <summary>The block cache shared by every column family, in bytes (64 MiB by default).</summary>
+    [Range(MiB, 1L << 40, ErrorMessage = "Jaeger:Storage:Embedded:BlockCacheBytes must be between 1 MiB and 1 TiB.")]
+    public long BlockCacheBytes { get; set; } = 64 * MiB;
+
+    /// <summary>The size of one memtable (write buffer) in bytes (32 MiB by default).</summary>
+    [Range(MiB, 4L << 30, ErrorMessage = "Jaeger:Storage:Embedded:WriteBufferBytes must be between 1 MiB and 4 GiB.")]
+    public long WriteBufferBytes { get; set; } = 32 * MiB;
+
+    /// <summary>
+    /// The most memtables held (2 by default: one filling, one flushing). All memtables of the store together stay
+    /// under <see cref="WriteBufferBytes"/> x <see cref="MaxWriteBuffers"/>.
+    /// </summary>
+    [Range(2, 16, ErrorMessage = "Jaeger:Storage:Embedded:MaxWriteBuffers must be between 2 and 16.")]
+    public int MaxWriteBuffers { get; set; } = 2;
+
+    /// <summary>
+    /// True: every write waits until the write-ahead log is on stable storage (fsync), so a power loss loses no
+    /// accepted span, at the cost of a disk flush per write call. False (the default): the log is written to the
+    /// operating system before a write returns, so a killed process loses nothing, but a power loss or kernel crash
+    /// may lose the writes of the last moments.
+    /// </summary>
+    public bool SyncWrites { get; set; }
+
+    /// <summary>How often retention (TTL and disk budget) runs; it also runs once right after the store opens.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Jaeger:Storage:Embedded:RetentionInterval must be between 1 second and 1 day.")]
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The data folder used when <see cref="Path"/> is empty: <c>jaeger-dotnet/data</c> under the user's local application data folder.</summary>
+    public static string DefaultPath =>
+        System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "jaeger-dotnet", "data");
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+        {
+            var first = results[0];
+            throw new ArgumentOutOfRangeException(first.MemberNames.FirstOrDefault() ?? nameof(EmbeddedStorageOptions), first.ErrorMessage);
+        }
+    }
+
+    /// <summary>A copy, so a store keeps the values it was opened with.</summary>
+    internal EmbeddedStorageOptions Clone() => (EmbeddedStorageOptions)MemberwiseClone();
+}
+
+/// <summary>Validates <see cref="EmbeddedStorageOptions"/> (source-generated).</summary>
+[OptionsValidator]
+internal sealed partial class EmbeddedStorageOptionsValidator : IValidateOptions<EmbeddedStorageOptions>
+{
+}

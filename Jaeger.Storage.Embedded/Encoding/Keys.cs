@@ -1,0 +1,185 @@
+using System.Buffers.Binary;
+using Jaeger.Model;
+
+namespace Jaeger.Storage.Embedded.Encoding;
+
+/// <summary>
+/// The key layout. Every key of the <c>spans</c> and <c>index</c> column families starts with its time bucket (the
+/// hour of the span start, or of the record's timestamp, as a big-endian u32), so retention removes a whole old
+/// range with one DeleteRange and gets the space back with one CompactRange.
+/// </summary>
+/// <remarks>
+/// <code>
+/// spans:  [bucket 4][trace id 16][span id 8][content hash 4]              -> encoded span (SpanCodec)
+/// index:  [bucket 4][0x01][service][~start 8][trace id 16][duration]      -> empty   one per span
+///         [bucket 4][0x02][service][operation][~start][trace id][duration] -> empty   one per span
+///         [bucket 4][0x03][service][key][value][~start][trace id][duration] -> empty  one per span tag, process tag, log field
+///         [bucket 4][0x10][service]                                        -> empty   services of the bucket
+///         [bucket 4][0x11][service][span kind][operation]                  -> empty   operations of the bucket
+///         [bucket 4][0x12][process hash 8]                                 -> encoded process (the bucket's process dictionary)
+///         [bucket 4][0x20][timestamp 8][random 8]                          -> written dependency links
+///         [bucket 4][0x21][timestamp 8][random 8]                          -> sampling throughput
+/// default: [0x01]                                                          -> latest sampling probabilities
+/// </code>
+/// Strings are a varint byte count and UTF-8 bytes. <c>~start</c> is the span start (microseconds) made unsigned
+/// and inverted, big-endian: ascending keys are newest first. Duration is a varint, last, so the key's length ends it.
+/// The content hash tells apart two different spans with one id (Zipkin's shared client/server spans), while the
+/// same span written twice (a retried write) lands on the same key.
+/// </remarks>
+internal static class Keys
+{
+    public const byte ServiceIndex = 0x01;
+    public const byte OperationIndex = 0x02;
+    public const byte TagIndex = 0x03;
+    public const byte ServiceName = 0x10;
+    public const byte OperationName = 0x11;
+    public const byte ProcessEntry = 0x12;
+    public const byte Dependencies = 0x20;
+    public const byte Throughput = 0x21;
+
+    public const byte LatestProbabilities = 0x01;
+
+    public const long BucketMicros = 3_600_000_000L;
+
+    public const int TracePrefixLength = 20;
+
+    public const int SpanKeyLength = 32;
+
+    /// <summary>Tag keys and values longer than this (UTF-8 bytes) are not indexed; a search for one is answered by verifying spans.</summary>
+    public const int MaxIndexedTagBytes = 256;
+
+    /// <summary>The bucket (hour since the Unix epoch) of a time in microseconds, clamped to u32.</summary>
+    public static uint Bucket(long micros)
+    {
+        if (micros <= 0)
+        {
+            return 0;
+        }
+
+        var hour = micros / BucketMicros;
+        return hour >= uint.MaxValue ? uint.MaxValue : (uint)hour;
+    }
+
+    public static long BucketStartMicros(uint bucket) => bucket * BucketMicros;
+
+    public static ulong InvertStart(long startMicros) => ~((ulong)startMicros ^ 0x8000_0000_0000_0000UL);
+
+    public static long StartFromInverted(ulong inverted) => (long)(~inverted ^ 0x8000_0000_0000_0000UL);
+
+    public static void WriteTraceId(ByteWriter writer, TraceId traceId)
+    {
+        writer.WriteUInt64BigEndian(traceId.High);
+        writer.WriteUInt64BigEndian(traceId.Low);
+    }
+
+    public static TraceId ReadTraceId(ReadOnlySpan<byte> bytes) =>
+        new(BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]));
+
+    /// <summary>[bucket][trace id]: the prefix of every span of a trace in one bucket.</summary>
+    public static byte[] TracePrefix(uint bucket, TraceId traceId)
+    {
+        var key = new byte[TracePrefixLength];
+        BinaryPrimitives.WriteUInt32BigEndian(key, bucket);
+        BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(4), traceId.High);
+        BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(12), traceId.Low);
+        return key;
+    }
+
+    /// <summary>The first key of a bucket (also the end, exclusive, of the bucket before it).</summary>
+    public static byte[] BucketStart(uint bucket)
+    {
+        var key = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(key, bucket);
+        return key;
+    }
+
+    /// <summary>The key after every key of buckets up to and including <paramref name="bucket"/>.</summary>
+    public static byte[] AfterBucket(uint bucket) =>
+        bucket == uint.MaxValue ? [0xFF, 0xFF, 0xFF, 0xFF, 0xFF] : BucketStart(bucket + 1);
+
+    /// <summary>The key of a bucket's record kind, with the record's string fields: the prefix a range read walks.</summary>
+    public static byte[] RecordPrefix(uint bucket, byte kind, string? first = null, string? second = null, string? third = null)
+    {
+        using var writer = new ByteWriter(64);
+        writer.WriteUInt32BigEndian(bucket);
+        writer.WriteByte(kind);
+        if (first is not null)
+        {
+            writer.WriteString(first);
+        }
+
+        if (second is not null)
+        {
+            writer.WriteString(second);
+        }
+
+        if (third is not null)
+        {
+            writer.WriteString(third);
+        }
+
+        return writer.Written.ToArray();
+    }
+
+    /// <summary>The entry suffix after the prefix: [~start 8][trace id 16][duration varint].</summary>
+    public static void WriteEntrySuffix(ByteWriter writer, long startMicros, TraceId traceId, long durationMicros)
+    {
+        writer.WriteUInt64BigEndian(InvertStart(startMicros));
+        WriteTraceId(writer, traceId);
+        writer.WriteZigZag(durationMicros);
+    }
+
+    /// <summary>The entry suffix into <paramref name="destination"/> (at least 34 bytes); returns its length.</summary>
+    public static int EncodeEntrySuffix(Span<byte> destination, long startMicros, TraceId traceId, long durationMicros)
+    {
+        BinaryPrimitives.WriteUInt64BigEndian(destination, InvertStart(startMicros));
+        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], traceId.High);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[16..], traceId.Low);
+        var value = (ulong)((durationMicros << 1) ^ (durationMicros >> 63));
+        var at = 24;
+        while (value >= 0x80)
+        {
+            destination[at++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        destination[at++] = (byte)value;
+        return at;
+    }
+
+    /// <summary>A timestamp as an order-preserving unsigned number (big-endian in keys).</summary>
+    public static ulong OrderedMicros(long micros) => (ulong)micros ^ 0x8000_0000_0000_0000UL;
+
+    /// <summary>Reads an index entry's suffix; false when the key is malformed.</summary>
+    public static bool TryReadEntrySuffix(ReadOnlySpan<byte> suffix, out long startMicros, out TraceId traceId, out long durationMicros)
+    {
+        if (suffix.Length < 25)
+        {
+            startMicros = durationMicros = 0;
+            traceId = default;
+            return false;
+        }
+
+        startMicros = StartFromInverted(BinaryPrimitives.ReadUInt64BigEndian(suffix));
+        traceId = ReadTraceId(suffix[8..]);
+        var reader = new ByteReader(suffix[24..]);
+        durationMicros = reader.ReadZigZag();
+        return true;
+    }
+
+    /// <summary>The UTF-8 byte count of a string, or -1 when it exceeds <paramref name="max"/> (checked without encoding long strings).</summary>
+    public static int Utf8LengthAtMost(string value, int max)
+    {
+        if (value.Length > max)
+        {
+            return -1;
+        }
+
+        var count = System.Text.Encoding.UTF8.GetByteCount(value);
+        return count > max ? -1 : count;
+    }
+
+    /// <summary>True when <paramref name="key"/> and <paramref name="value"/> are short enough to be in the tag index.</summary>
+    public static bool IsIndexable(string key, string value) =>
+        Utf8LengthAtMost(key, MaxIndexedTagBytes) >= 0 && Utf8LengthAtMost(value, MaxIndexedTagBytes) >= 0;
+}

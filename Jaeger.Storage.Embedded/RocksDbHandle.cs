@@ -1,0 +1,129 @@
+using RocksDbSharp;
+
+namespace Jaeger.Storage.Embedded;
+
+/// <summary>
+/// One open RocksDB database with the store's column families and tuning: a bounded block cache shared by all
+/// column families, bounded memtables, LZ4 on upper levels and ZSTD on the last, a prefix Bloom filter on spans
+/// (a trace in a bucket is one prefix), and the write-ahead log on.
+/// </summary>
+internal sealed class RocksDbHandle : IDisposable
+{
+    public const string SpansFamily = "spans";
+    public const string IndexFamily = "index";
+
+    // Kept referenced while the database is open: RocksDbSharp's option objects free native memory when collected.
+    private readonly DbOptions _dbOptions;
+    private readonly ColumnFamilyOptions _defaultOptions;
+    private readonly ColumnFamilyOptions _spansOptions;
+    private readonly ColumnFamilyOptions _indexOptions;
+    private readonly BlockBasedTableOptions _spansTable;
+    private readonly BlockBasedTableOptions _indexTable;
+    private readonly Cache _cache;
+
+    public RocksDbHandle(string path, EmbeddedStorageOptions options)
+    {
+        _cache = Cache.CreateLru((ulong)options.BlockCacheBytes);
+        var writeBuffer = (ulong)options.WriteBufferBytes;
+        var buffers = options.MaxWriteBuffers;
+
+        _spansTable = new BlockBasedTableOptions()
+            .SetBlockCache(_cache)
+            .SetBlockSize(16 * 1024)
+            .SetCacheIndexAndFilterBlocks(true)
+            .SetPinL0FilterAndIndexBlocksInCache(true)
+            .SetFilterPolicy(BloomFilterPolicy.Create(10, false))
+            .SetWholeKeyFiltering(false);
+        _indexTable = new BlockBasedTableOptions()
+            .SetBlockCache(_cache)
+            .SetBlockSize(16 * 1024)
+            .SetCacheIndexAndFilterBlocks(true)
+            .SetPinL0FilterAndIndexBlocksInCache(true);
+
+        _spansOptions = new ColumnFamilyOptions();
+        Tune(_spansOptions, writeBuffer, buffers);
+        _spansOptions.SetBlockBasedTableFactory(_spansTable)
+            .SetPrefixExtractor(SliceTransform.CreateFixedPrefix(Encoding.Keys.TracePrefixLength))
+            .SetMemtablePrefixBloomSizeRatio(0.05);
+
+        _indexOptions = new ColumnFamilyOptions();
+        Tune(_indexOptions, writeBuffer, buffers);
+        _indexOptions.SetBlockBasedTableFactory(_indexTable);
+
+        _defaultOptions = new ColumnFamilyOptions();
+        _defaultOptions.SetWriteBufferSize(1024 * 1024).SetMaxWriteBufferNumber(2);
+
+        _dbOptions = new DbOptions()
+            .SetCreateIfMissing(true)
+            .SetCreateMissingColumnFamilies(true)
+            .SetMaxBackgroundCompactions(2)
+            .SetMaxBackgroundFlushes(1)
+            .SetKeepLogFileNum(3)
+            .SetMaxLogFileSize(4 * 1024 * 1024)
+            .SetMaxOpenFiles(512)
+            .SetInfoLogLevel(InfoLogLevel.Warn)
+            .SetWalRecoveryMode(Recovery.PointInTime);
+
+        // Every memtable of every column family together stays under the budget the options give.
+        _dbOptions.SetDbWriteBufferSize(writeBuffer * (ulong)buffers);
+        _dbOptions.SetMaxTotalWalSize(writeBuffer * (ulong)buffers * 2);
+
+        var families = new ColumnFamilies(_defaultOptions)
+        {
+            { SpansFamily, _spansOptions },
+            { IndexFamily, _indexOptions },
+        };
+        Db = RocksDb.Open(_dbOptions, path, families);
+        Spans = Db.GetColumnFamily(SpansFamily);
+        Index = Db.GetColumnFamily(IndexFamily);
+        Default = Db.GetDefaultColumnFamily();
+    }
+
+    public RocksDb Db { get; }
+
+    public ColumnFamilyHandle Spans { get; }
+
+    public ColumnFamilyHandle Index { get; }
+
+    public ColumnFamilyHandle Default { get; }
+
+    /// <summary>Bytes the block cache holds now.</summary>
+    public ulong CacheUsage => _cache.GetUsage();
+
+    /// <summary>An integer property summed over the column families (for example <c>rocksdb.total-sst-files-size</c>).</summary>
+    public long SumProperty(string name)
+    {
+        long sum = 0;
+        foreach (var family in new[] { Default, Spans, Index })
+        {
+            if (long.TryParse(Db.GetProperty(name, family), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            {
+                sum += value;
+            }
+        }
+
+        return sum;
+    }
+
+    public void Dispose()
+    {
+        Db.Dispose();
+        GC.KeepAlive(_dbOptions);
+        GC.KeepAlive(_defaultOptions);
+        GC.KeepAlive(_spansOptions);
+        GC.KeepAlive(_indexOptions);
+        GC.KeepAlive(_spansTable);
+        GC.KeepAlive(_indexTable);
+        GC.KeepAlive(_cache);
+    }
+
+    private static void Tune(ColumnFamilyOptions options, ulong writeBuffer, int buffers)
+    {
+        options.SetWriteBufferSize(writeBuffer)
+            .SetMaxWriteBufferNumber(buffers)
+            .SetTargetFileSizeBase(64 * 1024 * 1024)
+            .SetMaxBytesForLevelBase(256 * 1024 * 1024)
+            .SetCompression(Compression.Lz4);
+        Native.Instance.rocksdb_options_set_bottommost_compression(options.Handle, (int)Compression.Zstd);
+    }
+}
