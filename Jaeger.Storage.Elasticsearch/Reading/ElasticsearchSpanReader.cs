@@ -1,0 +1,479 @@
+using System.Text.Json;
+using Jaeger.Model;
+using Jaeger.Storage.Elasticsearch.Documents;
+using Jaeger.Storage.Elasticsearch.Indices;
+
+namespace Jaeger.Storage.Elasticsearch.Reading;
+
+/// <summary>
+/// Jaeger's Elasticsearch reader, with its known traps fixed: services and operations from the service index (terms
+/// aggregations), trace ids from a bool query over span documents (service, operation, duration, start-time window
+/// and, per tag, a should over <c>tag.*</c>, <c>process.tag.*</c> and the nested <c>tags</c>, <c>process.tags</c>
+/// and <c>logs.fields</c>), aggregated by <c>traceID</c>; then whole traces by id.
+/// </summary>
+/// <remarks>
+/// Differences from Jaeger: tag values are matched exactly (term), not as regular expressions; the start-time
+/// window is exact to the microsecond (<c>startTime</c> beside <c>startTimeMillis</c>); traces are ordered by their
+/// true start (the earliest span of the whole trace, found by a second aggregation) instead of the latest matching
+/// span; a trace is read whole with <c>search_after</c> paging on (startTime, spanID), never capped at 10 000 spans.
+/// </remarks>
+internal sealed class ElasticsearchSpanReader : ISpanReader
+{
+    private readonly SearchClient _client;
+    private readonly IndexNames _names;
+    private readonly SpanDocument _document;
+    private readonly TagsAsFields _tagsAsFields;
+    private readonly ElasticsearchStorageOptions _options;
+    private readonly TimeProvider _time;
+
+    public ElasticsearchSpanReader(SearchClient client, IndexNames names, SpanDocument document, TagsAsFields tagsAsFields, ElasticsearchStorageOptions options, TimeProvider time)
+    {
+        _client = client;
+        _names = names;
+        _document = document;
+        _tagsAsFields = tagsAsFields;
+        _options = options;
+        _time = time;
+    }
+
+    /// <summary>Searches without a service name, tags with duration, process tags, log fields and binary tags (as hex text).</summary>
+    public SearchCapabilities Capabilities =>
+        SearchCapabilities.SearchWithoutServiceName | SearchCapabilities.TagsWithDuration | SearchCapabilities.ProcessTags |
+        SearchCapabilities.LogFields | SearchCapabilities.BinaryTags;
+
+    public async ValueTask<IReadOnlyList<string>> GetServicesAsync(CancellationToken cancellationToken = default)
+    {
+        var (indices, field) = ServiceSource();
+        var body = SearchClient.Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("size", 0);
+            w.WriteStartObject("aggregations");
+            WriteTermsAggregation(w, "distinct_services", field, _options.MaxDocCount);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+        var names = await AggregationKeysAsync(indices, body, "distinct_services", cancellationToken).ConfigureAwait(false);
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    public async ValueTask<IReadOnlyList<Operation>> GetOperationsAsync(OperationQueryParameters query, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(query.ServiceName, nameof(query));
+        var (indices, serviceField) = ServiceSource();
+        var operationField = _names.Archive ? "operationName" : "operationName";
+        var body = SearchClient.Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("size", 0);
+            w.WriteStartObject("query");
+            w.WriteStartObject("term");
+            w.WriteString(serviceField, query.ServiceName);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteStartObject("aggregations");
+            WriteTermsAggregation(w, "distinct_operations", operationField, _options.MaxDocCount);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+        var names = await AggregationKeysAsync(indices, body, "distinct_operations", cancellationToken).ConfigureAwait(false);
+        names.Sort(StringComparer.Ordinal);
+        return [.. names.Select(n => new Operation(n))];
+    }
+
+    public async ValueTask<Trace?> GetTraceAsync(TraceGetParameters query, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<string> indices = query.StartTime is { } start
+            ? _names.ForRange(IndexKind.Span, start.AddHours(-1), (query.EndTime ?? _time.GetUtcNow()).AddHours(1))
+            : [_names.AllForRead(IndexKind.Span)];
+        var spans = await ReadTraceAsync(query.TraceId, indices, cancellationToken).ConfigureAwait(false);
+        return spans.Count == 0 ? null : new Trace(spans);
+    }
+
+    public async ValueTask<IReadOnlyList<Trace>> FindTracesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default)
+    {
+        var ids = await FindTraceIdsAsync(query, cancellationToken).ConfigureAwait(false);
+        var traces = new List<Trace>(ids.Count);
+        string[] all = [_names.AllForRead(IndexKind.Span)];
+        foreach (var id in ids)
+        {
+            var spans = await ReadTraceAsync(id, all, cancellationToken).ConfigureAwait(false);
+            if (spans.Count > 0)
+            {
+                traces.Add(new Trace(spans));
+            }
+        }
+
+        return traces;
+    }
+
+    public ValueTask<IReadOnlyList<TraceSummary>> FindTraceSummariesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) =>
+        this.SummarizeFoundTracesAsync(query, cancellationToken);
+
+    public async ValueTask<IReadOnlyList<TraceId>> FindTraceIdsAsync(TraceQueryParameters query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        SearchCapabilityCheck.ThrowIfUnsupported(query, Capabilities);
+        IReadOnlyList<string> indices = query.StartTimeMin is { } min && query.StartTimeMax is { } max
+            ? _names.ForRange(IndexKind.Span, min, max)
+            : [_names.AllForRead(IndexKind.Span)];
+
+        // 1. The traces with a matching span, newest matching span first (Jaeger's aggregation).
+        var candidates = await TraceIdAggregationAsync(indices, BuildFindQuery(query), "max", _options.MaxCandidateTraces, cancellationToken).ConfigureAwait(false);
+        if (candidates.Count == 0)
+        {
+            return [];
+        }
+
+        // 2. Their true starts: the earliest span of each whole trace, wherever it is stored.
+        var starts = await TraceIdAggregationAsync(
+            [_names.AllForRead(IndexKind.Span)],
+            w =>
+            {
+                w.WriteStartObject("terms");
+                w.WriteStartArray("traceID");
+                foreach (var (id, _) in candidates)
+                {
+                    w.WriteStringValue(id.ToString());
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            },
+            "min",
+            candidates.Count,
+            cancellationToken).ConfigureAwait(false);
+        var startOf = new Dictionary<TraceId, long>(starts.Count);
+        foreach (var (id, start) in starts)
+        {
+            startOf[id] = start;
+        }
+
+        return [.. candidates
+            .Select(c => (c.Id, Start: startOf.TryGetValue(c.Id, out var s) ? s : c.Start))
+            .OrderByDescending(c => c.Start)
+            .ThenBy(c => c.Id)
+            .Take(query.Limit)
+            .Select(c => c.Id)];
+    }
+
+    /// <summary>The query of a search, as one bool of filters on one span document.</summary>
+    internal Action<Utf8JsonWriter> BuildFindQuery(TraceQueryParameters query) => w =>
+    {
+        w.WriteStartObject("bool");
+        w.WriteStartArray("filter");
+        if (query.DurationMin is not null || query.DurationMax is not null)
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("range");
+            w.WriteStartObject("duration");
+            if (query.DurationMin is { } dmin)
+            {
+                w.WriteNumber("gte", Time.ToMicros(dmin));
+            }
+
+            if (query.DurationMax is { } dmax)
+            {
+                w.WriteNumber("lte", Time.ToMicros(dmax));
+            }
+
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        if (query.StartTimeMin is not null || query.StartTimeMax is not null)
+        {
+            // startTimeMillis (a date) lets Elasticsearch skip shards; startTime (µs) makes the bounds exact.
+            w.WriteStartObject();
+            w.WriteStartObject("range");
+            w.WriteStartObject("startTimeMillis");
+            if (query.StartTimeMin is { } min)
+            {
+                w.WriteNumber("gte", Time.ToUnixMicros(min) / 1000);
+            }
+
+            if (query.StartTimeMax is { } max)
+            {
+                w.WriteNumber("lte", Time.ToUnixMicros(max) / 1000);
+            }
+
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteStartObject();
+            w.WriteStartObject("range");
+            w.WriteStartObject("startTime");
+            if (query.StartTimeMin is { } min2)
+            {
+                w.WriteNumber("gte", Time.ToUnixMicros(min2));
+            }
+
+            if (query.StartTimeMax is { } max2)
+            {
+                w.WriteNumber("lte", Time.ToUnixMicros(max2));
+            }
+
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        if (!string.IsNullOrEmpty(query.ServiceName))
+        {
+            Term(w, "process.serviceName", query.ServiceName);
+        }
+
+        if (!string.IsNullOrEmpty(query.OperationName))
+        {
+            Term(w, "operationName", query.OperationName);
+        }
+
+        foreach (var (key, value) in query.Tags)
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("bool");
+            w.WriteStartArray("should");
+            var field = _tagsAsFields.FieldName(key);
+            Term(w, "tag." + field, value);
+            Term(w, "process.tag." + field, value);
+            NestedKeyValue(w, "tags", key, value);
+            NestedKeyValue(w, "process.tags", key, value);
+            NestedKeyValue(w, "logs.fields", key, value);
+            w.WriteEndArray();
+            w.WriteNumber("minimum_should_match", 1);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    };
+
+    private async Task<List<(TraceId Id, long Start)>> TraceIdAggregationAsync(IReadOnlyList<string> indices, Action<Utf8JsonWriter> query, string metric, int size, CancellationToken cancellationToken)
+    {
+        var body = SearchClient.Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("size", 0);
+            w.WriteStartObject("query");
+            query(w);
+            w.WriteEndObject();
+            w.WriteStartObject("aggregations");
+            w.WriteStartObject("traceIDs");
+            w.WriteStartObject("terms");
+            w.WriteString("field", "traceID");
+            w.WriteNumber("size", size);
+            w.WriteStartArray("order");
+            w.WriteStartObject();
+            w.WriteString("startTime", "desc");
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteStartObject("aggregations");
+            w.WriteStartObject("startTime");
+            w.WriteStartObject(metric);
+            w.WriteString("field", "startTime");
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+        using var doc = await _client.SendJsonAsync(HttpMethod.POST, SearchClient.SearchPath(indices), body, cancellationToken).ConfigureAwait(false);
+        var result = new List<(TraceId, long)>();
+        var seen = new HashSet<TraceId>();
+        if (doc is null || !doc.RootElement.TryGetProperty("aggregations", out var aggs) || !aggs.TryGetProperty("traceIDs", out var agg))
+        {
+            return result;
+        }
+
+        foreach (var bucket in agg.GetProperty("buckets").EnumerateArray())
+        {
+            var key = bucket.GetProperty("key").GetString();
+            if (!TraceId.TryParse(key, out var id))
+            {
+                throw new StorageException("bad_document", $"'{key}' is not a trace id.", isTransient: false);
+            }
+
+            var value = bucket.TryGetProperty("startTime", out var st) && st.TryGetProperty("value", out var v) && v.ValueKind == JsonValueKind.Number ? (long)v.GetDouble() : 0;
+            if (seen.Add(id))
+            {
+                result.Add((id, value));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Every span of a trace, page by page (search_after on startTime and spanID).</summary>
+    private async Task<List<Span>> ReadTraceAsync(TraceId traceId, IReadOnlyList<string> indices, CancellationToken cancellationToken)
+    {
+        var spans = new List<Span>();
+        var path = SearchClient.SearchPath(indices);
+        long? afterTime = null;
+        string? afterSpan = null;
+        while (true)
+        {
+            var body = SearchClient.Json(w =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("size", _options.MaxDocCount);
+                w.WriteStartObject("query");
+                w.WriteStartObject("bool");
+                w.WriteStartArray("filter");
+                WriteTraceIdQuery(w, traceId);
+                w.WriteEndArray();
+                w.WriteEndObject();
+                w.WriteEndObject();
+                w.WriteStartArray("sort");
+                w.WriteStartObject();
+                w.WriteString("startTime", "asc");
+                w.WriteEndObject();
+                w.WriteStartObject();
+                w.WriteString("spanID", "asc");
+                w.WriteEndObject();
+                w.WriteEndArray();
+                if (afterTime is { } t)
+                {
+                    w.WriteStartArray("search_after");
+                    w.WriteNumberValue(t);
+                    w.WriteStringValue(afterSpan);
+                    w.WriteEndArray();
+                }
+
+                w.WriteEndObject();
+            });
+            using var doc = await _client.SendJsonAsync(HttpMethod.POST, path, body, cancellationToken).ConfigureAwait(false);
+            if (doc is null)
+            {
+                return spans;
+            }
+
+            var hits = doc.RootElement.GetProperty("hits").GetProperty("hits");
+            var count = 0;
+            foreach (var hit in hits.EnumerateArray())
+            {
+                count++;
+                Span span;
+                try
+                {
+                    span = _document.Read(hit.GetProperty("_source"));
+                }
+                catch (FormatException ex)
+                {
+                    throw new StorageException("bad_document", $"Span document {hit.GetProperty("_id")} of trace {traceId} cannot be read: {ex.Message}", isTransient: false, ex);
+                }
+
+                spans.Add(span);
+                if (hit.TryGetProperty("sort", out var sort) && sort.GetArrayLength() == 2)
+                {
+                    afterTime = sort[0].GetInt64();
+                    afterSpan = sort[1].GetString();
+                }
+                else
+                {
+                    afterTime = span.StartTimeMicros;
+                    afterSpan = span.SpanId.ToString();
+                }
+            }
+
+            if (count < _options.MaxDocCount)
+            {
+                return spans;
+            }
+        }
+    }
+
+    /// <summary>Jaeger's trace-id query: the id as written, and its unpadded pre-1.16 form when it starts with 0.</summary>
+    internal static void WriteTraceIdQuery(Utf8JsonWriter w, TraceId traceId)
+    {
+        var text = traceId.ToString();
+        if (text[0] != '0')
+        {
+            Term(w, "traceID", text);
+            return;
+        }
+
+        var legacy = traceId.High == 0
+            ? traceId.Low.ToString("x", System.Globalization.CultureInfo.InvariantCulture)
+            : traceId.High.ToString("x", System.Globalization.CultureInfo.InvariantCulture) + traceId.Low.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+        w.WriteStartObject();
+        w.WriteStartObject("terms");
+        w.WriteStartArray("traceID");
+        w.WriteStringValue(text);
+        w.WriteStringValue(legacy);
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private (IReadOnlyList<string> Indices, string ServiceField) ServiceSource()
+    {
+        if (_names.Archive)
+        {
+            // The archive holds no service documents: its services come from the span documents.
+            return ([_names.AllForRead(IndexKind.Span)], "process.serviceName");
+        }
+
+        var now = _time.GetUtcNow();
+        return (_names.ForRange(IndexKind.Service, now - _options.MaxSpanAge, now), "serviceName");
+    }
+
+    private async Task<List<string>> AggregationKeysAsync(IReadOnlyList<string> indices, byte[] body, string name, CancellationToken cancellationToken)
+    {
+        using var doc = await _client.SendJsonAsync(HttpMethod.POST, SearchClient.SearchPath(indices), body, cancellationToken).ConfigureAwait(false);
+        var keys = new List<string>();
+        if (doc is null || !doc.RootElement.TryGetProperty("aggregations", out var aggs) || !aggs.TryGetProperty(name, out var agg))
+        {
+            return keys;
+        }
+
+        foreach (var bucket in agg.GetProperty("buckets").EnumerateArray())
+        {
+            var key = bucket.GetProperty("key");
+            keys.Add(key.ValueKind == JsonValueKind.String ? key.GetString()! : throw new StorageException("bad_aggregation", $"A non-string key in aggregation {name}.", isTransient: false));
+        }
+
+        return keys;
+    }
+
+    private static void WriteTermsAggregation(Utf8JsonWriter w, string name, string field, int size)
+    {
+        w.WriteStartObject(name);
+        w.WriteStartObject("terms");
+        w.WriteString("field", field);
+        w.WriteNumber("size", size);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void Term(Utf8JsonWriter w, string field, string value)
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("term");
+        w.WriteString(field, value);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void NestedKeyValue(Utf8JsonWriter w, string path, string key, string value)
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("nested");
+        w.WriteString("path", path);
+        w.WriteStartObject("query");
+        w.WriteStartObject("bool");
+        w.WriteStartArray("filter");
+        Term(w, path + ".key", key);
+        Term(w, path + ".value", value);
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+}

@@ -1,0 +1,110 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Jaeger.Storage.Elasticsearch.Writing;
+
+/// <summary>What a bulk item holds, for counting failures.</summary>
+internal enum BulkItemKind : byte
+{
+    Span,
+    Service,
+    Dependencies,
+    Sampling,
+}
+
+/// <summary>
+/// The bulk actions of one write call: NDJSON lines (an <c>index</c> action line, then the document line, each ending
+/// with <c>\n</c>), the offset of each item, and the completion the caller awaits.
+/// </summary>
+internal sealed class BulkSegment
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+    private readonly List<int> _offsets = [];
+    private readonly List<BulkItemKind> _kinds = [];
+    private readonly Utf8JsonWriter _writer;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private StorageException? _failure;
+    private int _failures;
+    private bool _allTransient = true;
+
+    public BulkSegment() => _writer = new Utf8JsonWriter(_buffer, WriterOptions);
+
+    public int Count => _offsets.Count;
+
+    public int Length => _buffer.WrittenCount;
+
+    public ReadOnlyMemory<byte> Data => _buffer.WrittenMemory;
+
+    public Task Completion => _completion.Task;
+
+    /// <summary>Starts an item: writes its action line; the caller then writes the document with the returned writer and calls <see cref="EndItem"/>.</summary>
+    public Utf8JsonWriter BeginItem(BulkItemKind kind, string index, string? id)
+    {
+        _offsets.Add(_buffer.WrittenCount);
+        _kinds.Add(kind);
+        _writer.WriteStartObject();
+        _writer.WriteStartObject("index"u8);
+        _writer.WriteString("_index"u8, index);
+        if (id is not null)
+        {
+            _writer.WriteString("_id"u8, id);
+        }
+
+        _writer.WriteEndObject();
+        _writer.WriteEndObject();
+        EndLine();
+        return _writer;
+    }
+
+    public void EndItem() => EndLine();
+
+    /// <summary>The bytes of item <paramref name="index"/> (action and document lines).</summary>
+    public ReadOnlyMemory<byte> Item(int index)
+    {
+        var start = _offsets[index];
+        var end = index + 1 < _offsets.Count ? _offsets[index + 1] : _buffer.WrittenCount;
+        return _buffer.WrittenMemory[start..end];
+    }
+
+    public BulkItemKind Kind(int index) => _kinds[index];
+
+    /// <summary>Records a failed item; the segment completes with the first failure once every item is settled.</summary>
+    public void Fail(string reason, string message, bool transient)
+    {
+        lock (_completion)
+        {
+            _failures++;
+            _allTransient &= transient;
+            _failure ??= new StorageException(reason, message, transient);
+        }
+    }
+
+    /// <summary>Fails the whole segment (the request failed).</summary>
+    public void FailAll(StorageException exception) => _completion.TrySetException(exception);
+
+    /// <summary>Completes the segment once its items are settled.</summary>
+    public void Complete()
+    {
+        lock (_completion)
+        {
+            if (_failure is null)
+            {
+                _completion.TrySetResult();
+                return;
+            }
+
+            var message = _failures == 1 ? _failure.Message : $"{_failures} of {Count} bulk items failed; first: {_failure.Message}";
+            _completion.TrySetException(new StorageException(_failure.Reason, message, _allTransient));
+        }
+    }
+
+    private void EndLine()
+    {
+        _writer.Flush();
+        _writer.Reset();
+        _buffer.Write("\n"u8);
+    }
+}
