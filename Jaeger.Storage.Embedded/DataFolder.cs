@@ -65,7 +65,7 @@ internal static partial class DataFolder
             // Marked but RocksDB never finished creating it (a crash right after the marker): nothing else may be there.
             var others = Directory.EnumerateFileSystemEntries(path)
                 .Select(Path.GetFileName)
-                .Where(static name => name is not (MarkerFileName or OwnerFileName or "LOCK") && !name!.StartsWith("LOG", StringComparison.Ordinal))
+                .Where(static name => name is not (MarkerFileName or OwnerFileName or "LOCK" or RocksDbHandle.LogFolder) && !name!.StartsWith("LOG", StringComparison.Ordinal))
                 .ToList();
             if (others.Count > 0)
             {

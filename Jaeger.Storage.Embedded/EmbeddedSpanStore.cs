@@ -631,7 +631,7 @@ public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDepen
         long total = 0;
         try
         {
-            foreach (var file in new DirectoryInfo(DataPath).EnumerateFiles())
+            foreach (var file in new DirectoryInfo(DataPath).EnumerateFiles("*", SearchOption.AllDirectories))
             {
                 total += file.Length;
             }

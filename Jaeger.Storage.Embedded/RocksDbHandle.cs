@@ -12,6 +12,9 @@ internal sealed class RocksDbHandle : IDisposable
     public const string SpansFamily = "spans";
     public const string IndexFamily = "index";
 
+    /// <summary>RocksDB's own diagnostic log, in a subfolder so that it never touches a data file (it rotates on open).</summary>
+    public const string LogFolder = "logs";
+
     // Kept referenced while the database is open: RocksDbSharp's option objects free native memory when collected.
     private readonly DbOptions _dbOptions;
     private readonly ColumnFamilyOptions _defaultOptions;
@@ -62,7 +65,8 @@ internal sealed class RocksDbHandle : IDisposable
             .SetMaxLogFileSize(4 * 1024 * 1024)
             .SetMaxOpenFiles(512)
             .SetInfoLogLevel(InfoLogLevel.Warn)
-            .SetWalRecoveryMode(Recovery.PointInTime);
+            .SetWalRecoveryMode(Recovery.PointInTime)
+            .SetDbLogDir(Path.Combine(path, LogFolder));
 
         // Every memtable of every column family together stays under the budget the options give.
         _dbOptions.SetDbWriteBufferSize(writeBuffer * (ulong)buffers);
