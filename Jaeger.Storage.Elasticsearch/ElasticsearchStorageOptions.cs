@@ -34,6 +34,9 @@ public sealed class ElasticsearchStorageOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Compresses request bodies with gzip (and accepts compressed answers); Elasticsearch and OpenSearch inflate them.</summary>
+    public bool HttpCompression { get; set; } = true;
+
     /// <summary>A prefix of every index name; Jaeger joins it with <c>-</c> unless it already ends with one.</summary>
     public string? IndexPrefix { get; set; }
 

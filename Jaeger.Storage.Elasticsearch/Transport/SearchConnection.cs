@@ -50,6 +50,7 @@ internal sealed class SearchConnection : IDisposable
         var descriptor = new TransportConfigurationDescriptor(pool, null, null, new DefaultProductRegistration())
             .RequestTimeout(options.RequestTimeout)
             .DisablePing()
+            .EnableHttpCompression(options.HttpCompression)
             .ResponseHeadersToParse(new HeadersList(ProductHeaderName));
         if (!string.IsNullOrEmpty(options.ApiKey))
         {

@@ -170,7 +170,17 @@ public sealed class FakeSearchServer : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer);
+        if (string.Equals(context.Request.Headers.ContentEncoding, "gzip", StringComparison.OrdinalIgnoreCase))
+        {
+            // As Elasticsearch and OpenSearch do (http.compression): a gzip request body is inflated.
+            await using var gzip = new System.IO.Compression.GZipStream(context.Request.Body, System.IO.Compression.CompressionMode.Decompress);
+            await gzip.CopyToAsync(buffer);
+        }
+        else
+        {
+            await context.Request.Body.CopyToAsync(buffer);
+        }
+
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         var request = new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? string.Empty, context.Request.ContentType, buffer.ToArray(), headers);
         _requests.Enqueue(request);
@@ -194,7 +204,15 @@ public sealed class FakeSearchServer : IAsyncDisposable
             }
         }
 
-        answer ??= DefaultAnswer(request);
+        try
+        {
+            answer ??= DefaultAnswer(request);
+        }
+        catch (Exception ex)
+        {
+            answer = new FakeAnswer(500, new JsonObject { ["error"] = new JsonObject { ["type"] = "fake_failure", ["reason"] = ex.ToString() } }.ToJsonString());
+        }
+
         context.Response.StatusCode = answer.Status;
         context.Response.ContentType = "application/json";
         if (Flavor is FakeFlavor.Elasticsearch7 or FakeFlavor.Elasticsearch8 or FakeFlavor.Elasticsearch9)
