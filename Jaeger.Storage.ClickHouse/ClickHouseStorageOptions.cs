@@ -1,0 +1,143 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Jaeger.Storage.ClickHouse;
+
+/// <summary>
+/// Settings of the ClickHouse span store, bound from <c>Jaeger:Storage:ClickHouse</c> (the archive's from
+/// <c>Jaeger:Storage:Archive:ClickHouse</c>). Defaults follow Jaeger v2's ClickHouse storage where it has one.
+/// </summary>
+public sealed class ClickHouseStorageOptions
+{
+    /// <summary>The configuration section under <c>Jaeger:Storage</c>.</summary>
+    public const string SectionName = "ClickHouse";
+
+    /// <summary>The server's HTTP interface, for example <c>http://localhost:8123</c> or <c>https://host:8443</c>.</summary>
+    [Required]
+    public string Endpoint { get; set; } = "http://localhost:8123";
+
+    /// <summary>The database holding the tables (Jaeger's default <c>jaeger</c>): letters, digits and underscores.</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z_][A-Za-z0-9_]*$", ErrorMessage = "Jaeger:Storage:ClickHouse:Database must be letters, digits and underscores, not starting with a digit.")]
+    public string Database { get; set; } = "jaeger";
+
+    /// <summary>The user (ClickHouse's default user <c>default</c>).</summary>
+    public string Username { get; set; } = "default";
+
+    /// <summary>The password; empty for none.</summary>
+    public string Password { get; set; } = string.Empty;
+
+    /// <summary>Create the database, tables and materialized views at start when they are missing (Jaeger's <c>create_schema</c>, default false).</summary>
+    public bool CreateSchema { get; set; }
+
+    /// <summary>
+    /// How long spans are kept: a ClickHouse TTL on <c>spans</c> and <c>trace_id_timestamps</c>, applied when the
+    /// schema is created (whole seconds; zero, the default, keeps data forever, as Jaeger's <c>ttl</c>).
+    /// </summary>
+    public TimeSpan Ttl { get; set; }
+
+    /// <summary>
+    /// A cluster name: DDL runs <c>ON CLUSTER</c>, tables use Replicated engines and each gets a Distributed table
+    /// in front (see <see cref="Replicated"/>). Null or empty, the default, is a single node as Jaeger's schema.
+    /// </summary>
+    [RegularExpression("^[A-Za-z0-9_\\-{}]*$", ErrorMessage = "Jaeger:Storage:ClickHouse:Cluster must be a plain cluster name.")]
+    public string? Cluster { get; set; }
+
+    /// <summary>With <see cref="Cluster"/>: use ReplicatedMergeTree engines (default true).</summary>
+    public bool Replicated { get; set; } = true;
+
+    /// <summary>With <see cref="Replicated"/>: the ZooKeeper/Keeper path of each local table; <c>{table}</c> is replaced by the table name.</summary>
+    public string ReplicationPath { get; set; } = "/clickhouse/tables/{shard}/{database}/{table}";
+
+    /// <summary>With <see cref="Replicated"/>: the replica name (a server macro by default).</summary>
+    public string ReplicaName { get; set; } = "{replica}";
+
+    /// <summary>The most spans in one INSERT; a larger write is split (default 10,000).</summary>
+    [Range(1, 1_000_000, ErrorMessage = "Jaeger:Storage:ClickHouse:BatchSize must be between 1 and 1,000,000.")]
+    public int BatchSize { get; set; } = 10_000;
+
+    /// <summary>The most encoded bytes (approximately) in one INSERT (default 16 MiB).</summary>
+    [Range(1024, int.MaxValue, ErrorMessage = "Jaeger:Storage:ClickHouse:BatchMaxBytes must be at least 1024.")]
+    public int BatchMaxBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// How long an INSERT may wait for more spans once a write arrived while another INSERT is running (default 0:
+    /// writes that arrive together go together, and a lone write goes at once).
+    /// </summary>
+    public TimeSpan FlushInterval { get; set; }
+
+    /// <summary>How many INSERTs run at once (default 2).</summary>
+    [Range(1, 64, ErrorMessage = "Jaeger:Storage:ClickHouse:MaxConcurrentInserts must be between 1 and 64.")]
+    public int MaxConcurrentInserts { get; set; } = 2;
+
+    /// <summary>How many write calls may wait for their INSERT at once; further calls wait for a slot (back-pressure to the collector). Default 64.</summary>
+    [Range(1, 100_000, ErrorMessage = "Jaeger:Storage:ClickHouse:MaxPendingWrites must be between 1 and 100,000.")]
+    public int MaxPendingWrites { get; set; } = 64;
+
+    /// <summary>The time one request may take (default 30 s).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Traces a search returns when the query gives no limit is the query's own default; this caps any limit (Jaeger's <c>max_search_depth</c>, 10,000).</summary>
+    [Range(1, 1_000_000, ErrorMessage = "Jaeger:Storage:ClickHouse:MaxSearchDepth must be between 1 and 1,000,000.")]
+    public int MaxSearchDepth { get; set; } = 10_000;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option (for values given in code).</summary>
+    public void Validate()
+    {
+        var context = new ValidationContext(this);
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, context, results, validateAllProperties: true))
+        {
+            throw new ArgumentException(results[0].ErrorMessage);
+        }
+
+        if (ValidateExtra() is { } error)
+        {
+            throw new ArgumentException(error);
+        }
+    }
+
+    /// <summary>The checks DataAnnotations cannot express; null when fine.</summary>
+    internal string? ValidateExtra()
+    {
+        if (!Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            return $"Jaeger:Storage:ClickHouse:Endpoint must be an absolute http or https URL, not '{Endpoint}'.";
+        }
+
+        if (Ttl < TimeSpan.Zero || Ttl.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            return $"Jaeger:Storage:ClickHouse:Ttl must be zero or a positive whole number of seconds, not {Ttl}.";
+        }
+
+        if (FlushInterval < TimeSpan.Zero || FlushInterval > TimeSpan.FromMinutes(1))
+        {
+            return $"Jaeger:Storage:ClickHouse:FlushInterval must be between 0 and 1 minute, not {FlushInterval}.";
+        }
+
+        if (Timeout <= TimeSpan.Zero)
+        {
+            return $"Jaeger:Storage:ClickHouse:Timeout must be positive, not {Timeout}.";
+        }
+
+        if (!string.IsNullOrEmpty(Cluster) && Replicated && (string.IsNullOrWhiteSpace(ReplicationPath) || ReplicationPath.Contains('\'', StringComparison.Ordinal) || ReplicaName.Contains('\'', StringComparison.Ordinal)))
+        {
+            return "Jaeger:Storage:ClickHouse:ReplicationPath and ReplicaName must be set and contain no quote.";
+        }
+
+        return null;
+    }
+}
+
+/// <summary>Validates <see cref="ClickHouseStorageOptions"/>: DataAnnotations (source-generated) and the cross-field checks.</summary>
+[OptionsValidator]
+internal sealed partial class ClickHouseStorageOptionsAnnotationsValidator : IValidateOptions<ClickHouseStorageOptions>
+{
+}
+
+/// <summary>The checks of <see cref="ClickHouseStorageOptions.ValidateExtra"/> at host start.</summary>
+internal sealed class ClickHouseStorageOptionsValidator : IValidateOptions<ClickHouseStorageOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ClickHouseStorageOptions options) =>
+        options.ValidateExtra() is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
+}

@@ -1,0 +1,187 @@
+using Jaeger.Model;
+using Jaeger.Storage.ClickHouse.Writing;
+
+namespace Jaeger.Storage.ClickHouse.Reading;
+
+/// <summary>
+/// Reads Jaeger v2's ClickHouse tables. Services and operations come from their materialized tables; a search finds
+/// trace ids on <c>spans</c> and orders them by trace start from <c>trace_id_timestamps</c> (exact limit, newest
+/// first); a trace is read by id within its time range (the caller's hint, else <c>trace_id_timestamps</c>), which
+/// prunes day partitions; summaries are aggregated by the server.
+/// </summary>
+internal sealed class ClickHouseSpanReader : ISpanReader
+{
+    private readonly ClickHouseDatabase _db;
+    private readonly int _maxSearchDepth;
+
+    public ClickHouseSpanReader(ClickHouseDatabase database, ClickHouseStorageOptions options)
+    {
+        _db = database;
+        _maxSearchDepth = options.MaxSearchDepth;
+    }
+
+    public SearchCapabilities Capabilities => SearchCapabilities.All;
+
+    public async ValueTask<Trace?> GetTraceAsync(TraceGetParameters query, CancellationToken cancellationToken = default)
+    {
+        var id = SpanRows.TraceIdText(query.TraceId);
+        long? from = query.StartTime is { } start ? TraceSearch.Nanos(start) : null;
+        long? to = query.EndTime is { } end ? TraceSearch.Nanos(end) : null;
+        if (from is null && to is null)
+        {
+            // The time range of the trace, as Jaeger v2 keeps it, narrows the read to the partitions it lives in.
+            long count = 0, first = 0, last = 0;
+            await _db.ReadAsync(
+                "trace time range",
+                $"SELECT count(), toUnixTimestamp64Nano(min(start)), toUnixTimestamp64Nano(max(end)) FROM {_db.Table("trace_id_timestamps")} WHERE trace_id = {{id:String}}",
+                r =>
+                {
+                    count = Convert.ToInt64(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture);
+                    first = r.GetInt64(1);
+                    last = r.GetInt64(2);
+                },
+                cancellationToken,
+                ClickHouseDatabase.Parameter("id", "String", id)).ConfigureAwait(false);
+            if (count > 0)
+            {
+                from = first;
+                to = last;
+            }
+        }
+
+        var traces = await ReadTracesAsync([id], from, to, cancellationToken).ConfigureAwait(false);
+        return traces.TryGetValue(id, out var trace) ? trace : null;
+    }
+
+    public async ValueTask<IReadOnlyList<string>> GetServicesAsync(CancellationToken cancellationToken = default)
+    {
+        var services = new List<string>();
+        await _db.ReadAsync("services", $"SELECT name FROM {_db.Table("services")} GROUP BY name ORDER BY name", r => services.Add(r.GetString(0)), cancellationToken).ConfigureAwait(false);
+        return services;
+    }
+
+    public async ValueTask<IReadOnlyList<Operation>> GetOperationsAsync(OperationQueryParameters query, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(query.ServiceName);
+        var operations = new List<Operation>();
+        var byKind = !string.IsNullOrEmpty(query.SpanKind);
+        var sql = $"SELECT name, span_kind FROM {_db.Table("operations")} WHERE service_name = {{service:String}}{(byKind ? " AND span_kind = {kind:String}" : string.Empty)} GROUP BY name, span_kind ORDER BY name, span_kind";
+        await _db.ReadAsync(
+            "operations",
+            sql,
+            r =>
+            {
+                var kind = r.GetString(1);
+                operations.Add(new Operation(r.GetString(0), SpanRows.Kinds.Contains(kind) ? kind : string.Empty));
+            },
+            cancellationToken,
+            [ClickHouseDatabase.Parameter("service", "String", query.ServiceName), .. byKind ? [ClickHouseDatabase.Parameter("kind", "String", query.SpanKind!)] : Array.Empty<global::ClickHouse.Driver.ADO.Parameters.ClickHouseDbParameter>()]).ConfigureAwait(false);
+        return operations;
+    }
+
+    public async ValueTask<IReadOnlyList<Trace>> FindTracesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default)
+    {
+        var found = await FindAsync(query, cancellationToken).ConfigureAwait(false);
+        if (found.Count == 0)
+        {
+            return [];
+        }
+
+        var traces = await ReadTracesAsync([.. found.Select(f => f.Id)], found.Min(f => f.Start), found.Max(f => f.End), cancellationToken).ConfigureAwait(false);
+        var result = new List<Trace>(found.Count);
+        foreach (var f in found)
+        {
+            if (traces.TryGetValue(f.Id, out var trace))
+            {
+                result.Add(trace);
+            }
+        }
+
+        return result;
+    }
+
+    public async ValueTask<IReadOnlyList<TraceId>> FindTraceIdsAsync(TraceQueryParameters query, CancellationToken cancellationToken = default)
+    {
+        var found = await FindAsync(query, cancellationToken).ConfigureAwait(false);
+        return [.. found.Select(f => TraceId.Parse(f.Id))];
+    }
+
+    public async ValueTask<IReadOnlyList<TraceSummary>> FindTraceSummariesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default)
+    {
+        var found = await FindAsync(query, cancellationToken).ConfigureAwait(false);
+        if (found.Count == 0)
+        {
+            return [];
+        }
+
+        var summaries = await TraceSummaries.ReadAsync(_db, [.. found.Select(f => f.Id)], found.Min(f => f.Start), found.Max(f => f.End), cancellationToken).ConfigureAwait(false);
+        var result = new List<TraceSummary>(found.Count);
+        foreach (var f in found)
+        {
+            if (summaries.TryGetValue(f.Id, out var summary))
+            {
+                result.Add(summary);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The matching trace ids with their time ranges, newest trace start first, at most the limit.</summary>
+    private async Task<List<(string Id, long Start, long End)>> FindAsync(TraceQueryParameters query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        SearchCapabilityCheck.ThrowIfUnsupported(query, Capabilities);
+        query.Validate();
+        var search = new TraceSearch(query, binaryTags: true);
+        var limit = search.Add("UInt32", (uint)Math.Min(query.Limit, _maxSearchDepth));
+        var sql = $"""
+            SELECT trace_id, toUnixTimestamp64Nano(min(start)) AS trace_start, toUnixTimestamp64Nano(max(end)) AS trace_end
+            FROM {_db.Table("trace_id_timestamps")}
+            WHERE trace_id IN (SELECT s.trace_id FROM {_db.Table("spans")} AS s WHERE {search.Where})
+            GROUP BY trace_id
+            ORDER BY trace_start DESC, trace_id DESC
+            LIMIT {limit}
+            """;
+        var found = new List<(string, long, long)>();
+        await _db.ReadAsync("search", sql, r => found.Add((r.GetString(0), r.GetInt64(1), r.GetInt64(2))), cancellationToken, search.Parameters).ConfigureAwait(false);
+        return found;
+    }
+
+    /// <summary>The spans of the traces, read within [from, to] of span start when given.</summary>
+    private async Task<Dictionary<string, Trace>> ReadTracesAsync(string[] ids, long? from, long? to, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT {SpanRowReader.SelectList} FROM {_db.Table("spans")} WHERE trace_id IN {{ids:Array(String)}}"
+            + (from is null ? string.Empty : " AND start_time >= fromUnixTimestamp64Nano({from:Int64})")
+            + (to is null ? string.Empty : " AND start_time <= fromUnixTimestamp64Nano({to:Int64})");
+        var parameters = new List<global::ClickHouse.Driver.ADO.Parameters.ClickHouseDbParameter> { ClickHouseDatabase.Parameter("ids", "Array(String)", ids) };
+        if (from is { } f)
+        {
+            parameters.Add(ClickHouseDatabase.Parameter("from", "Int64", f));
+        }
+
+        if (to is { } t)
+        {
+            parameters.Add(ClickHouseDatabase.Parameter("to", "Int64", t));
+        }
+
+        var traces = new Dictionary<string, Trace>(StringComparer.Ordinal);
+        await _db.ReadAsync(
+            "get traces",
+            sql,
+            r =>
+            {
+                var id = r.GetString(1);
+                if (!traces.TryGetValue(id, out var trace))
+                {
+                    trace = new Trace();
+                    traces[id] = trace;
+                }
+
+                trace.Spans.Add(SpanRowReader.Read(r));
+            },
+            cancellationToken,
+            parameters).ConfigureAwait(false);
+        return traces;
+    }
+}

@@ -1,0 +1,36 @@
+using Jaeger.Storage.ClickHouse.Tests.Engine;
+
+namespace Jaeger.Storage.ClickHouse.Tests;
+
+/// <summary>Stores on the shared in-process engine, each in a database of its own, with the schema created.</summary>
+internal static class EngineStorage
+{
+    public static async Task<ClickHouseStorage> CreateAsync(Action<ClickHouseStorageOptions>? configure = null, TimeProvider? time = null)
+    {
+        var front = await ClickHouseTestServer.RequireAsync();
+        var options = new ClickHouseStorageOptions { Endpoint = front.Endpoint.ToString(), Database = ClickHouseTestServer.NewDatabaseName(), CreateSchema = true };
+        configure?.Invoke(options);
+        var storage = new ClickHouseStorage(options, time: time);
+        await storage.StartAsync(CancellationToken.None);
+        return storage;
+    }
+
+    /// <summary>The store as the conformance kit takes it; disposing it drops its database.</summary>
+    public static StorageBackend Backend(ClickHouseStorage storage)
+    {
+        var parts = storage.ToBackend();
+        return new StorageBackend(parts.Type, parts.Writer, parts.Reader)
+        {
+            DependencyReader = parts.DependencyReader,
+            DependencyWriter = parts.DependencyWriter,
+            SamplingStore = parts.SamplingStore,
+            LeaseStore = parts.LeaseStore,
+            Maintenance = parts.Maintenance,
+            OnDispose = async () =>
+            {
+                await storage.Database.ExecuteAsync("drop", $"DROP DATABASE IF EXISTS {storage.Database.Name} SYNC", CancellationToken.None);
+                await storage.DisposeAsync();
+            },
+        };
+    }
+}
