@@ -80,8 +80,32 @@ public sealed class EmbeddedStorageOptions
     internal EmbeddedStorageOptions Clone() => (EmbeddedStorageOptions)MemberwiseClone();
 }
 
-/// <summary>Validates <see cref="EmbeddedStorageOptions"/> (source-generated).</summary>
+/// <summary>Validates <see cref="EmbeddedStorageOptions"/> (source-generated from the DataAnnotations attributes).</summary>
 [OptionsValidator]
-internal sealed partial class EmbeddedStorageOptionsValidator : IValidateOptions<EmbeddedStorageOptions>
+internal sealed partial class EmbeddedStorageOptionsAnnotationsValidator : IValidateOptions<EmbeddedStorageOptions>
 {
+}
+
+/// <summary>Runs the generated validator and names each failing option by its configuration key, for the role's section.</summary>
+internal sealed class EmbeddedStorageOptionsValidator : IValidateOptions<EmbeddedStorageOptions>
+{
+    private readonly EmbeddedStorageOptionsAnnotationsValidator _annotations = new();
+
+    public ValidateOptionsResult Validate(string? name, EmbeddedStorageOptions options)
+    {
+        var result = _annotations.Validate(name, options);
+        if (!result.Failed)
+        {
+            return result;
+        }
+
+        var section = name == Jaeger.Storage.Builder.StorageRoles.ArchiveOptionsName ? "Jaeger:Storage:Archive:Embedded" : "Jaeger:Storage:Embedded";
+        var failures = new List<string>();
+        foreach (var failure in result.Failures ?? [result.FailureMessage])
+        {
+            failures.Add(failure.Replace($"{nameof(EmbeddedStorageOptions)}.", section + ":", StringComparison.Ordinal));
+        }
+
+        return ValidateOptionsResult.Fail(failures);
+    }
 }
