@@ -229,9 +229,11 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
                     // A batch larger than the whole queue keeps its newest spans, as span-by-span eviction would.
                     if (batch.Spans.Count > _queue.Capacity)
                     {
+                        // Those spans count as accepted and then evicted, exactly as they would one by one.
                         var cut = batch.Spans.Count - _queue.Capacity;
                         _metrics.Dropped(Range(batch.Spans, 0, cut), DropReasons.EvictedOldest, format, transport);
-                        dropped += cut;
+                        accepted += cut;
+                        ack?.MarkFailed();
                         batch.Spans = Range(batch.Spans, cut, batch.Spans.Count);
                     }
 

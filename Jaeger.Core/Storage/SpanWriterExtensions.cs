@@ -22,9 +22,15 @@ public static class SpanWriterExtensions
         var batches = new List<Batch>();
         List<Span>? run = null;
         Process? process = null;
+        var index = 0;
         foreach (var span in spans)
         {
-            ArgumentNullException.ThrowIfNull(span, nameof(spans));
+            if (span is null)
+            {
+                throw new ArgumentException($"Span {index} is null.", nameof(spans));
+            }
+
+            index++;
             if (run is null || !ReferenceEquals(span.Process, process))
             {
                 process = span.Process;

@@ -30,6 +30,7 @@ public static class InMemoryStorageServiceCollectionExtensions
     public static IServiceCollection AddJaegerInMemoryStorage(this IServiceCollection services, Action<InMemoryStorageOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
+        Validate(configure);
         services.AddJaegerStorage(b => b.AddMemory(configure).UseType(StorageType));
         return services;
     }
@@ -42,13 +43,7 @@ public static class InMemoryStorageServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        if (configure is not null)
-        {
-            // Checked now, so a bad value in code fails at the call that gave it and changes nothing.
-            var probe = new InMemoryStorageOptions();
-            configure(probe);
-            probe.Validate();
-        }
+        Validate(configure);
 
         if (!services.Any(static d => d.ServiceType == typeof(MemoryMarker)))
         {
@@ -75,6 +70,17 @@ public static class InMemoryStorageServiceCollectionExtensions
         }
 
         return builder;
+    }
+
+    // Checked now, so a bad value in code fails at the call that gave it and changes nothing.
+    private static void Validate(Action<InMemoryStorageOptions>? configure)
+    {
+        if (configure is not null)
+        {
+            var probe = new InMemoryStorageOptions();
+            configure(probe);
+            probe.Validate();
+        }
     }
 
     private static InMemorySpanStore Create(IServiceProvider sp, StorageRole role) =>

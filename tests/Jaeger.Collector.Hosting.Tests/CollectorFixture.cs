@@ -15,6 +15,9 @@ internal sealed class RecordingWriter : ISpanWriter
 
     public ConcurrentQueue<Span> Spans { get; } = new();
 
+    /// <summary>Every write call, as the batches it carried.</summary>
+    public ConcurrentQueue<IReadOnlyList<Batch>> Calls { get; } = new();
+
     /// <summary>Completes when a write is waiting for <see cref="Release"/>.</summary>
     public Task Entered => _entered.Task;
 
@@ -22,7 +25,7 @@ internal sealed class RecordingWriter : ISpanWriter
 
     public void Release() => _release.TrySetResult();
 
-    public async ValueTask WriteSpansAsync(IReadOnlyList<Span> spans, CancellationToken cancellationToken = default)
+    public async ValueTask WriteAsync(IReadOnlyList<Batch> batches, CancellationToken cancellationToken = default)
     {
         if (_blocking)
         {
@@ -30,9 +33,13 @@ internal sealed class RecordingWriter : ISpanWriter
             await _release.Task.WaitAsync(cancellationToken);
         }
 
-        foreach (var span in spans)
+        Calls.Enqueue([.. batches]);
+        foreach (var batch in batches)
         {
-            Spans.Enqueue(span);
+            foreach (var span in batch.Spans)
+            {
+                Spans.Enqueue(span);
+            }
         }
     }
 

@@ -19,7 +19,7 @@ namespace Jaeger.Collector.Hosting.Tests;
 
 public sealed class ReceiverTests
 {
-    private static byte[] ThriftBody(Model.Batch batch)
+    internal static byte[] ThriftBody(Model.Batch batch)
     {
         var buffer = new ArrayBufferWriter<byte>();
         JaegerThriftSerializer.WriteBatch(buffer, batch, ThriftProtocol.Binary);
@@ -37,7 +37,7 @@ public sealed class ReceiverTests
         return output.ToArray();
     }
 
-    private static ByteArrayContent Content(byte[] body, string contentType, bool gzip = false)
+    internal static ByteArrayContent Content(byte[] body, string contentType, bool gzip = false)
     {
         var content = new ByteArrayContent(gzip ? Gzip(body) : body);
         content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);

@@ -130,7 +130,9 @@ public sealed class FailingStorageTests
     {
         public int Calls;
 
-        public ValueTask<Trace?> GetTraceAsync(TraceId traceId, CancellationToken cancellationToken = default) => throw new InvalidOperationException("storage is down");
+        public SearchCapabilities Capabilities => SearchCapabilities.All;
+
+        public ValueTask<Trace?> GetTraceAsync(TraceGetParameters query, CancellationToken cancellationToken = default) => throw new InvalidOperationException("storage is down");
 
         public ValueTask<IReadOnlyList<string>> GetServicesAsync(CancellationToken cancellationToken = default) =>
             Interlocked.Increment(ref Calls) == 1 ? throw new InvalidOperationException("storage is down") : new(["ok"]);
@@ -140,6 +142,8 @@ public sealed class FailingStorageTests
         public ValueTask<IReadOnlyList<Trace>> FindTracesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public ValueTask<IReadOnlyList<TraceId>> FindTraceIdsAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public ValueTask<IReadOnlyList<TraceSummary>> FindTraceSummariesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 
     [Fact]

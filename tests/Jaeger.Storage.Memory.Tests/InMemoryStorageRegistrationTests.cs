@@ -6,7 +6,7 @@ namespace Jaeger.Storage.Memory.Tests;
 public sealed class InMemoryStorageRegistrationTests
 {
     [Fact]
-    public void All_four_storage_interfaces_resolve_to_one_store_even_when_added_twice()
+    public async Task Every_storage_interface_resolves_to_one_store_even_when_added_twice()
     {
         var services = new ServiceCollection();
         services.AddJaegerInMemoryStorage();
@@ -14,8 +14,14 @@ public sealed class InMemoryStorageRegistrationTests
         using var provider = services.BuildServiceProvider();
 
         var store = provider.GetRequiredService<InMemorySpanStore>();
-        Assert.Same(store, provider.GetRequiredService<ISpanWriter>());
+
+        // The writer is the storage builder's (it retries and counts failures); what it writes lands in the store.
+        await provider.GetRequiredService<ISpanWriter>().WriteSpansAsync([new Span { TraceId = new TraceId(0, 7), SpanId = new SpanId(1), OperationName = "op", Process = new Process("svc") }]);
+        Assert.Equal(1, store.TraceCount);
         Assert.Same(store, provider.GetRequiredService<ISpanReader>());
+        Assert.Same(store, provider.GetRequiredService<ISamplingStore>());
+        Assert.Same(store, provider.GetRequiredService<ILeaseStore>());
+        Assert.Same(store, provider.GetRequiredService<IStorageMaintenance>());
         Assert.Same(store, provider.GetRequiredService<IDependencyReader>());
         Assert.Same(store, provider.GetRequiredService<IDependencyWriter>());
         Assert.Single(services, d => d.ServiceType == typeof(InMemorySpanStore));
@@ -73,16 +79,17 @@ public sealed class InMemoryStorageRegistrationTests
     }
 
     [Fact]
-    public void A_span_writer_registered_earlier_is_kept()
+    public void A_span_writer_registered_earlier_is_kept_beside_the_store()
     {
-        var other = new InMemorySpanStore();
+        using var other = new InMemorySpanStore();
         var services = new ServiceCollection();
         services.AddSingleton<ISpanWriter>(other);
         services.AddJaegerInMemoryStorage();
         using var provider = services.BuildServiceProvider();
 
-        Assert.Same(other, provider.GetRequiredService<ISpanWriter>());
+        var writers = provider.GetServices<ISpanWriter>().ToArray();
+        Assert.Equal(2, writers.Length);
+        Assert.Same(other, writers[0]);
         Assert.NotSame(other, provider.GetRequiredService<ISpanReader>());
-        other.Dispose();
     }
 }

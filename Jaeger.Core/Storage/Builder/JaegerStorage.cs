@@ -10,7 +10,7 @@ namespace Jaeger.Storage.Builder;
 /// when the host first needs storage; an unknown type, or one this host has no package for, fails there with a
 /// message listing the types this host knows.
 /// </summary>
-public sealed partial class JaegerStorage : IAsyncDisposable
+public sealed partial class JaegerStorage : IAsyncDisposable, IDisposable
 {
     private readonly ILogger<JaegerStorage> _logger;
     private int _started;
@@ -138,6 +138,9 @@ public sealed partial class JaegerStorage : IAsyncDisposable
             LogStarted(_logger, Archive.Type, "archive");
         }
     }
+
+    /// <inheritdoc />
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

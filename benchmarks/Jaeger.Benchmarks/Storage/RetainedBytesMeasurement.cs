@@ -66,7 +66,7 @@ internal static class RetainedBytesMeasurement
         {
             foreach (var batch in DecodedBlock(block, buffer))
             {
-                store.WriteSpansAsync((List<Span>)batch.Spans).AsTask().GetAwaiter().GetResult();
+                store.WriteAsync([batch]).AsTask().GetAwaiter().GetResult();
             }
         }
     }
