@@ -44,7 +44,6 @@ public sealed class ElasticsearchStorageOptions
     public string IndexDateSeparator { get; set; } = "-";
 
     /// <summary>How often a new span and service index starts: <c>day</c> (default) or <c>hour</c>.</summary>
-    [RegularExpression("^(day|hour)$")]
     public string IndexRolloverFrequency { get; set; } = "day";
 
     /// <summary>Write to <c>…-write</c> and read from <c>…-read</c> aliases instead of dated indices (for rollover, ILM or ISM).</summary>
@@ -177,4 +176,55 @@ public sealed class ElasticsearchBulkOptions
 [OptionsValidator]
 internal sealed partial class ElasticsearchStorageOptionsValidator : IValidateOptions<ElasticsearchStorageOptions>
 {
+}
+
+/// <summary>Checks what attributes cannot (URLs, credentials given twice, tags-as-fields keys), naming the configuration key.</summary>
+internal sealed class ElasticsearchStorageOptionsKeyValidator : IValidateOptions<ElasticsearchStorageOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ElasticsearchStorageOptions options)
+    {
+        var section = name == Jaeger.Storage.Builder.StorageRoles.ArchiveOptionsName ? "Jaeger:Storage:Archive:Elasticsearch" : "Jaeger:Storage:Elasticsearch";
+        var failures = new List<string>();
+        var urls = (options.ServerUrls ?? []).SelectMany(u => (u ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        if (urls.Count == 0)
+        {
+            failures.Add($"{section}:ServerUrls names no server.");
+        }
+
+        foreach (var url in urls)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                failures.Add($"{section}:ServerUrls: '{url}' is not an http or https URL.");
+            }
+        }
+
+        var credentials = new[] { !string.IsNullOrEmpty(options.Username), !string.IsNullOrEmpty(options.BearerToken), !string.IsNullOrEmpty(options.ApiKey) }.Count(b => b);
+        if (credentials > 1)
+        {
+            failures.Add($"{section}: give one of Username/Password, BearerToken and ApiKey, not several.");
+        }
+
+        if (!string.Equals(options.IndexRolloverFrequency, "day", StringComparison.OrdinalIgnoreCase) && !string.Equals(options.IndexRolloverFrequency, "hour", StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"{section}:IndexRolloverFrequency must be 'day' or 'hour', not '{options.IndexRolloverFrequency}'.");
+        }
+
+        if (options.IndexDateSeparator is null || options.IndexDateSeparator.Length > 1)
+        {
+            failures.Add($"{section}:IndexDateSeparator must be one character or empty.");
+        }
+
+        if (options.Retention is { } retention && retention <= TimeSpan.Zero)
+        {
+            failures.Add($"{section}:Retention must be positive (or unset to keep every index).");
+        }
+
+        if (options.Shards < 1 || options.Replicas < 0 || options.MaxDocCount < 1)
+        {
+            failures.Add($"{section}: Shards and MaxDocCount must be positive and Replicas not negative.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }

@@ -239,6 +239,17 @@ public sealed class FakeSearchServer : IAsyncDisposable
             return new FakeAnswer(200, VersionDocument(Flavor));
         }
 
+        if (request.Method == "DELETE")
+        {
+            lock (_lock)
+            {
+                foreach (var name in path.TrimStart('/').Split(','))
+                {
+                    Indices.Remove(name);
+                }
+            }
+        }
+
         if (path.StartsWith("/_index_template/", StringComparison.Ordinal) || (request.Method == "PUT" && !path.Contains("/_", StringComparison.Ordinal)) || request.Method == "DELETE")
         {
             return new FakeAnswer(200, """{"acknowledged":true}""");
@@ -256,7 +267,10 @@ public sealed class FakeSearchServer : IAsyncDisposable
 
         if (path.StartsWith("/_cat/indices", StringComparison.Ordinal))
         {
-            return new FakeAnswer(200, new JsonArray([.. Indices.Select(i => (JsonNode)new JsonObject { ["index"] = i })]).ToJsonString());
+            lock (_lock)
+            {
+                return new FakeAnswer(200, new JsonArray([.. Indices.Select(i => (JsonNode)new JsonObject { ["index"] = i })]).ToJsonString());
+            }
         }
 
         if (path.EndsWith("/_refresh", StringComparison.Ordinal))

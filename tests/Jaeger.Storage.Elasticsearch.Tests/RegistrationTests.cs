@@ -1,0 +1,98 @@
+using Jaeger.Storage.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Jaeger.Storage.Elasticsearch.Tests;
+
+/// <summary>Selection through the storage builder and configuration, in a real Generic Host.</summary>
+public sealed class RegistrationTests
+{
+    private static IHost Build(IDictionary<string, string?> settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddJaegerStorage(b => b.AddElasticsearch());
+        return builder.Build();
+    }
+
+    [Theory]
+    [InlineData("elasticsearch", FakeFlavor.Elasticsearch9)]
+    [InlineData("opensearch", FakeFlavor.OpenSearch2)]
+    public async Task The_type_selected_in_configuration_starts_against_its_cluster_and_stores_spans(string type, FakeFlavor flavor)
+    {
+        await using var server = await FakeSearchServer.StartAsync(flavor);
+        using var host = Build(new Dictionary<string, string?>
+        {
+            ["Jaeger:Storage:Type"] = type,
+            ["Jaeger:Storage:Elasticsearch:ServerUrls:0"] = server.Url.ToString(),
+            ["Jaeger:Storage:Elasticsearch:IndexPrefix"] = "tenant",
+            ["Jaeger:Storage:Elasticsearch:Bulk:FlushInterval"] = "00:00:00",
+        });
+
+        await host.StartAsync();
+        await host.Services.GetRequiredService<ISpanWriter>().WriteSpansAsync([TestData.FixtureSpan()]);
+        await host.StopAsync();
+
+        Assert.Equal(type, host.Services.GetRequiredService<JaegerStorage>().Primary[0].Type);
+        Assert.Equal(4, server.RequestsTo("PUT", "/_index_template/tenant-jaeger-").Count);
+        Assert.Equal("tenant-jaeger-span-2017-01-26", server.RequestsTo("POST", "/_bulk").Single().Lines[2]["index"]!["_index"]!.GetValue<string>());
+        Assert.NotNull(host.Services.GetRequiredService<ISamplingStore>());
+        Assert.NotNull(host.Services.GetRequiredService<IDependencyReader>());
+    }
+
+    [Fact]
+    public async Task The_archive_reads_its_own_section_and_writes_the_archive_index()
+    {
+        await using var primary = await FakeSearchServer.StartAsync();
+        await using var archive = await FakeSearchServer.StartAsync();
+        using var host = Build(new Dictionary<string, string?>
+        {
+            ["Jaeger:Storage:Type"] = "elasticsearch",
+            ["Jaeger:Storage:Archive:Type"] = "elasticsearch",
+            ["Jaeger:Storage:Elasticsearch:ServerUrls:0"] = primary.Url.ToString(),
+            ["Jaeger:Storage:Archive:Elasticsearch:ServerUrls:0"] = archive.Url.ToString(),
+            ["Jaeger:Storage:Archive:Elasticsearch:Bulk:FlushInterval"] = "00:00:00",
+        });
+
+        await host.StartAsync();
+        await host.Services.GetRequiredService<JaegerStorage>().Archive!.Writer.WriteSpansAsync([TestData.FixtureSpan()]);
+        await host.StopAsync();
+
+        Assert.Empty(primary.RequestsTo("POST", "/_bulk"));
+        Assert.Equal("jaeger-span-archive", archive.RequestsTo("POST", "/_bulk").Single().Lines[0]["index"]!["_index"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Opensearch_selected_against_an_Elasticsearch_cluster_fails_the_start_with_a_clear_message()
+    {
+        await using var server = await FakeSearchServer.StartAsync(FakeFlavor.Elasticsearch8);
+        using var host = Build(new Dictionary<string, string?>
+        {
+            ["Jaeger:Storage:Type"] = "opensearch",
+            ["Jaeger:Storage:Elasticsearch:ServerUrls:0"] = server.Url.ToString(),
+        });
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Contains("Elasticsearch 8.15.3", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Jaeger:Storage:Type=elasticsearch", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invalid_options_fail_the_start_naming_the_configuration_key()
+    {
+        using var host = Build(new Dictionary<string, string?>
+        {
+            ["Jaeger:Storage:Type"] = "elasticsearch",
+            ["Jaeger:Storage:Elasticsearch:ServerUrls:0"] = "localhost:9200",
+            ["Jaeger:Storage:Elasticsearch:IndexRolloverFrequency"] = "week",
+        });
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("Jaeger:Storage:Elasticsearch:ServerUrls: 'localhost:9200' is not an http or https URL.", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Jaeger:Storage:Elasticsearch:IndexRolloverFrequency must be 'day' or 'hour'", ex.Message, StringComparison.Ordinal);
+    }
+}
