@@ -74,6 +74,23 @@ public static class JaegerCollectorServiceCollectionExtensions
         return new Builder(services);
     }
 
+    /// <summary>
+    /// Runs the collector with no receivers and no servers at all: only the pipeline, registered as
+    /// <see cref="ISpanSink"/>, writing to storage. The one line for testing a pipeline in memory; it wins over configuration.
+    /// </summary>
+    public static IJaegerCollectorBuilder WithoutReceivers(this IJaegerCollectorBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.PostConfigure<JaegerCollectorOptions>(static o =>
+        {
+            foreach (var receiver in new[] { o.ThriftHttp, o.Grpc, o.OtlpGrpc, o.OtlpHttp, o.Zipkin, o.Admin })
+            {
+                receiver.Enabled = false;
+            }
+        });
+        return builder;
+    }
+
     /// <summary>Registers a span filter; every registered filter must accept a span for it to be stored.</summary>
     public static IJaegerCollectorBuilder AddSpanFilter<T>(this IJaegerCollectorBuilder builder)
         where T : class, ISpanFilter

@@ -21,10 +21,12 @@ foreach (var category in new[]
     builder.Logging.AddFilter(category, LogLevel.Warning);
 }
 
-// Storage chosen by Jaeger:Storage:Type (or SPAN_STORAGE_TYPE): memory keeps 100,000 traces unless told otherwise.
+// Storage chosen by Jaeger:Storage:Type (or SPAN_STORAGE_TYPE): by default the embedded store on local disk, in the
+// folder printed at start (Jaeger:Storage:Embedded:Path); memory keeps 100,000 traces unless told otherwise.
 builder.Services.AddJaegerStorage(storage => storage
     .AddMemory(o => o.MaxTraces = builder.Configuration.GetValue("Jaeger:Storage:Memory:MaxTraces", 100_000))
-    .UseDefaultType("memory"));
+    .AddEmbedded()
+    .UseDefaultType("embedded"));
 
 // Collector: Thrift HTTP 14268, gRPC 14250, OTLP 4317/4318, Zipkin 9411, admin 14269.
 builder.Services.AddJaegerCollector();
@@ -72,6 +74,10 @@ internal static class AllInOneSummary
     }
 
     private static string Where(Jaeger.Storage.StorageBackend backend) =>
+        (backend.Writer is Jaeger.Storage.Embedded.EmbeddedSpanStore embedded ? $" in {embedded.DataPath}" : string.Empty) +
+        Keeps(backend);
+
+    private static string Keeps(Jaeger.Storage.StorageBackend backend) =>
         backend.Maintenance?.Retention is { } r && (r.MaxAge is not null || r.MaxBytes is not null || r.MaxTraces is not null)
             ? $" (keeps{(r.MaxTraces is { } t ? $" {t:N0} traces" : "")}{(r.MaxAge is { } a ? $" {a.TotalHours:0.#} h" : "")}{(r.MaxBytes is { } b ? $" {b / (1024 * 1024):N0} MiB" : "")})"
             : string.Empty;

@@ -20,16 +20,7 @@ public sealed class InMemoryPipelineTests
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddJaegerInMemoryStorage();
-        builder.Services.AddJaegerCollector(o =>
-        {
-            // No receivers, so no servers: only the pipeline, registered as ISpanSink, writing to storage.
-            o.ThriftHttp.Enabled = false;
-            o.Grpc.Enabled = false;
-            o.OtlpGrpc.Enabled = false;
-            o.OtlpHttp.Enabled = false;
-            o.Zipkin.Enabled = false;
-            o.Admin.Enabled = false;
-        });
+        builder.Services.AddJaegerCollector().WithoutReceivers();   // only the pipeline (ISpanSink) writing to storage: no servers
         builder.Services.AddJaegerTracing(o =>
         {
             o.ServiceName = "orders";
