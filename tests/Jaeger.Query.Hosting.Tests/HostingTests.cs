@@ -37,7 +37,7 @@ public sealed class HostingTests
             b.Services.AddJaegerQuery(o => o.HttpListenAddress = "127.0.0.1:0");
             b.Services.AddJaegerQuery(o => o.DefaultLimit = 1);
         });
-        Assert.Single(host.Services.GetServices<IHostedService>());
+        Assert.Single(host.Services.GetServices<IHostedService>(), s => s.GetType().Name == "JaegerQueryHostedService");
         var query = host.Services.GetRequiredService<JaegerQuery>();
         Assert.NotEqual(0, query.HttpEndpoint!.Port);
         using var client = new HttpClient { BaseAddress = query.HttpBaseAddress };
@@ -130,7 +130,7 @@ public sealed class FailingStorageTests
     {
         public int Calls;
 
-        public SearchCapabilities Capabilities => SearchCapabilities.All;
+        public SearchCapabilities Capabilities { get; init; } = SearchCapabilities.All;
 
         public ValueTask<Trace?> GetTraceAsync(TraceGetParameters query, CancellationToken cancellationToken = default) => throw new InvalidOperationException("storage is down");
 
@@ -139,11 +139,43 @@ public sealed class FailingStorageTests
 
         public ValueTask<IReadOnlyList<Operation>> GetOperationsAsync(OperationQueryParameters query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-        public ValueTask<IReadOnlyList<Trace>> FindTracesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public ValueTask<IReadOnlyList<Trace>> FindTracesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) => new([]);
 
         public ValueTask<IReadOnlyList<TraceId>> FindTraceIdsAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public ValueTask<IReadOnlyList<TraceSummary>> FindTraceSummariesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public async Task A_search_the_storage_cannot_answer_is_a_400_naming_the_missing_capability_on_every_API()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<ISpanReader>(new FailingReader { Capabilities = SearchCapabilities.None });
+        builder.Services.AddJaegerQuery(o =>
+        {
+            o.HttpListenAddress = "127.0.0.1:0";
+            o.GrpcListenAddress = "";
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        using var client = new HttpClient { BaseAddress = host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress };
+
+        using var classic = await client.GetAsync("api/traces?service=svc&tags=%7B%22a%22%3A%22b%22%7D&minDuration=1ms");
+        Assert.Equal(HttpStatusCode.BadRequest, classic.StatusCode);
+        Assert.Contains("TagsWithDuration", await classic.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var window = "query.start_time_min=2026-01-01T00:00:00Z&query.start_time_max=2026-01-02T00:00:00Z";
+        using var v3 = await client.GetAsync($"api/v3/traces?{window}&query.operation_name=op");
+        Assert.Equal(HttpStatusCode.BadRequest, v3.StatusCode);
+        Assert.Contains("SearchWithoutServiceName", await v3.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var summaries = await client.GetAsync($"api/v3/trace-summaries?{window}&query.operation_name=op");
+        Assert.Equal(HttpStatusCode.BadRequest, summaries.StatusCode);
+
+        // What the storage can answer is answered, and the server keeps serving.
+        using var fine = await client.GetAsync("api/traces?service=svc&tags=%7B%22a%22%3A%22b%22%7D");
+        Assert.Equal(HttpStatusCode.OK, fine.StatusCode);
+        await host.StopAsync();
     }
 
     [Fact]
