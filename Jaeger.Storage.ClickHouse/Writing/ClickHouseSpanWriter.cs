@@ -54,6 +54,21 @@ internal sealed class ClickHouseSpanWriter : ISpanWriter, IDisposable
     /// <summary>INSERTs running now (tests watch it).</summary>
     internal int RunningInserts => Volatile.Read(ref _running);
 
+    /// <summary>Spans waiting for an INSERT, not yet sent (tests watch it).</summary>
+    internal int QueuedSpans
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (_open?.Rows.Count ?? 0) + _ready.Sum(g => g.Rows.Count);
+            }
+        }
+    }
+
+    /// <summary>Write calls that may start now without waiting (tests watch it).</summary>
+    internal int FreeWriteSlots => _pendingWrites.CurrentCount;
+
     public async ValueTask WriteAsync(IReadOnlyList<Batch> batches, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batches);

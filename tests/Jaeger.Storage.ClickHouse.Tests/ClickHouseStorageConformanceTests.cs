@@ -10,7 +10,7 @@ namespace Jaeger.Storage.ClickHouse.Tests;
 [SkipUnless(typeof(ChdbEngine), nameof(ChdbEngine.MissingReason))]
 public sealed class ClickHouseStorageConformanceTests : SpanStoreConformanceTests
 {
-    protected override async ValueTask<StorageBackend> CreateBackendAsync() => EngineStorage.Backend(await EngineStorage.CreateAsync());
+    protected override async ValueTask<StorageBackend> CreateBackendAsync() => await EngineStorage.PooledBackendAsync();
 }
 
 /// <summary>The conformance kit against the real ClickHouse server named by JAEGER_TEST_CLICKHOUSE_URL; skipped without it.</summary>

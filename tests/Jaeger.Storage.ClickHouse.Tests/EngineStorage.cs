@@ -1,10 +1,17 @@
+using System.Collections.Concurrent;
 using Jaeger.Storage.ClickHouse.Tests.Engine;
 
 namespace Jaeger.Storage.ClickHouse.Tests;
 
-/// <summary>Stores on the shared in-process engine, each in a database of its own, with the schema created.</summary>
+/// <summary>
+/// Stores on the shared in-process engine, each in a database of its own with the schema created. A database a
+/// finished test leaves is purged (every table truncated, as <see cref="IStorageMaintenance.PurgeAsync"/>) and handed
+/// to the next test, so the suite pays for the schema's DDL a few times, not once per test.
+/// </summary>
 internal static class EngineStorage
 {
+    private static readonly ConcurrentBag<string> CleanDatabases = [];
+
     public static async Task<ClickHouseStorage> CreateAsync(Action<ClickHouseStorageOptions>? configure = null, TimeProvider? time = null)
     {
         var front = await ClickHouseTestServer.RequireAsync();
@@ -13,6 +20,31 @@ internal static class EngineStorage
         var storage = new ClickHouseStorage(options, time: time);
         await storage.StartAsync(CancellationToken.None);
         return storage;
+    }
+
+    /// <summary>A fresh empty store with default options, as the conformance kit takes it; disposing it purges it for reuse.</summary>
+    public static async Task<StorageBackend> PooledBackendAsync()
+    {
+        var front = await ClickHouseTestServer.RequireAsync();
+        var reused = CleanDatabases.TryTake(out var name);
+        var options = new ClickHouseStorageOptions { Endpoint = front.Endpoint.ToString(), Database = name ?? ClickHouseTestServer.NewDatabaseName(), CreateSchema = !reused };
+        var storage = new ClickHouseStorage(options);
+        await storage.StartAsync(CancellationToken.None);
+        var parts = storage.ToBackend();
+        return new StorageBackend(parts.Type, parts.Writer, parts.Reader)
+        {
+            DependencyReader = parts.DependencyReader,
+            DependencyWriter = parts.DependencyWriter,
+            SamplingStore = parts.SamplingStore,
+            LeaseStore = parts.LeaseStore,
+            Maintenance = parts.Maintenance,
+            OnDispose = async () =>
+            {
+                await storage.PurgeAsync();
+                await storage.DisposeAsync();
+                CleanDatabases.Add(options.Database);
+            },
+        };
     }
 
     /// <summary>The store as the conformance kit takes it; disposing it drops its database.</summary>

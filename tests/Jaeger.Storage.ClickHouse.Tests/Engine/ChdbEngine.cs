@@ -92,10 +92,16 @@ internal sealed unsafe class ChdbEngine : IDisposable
         {
             ObjectDisposedException.ThrowIf(_connectionHandle == IntPtr.Zero, this);
             IntPtr result;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             fixed (byte* q = sqlBytes)
             fixed (byte* f = formatBytes)
             {
                 result = _queryN(*(IntPtr*)_connectionHandle, q, (nuint)sqlBytes.Length, f, (nuint)formatBytes.Length);
+            }
+
+            if (Environment.GetEnvironmentVariable("CHDB_TRACE") == "1")
+            {
+                Console.WriteLine($"ENGINE {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms {sql[..Math.Min(80, sql.Length)].ReplaceLineEndings(" ")}");
             }
 
             if (result == IntPtr.Zero)
@@ -154,7 +160,9 @@ internal sealed unsafe class ChdbEngine : IDisposable
         }
 
         var library = NativeLibrary.Load(LibraryPath);
-        var dataPath = Path.Combine(Path.GetTempPath(), $"jaeger-chdb-{Environment.ProcessId}");
+        // tmpfs when the machine has one: the tests' many small INSERTs each write parts to several tables.
+        var root = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
+        var dataPath = Path.Combine(root, $"jaeger-chdb-{Environment.ProcessId}");
         if (Directory.Exists(dataPath))
         {
             Directory.Delete(dataPath, recursive: true);

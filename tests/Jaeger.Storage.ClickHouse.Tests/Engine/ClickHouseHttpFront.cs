@@ -49,8 +49,24 @@ internal sealed partial class ClickHouseHttpFront : IAsyncDisposable
 
     public bool Recording { get; set; }
 
-    /// <summary>Fails this many next requests with HTTP 503 (a server that is overloaded or restarting).</summary>
-    public int FailNext;
+    private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _holds = new(StringComparer.Ordinal);
+
+    /// <summary>Fails the next <paramref name="count"/> statements naming <paramref name="marker"/> (a database) with ClickHouse's overload error, HTTP 503.</summary>
+    public void FailNext(string marker, int count) => _failures[marker] = count;
+
+    /// <summary>Holds statements naming <paramref name="marker"/> before they run, until the returned source is completed.</summary>
+    public TaskCompletionSource Hold(string marker)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _holds[marker] = gate;
+        return gate;
+    }
+
+    /// <summary>Statements naming <paramref name="marker"/> that arrived (counted whether or not recording is on).</summary>
+    public int Arrived(string marker) => _arrivals.Count(a => a.Contains(marker, StringComparison.Ordinal));
+
+    private readonly ConcurrentQueue<string> _arrivals = new();
 
     public static async Task<ClickHouseHttpFront> StartAsync(ChdbEngine engine)
     {
@@ -135,13 +151,23 @@ internal sealed partial class ClickHouseHttpFront : IAsyncDisposable
                 request.Headers.ContentEncoding.ToString()));
         }
 
-        if (Interlocked.Decrement(ref FailNext) >= 0)
+        _arrivals.Enqueue(sql.Length > 300 ? sql[..300] : sql);
+        foreach (var (marker, gate) in _holds)
         {
-            await WriteErrorAsync(response, 503, 202, "Code: 202. DB::Exception: Too many simultaneous queries. (TOO_MANY_SIMULTANEOUS_QUERIES) (test front)");
-            return;
+            if (sql.Contains(marker, StringComparison.Ordinal))
+            {
+                await gate.Task;
+            }
         }
 
-        Interlocked.Exchange(ref FailNext, 0);
+        foreach (var marker in _failures.Keys)
+        {
+            if (sql.Contains(marker, StringComparison.Ordinal) && _failures.TryGetValue(marker, out var left) && left > 0 && _failures.TryUpdate(marker, left - 1, left))
+            {
+                await WriteErrorAsync(response, 503, 202, "Code: 202. DB::Exception: Too many simultaneous queries. Maximum: 100. (TOO_MANY_SIMULTANEOUS_QUERIES) (version 26.7.2.1)");
+                return;
+            }
+        }
         var format = args.TryGetValue("default_format", out var f) && f.Length > 0 ? f : "TabSeparated";
         string? insertFile = null;
         byte[] result;
