@@ -24,7 +24,7 @@ internal sealed class ElasticsearchMetrics
         _indicesDeleted = meter.CreateCounter<long>("jaeger.storage.elasticsearch.retention.indices_deleted", "{index}", "Indices deleted by retention.");
     }
 
-    public void BulkRequest(int items) => _requests.Add(1, new KeyValuePair<string, object?>("items", items > 0 ? "some" : "none"));
+    public void BulkRequest() => _requests.Add(1);
 
     public void ItemsStored(int count)
     {

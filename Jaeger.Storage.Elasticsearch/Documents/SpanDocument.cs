@@ -208,23 +208,21 @@ internal sealed class SpanDocument
         w.WriteStartObject(mapName);
         foreach (var (name, tag) in fields)
         {
+            w.WritePropertyName(name);
+            switch (tag.Type)
             {
-                w.WritePropertyName(name);
-                switch (tag.Type)
-                {
-                    case KeyValueType.Bool:
-                        w.WriteBooleanValue(tag.BoolValue);
-                        break;
-                    case KeyValueType.Int64:
-                        w.WriteNumberValue(tag.Int64Value);
-                        break;
-                    case KeyValueType.Float64:
-                        WriteFloatValue(w, tag.Float64Value);
-                        break;
-                    default:
-                        w.WriteStringValue(tag.StringValue);
-                        break;
-                }
+                case KeyValueType.Bool:
+                    w.WriteBooleanValue(tag.BoolValue);
+                    break;
+                case KeyValueType.Int64:
+                    w.WriteNumberValue(tag.Int64Value);
+                    break;
+                case KeyValueType.Float64:
+                    WriteFloatValue(w, tag.Float64Value);
+                    break;
+                default:
+                    w.WriteStringValue(tag.StringValue);
+                    break;
             }
         }
 

@@ -62,7 +62,6 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
     {
         ArgumentException.ThrowIfNullOrEmpty(query.ServiceName, nameof(query));
         var (indices, serviceField) = ServiceSource();
-        var operationField = _names.Archive ? "operationName" : "operationName";
         var body = SearchClient.Json(w =>
         {
             w.WriteStartObject();
@@ -73,7 +72,7 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
             w.WriteEndObject();
             w.WriteEndObject();
             w.WriteStartObject("aggregations");
-            WriteTermsAggregation(w, "distinct_operations", operationField, _options.MaxDocCount);
+            WriteTermsAggregation(w, "distinct_operations", "operationName", _options.MaxDocCount);
             w.WriteEndObject();
             w.WriteEndObject();
         });

@@ -187,7 +187,7 @@ internal sealed partial class BulkIndexer : IAsyncDisposable
                     return;
                 }
 
-                _metrics.BulkRequest(items.Count);
+                _metrics.BulkRequest();
                 if (!response.IsSuccess)
                 {
                     var (type, reason) = ErrorOf(response.Body);
