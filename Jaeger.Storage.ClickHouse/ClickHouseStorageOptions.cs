@@ -13,12 +13,11 @@ public sealed class ClickHouseStorageOptions
     public const string SectionName = "ClickHouse";
 
     /// <summary>The server's HTTP interface, for example <c>http://localhost:8123</c> or <c>https://host:8443</c>.</summary>
-    [Required]
+    [Required(ErrorMessage = "Jaeger:Storage:ClickHouse:Endpoint is required.")]
     public string Endpoint { get; set; } = "http://localhost:8123";
 
     /// <summary>The database holding the tables (Jaeger's default <c>jaeger</c>): letters, digits and underscores.</summary>
-    [Required]
-    [RegularExpression("^[A-Za-z_][A-Za-z0-9_]*$", ErrorMessage = "Jaeger:Storage:ClickHouse:Database must be letters, digits and underscores, not starting with a digit.")]
+    [Required(ErrorMessage = "Jaeger:Storage:ClickHouse:Database is required.")]
     public string Database { get; set; } = "jaeger";
 
     /// <summary>The user (ClickHouse's default user <c>default</c>).</summary>
@@ -40,7 +39,6 @@ public sealed class ClickHouseStorageOptions
     /// A cluster name: DDL runs <c>ON CLUSTER</c>, tables use Replicated engines and each gets a Distributed table
     /// in front (see <see cref="Replicated"/>). Null or empty, the default, is a single node as Jaeger's schema.
     /// </summary>
-    [RegularExpression("^[A-Za-z0-9_\\-{}]*$", ErrorMessage = "Jaeger:Storage:ClickHouse:Cluster must be a plain cluster name.")]
     public string? Cluster { get; set; }
 
     /// <summary>With <see cref="Cluster"/>: use ReplicatedMergeTree engines (default true).</summary>
@@ -53,11 +51,9 @@ public sealed class ClickHouseStorageOptions
     public string ReplicaName { get; set; } = "{replica}";
 
     /// <summary>The most spans in one INSERT; a larger write is split (default 10,000).</summary>
-    [Range(1, 1_000_000, ErrorMessage = "Jaeger:Storage:ClickHouse:BatchSize must be between 1 and 1,000,000.")]
     public int BatchSize { get; set; } = 10_000;
 
     /// <summary>The most encoded bytes (approximately) in one INSERT (default 16 MiB).</summary>
-    [Range(1024, int.MaxValue, ErrorMessage = "Jaeger:Storage:ClickHouse:BatchMaxBytes must be at least 1024.")]
     public int BatchMaxBytes { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>
@@ -67,42 +63,58 @@ public sealed class ClickHouseStorageOptions
     public TimeSpan FlushInterval { get; set; }
 
     /// <summary>How many INSERTs run at once (default 2).</summary>
-    [Range(1, 64, ErrorMessage = "Jaeger:Storage:ClickHouse:MaxConcurrentInserts must be between 1 and 64.")]
     public int MaxConcurrentInserts { get; set; } = 2;
 
     /// <summary>How many write calls may wait for their INSERT at once; further calls wait for a slot (back-pressure to the collector). Default 64.</summary>
-    [Range(1, 100_000, ErrorMessage = "Jaeger:Storage:ClickHouse:MaxPendingWrites must be between 1 and 100,000.")]
     public int MaxPendingWrites { get; set; } = 64;
 
     /// <summary>The time one request may take (default 30 s).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Traces a search returns when the query gives no limit is the query's own default; this caps any limit (Jaeger's <c>max_search_depth</c>, 10,000).</summary>
-    [Range(1, 1_000_000, ErrorMessage = "Jaeger:Storage:ClickHouse:MaxSearchDepth must be between 1 and 1,000,000.")]
     public int MaxSearchDepth { get; set; } = 10_000;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option (for values given in code).</summary>
     public void Validate()
     {
-        var context = new ValidationContext(this);
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, context, results, validateAllProperties: true))
-        {
-            throw new ArgumentException(results[0].ErrorMessage);
-        }
-
         if (ValidateExtra() is { } error)
         {
             throw new ArgumentException(error);
         }
     }
 
-    /// <summary>The checks DataAnnotations cannot express; null when fine.</summary>
+    /// <summary>The first problem, naming its configuration key; null when every option is valid.</summary>
     internal string? ValidateExtra()
     {
+        const string Key = "Jaeger:Storage:ClickHouse:";
+        if (string.IsNullOrWhiteSpace(Database) || !IsIdentifier(Database))
+        {
+            return $"{Key}Database must be letters, digits and underscores, not starting with a digit, not '{Database}'.";
+        }
+
+        if (!string.IsNullOrEmpty(Cluster) && !Cluster.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '{' or '}'))
+        {
+            return $"{Key}Cluster must be a plain cluster name (letters, digits, _ - {{ }}), not '{Cluster}'.";
+        }
+
+        foreach (var (name, value, min, max) in new (string, int, int, int)[]
+        {
+            (nameof(BatchSize), BatchSize, 1, 1_000_000),
+            (nameof(BatchMaxBytes), BatchMaxBytes, 1024, int.MaxValue),
+            (nameof(MaxConcurrentInserts), MaxConcurrentInserts, 1, 64),
+            (nameof(MaxPendingWrites), MaxPendingWrites, 1, 100_000),
+            (nameof(MaxSearchDepth), MaxSearchDepth, 1, 1_000_000),
+        })
+        {
+            if (value < min || value > max)
+            {
+                return $"{Key}{name} must be between {min} and {max}, not {value}.";
+            }
+        }
+
         if (!Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            return $"Jaeger:Storage:ClickHouse:Endpoint must be an absolute http or https URL, not '{Endpoint}'.";
+            return $"{Key}Endpoint must be an absolute http or https URL, not '{Endpoint}'.";
         }
 
         if (Ttl < TimeSpan.Zero || Ttl.Ticks % TimeSpan.TicksPerSecond != 0)
@@ -127,9 +139,12 @@ public sealed class ClickHouseStorageOptions
 
         return null;
     }
+
+    private static bool IsIdentifier(string value) =>
+        !char.IsAsciiDigit(value[0]) && value.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 }
 
-/// <summary>Validates <see cref="ClickHouseStorageOptions"/>: DataAnnotations (source-generated) and the cross-field checks.</summary>
+/// <summary>Validates the DataAnnotations of <see cref="ClickHouseStorageOptions"/> (source-generated).</summary>
 [OptionsValidator]
 internal sealed partial class ClickHouseStorageOptionsAnnotationsValidator : IValidateOptions<ClickHouseStorageOptions>
 {

@@ -1,0 +1,68 @@
+using Jaeger.Model;
+using Jaeger.Storage.ClickHouse.Tests.Engine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Jaeger.Storage.ClickHouse.Tests;
+
+/// <summary>Selecting the store through the storage builder and configuration, as a host does.</summary>
+public sealed class RegistrationTests
+{
+    [EngineFact]
+    public async Task Storage_type_clickhouse_from_configuration_creates_the_schema_at_start_and_stores_spans()
+    {
+        var front = await ClickHouseTestServer.RequireAsync();
+        var database = ClickHouseTestServer.NewDatabaseName("host");
+        using var host = Host(new Dictionary<string, string?>
+        {
+            ["Jaeger:Storage:Type"] = "clickhouse",
+            ["Jaeger:Storage:ClickHouse:Endpoint"] = front.Endpoint.ToString(),
+            ["Jaeger:Storage:ClickHouse:Database"] = database,
+            ["Jaeger:Storage:ClickHouse:CreateSchema"] = "true",
+            ["Jaeger:Storage:ClickHouse:Ttl"] = "2.00:00:00",
+        });
+
+        await host.StartAsync();
+        var writer = host.Services.GetRequiredService<ISpanWriter>();
+        await writer.WriteSpansAsync([new Span { TraceId = new TraceId(1, 2), SpanId = new SpanId(3), OperationName = "op", Process = new Process("from-config"), StartTime = DateTimeOffset.UtcNow, DurationMicros = 5 }]);
+
+        Assert.Equal(["from-config"], await host.Services.GetRequiredService<ISpanReader>().GetServicesAsync());
+        Assert.Equal(TimeSpan.FromDays(2), host.Services.GetRequiredService<IStorageMaintenance>().Retention.MaxAge);
+        Assert.NotNull(host.Services.GetRequiredService<ILeaseStore>());
+        await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("Jaeger:Storage:ClickHouse:BatchSize", "0", "Jaeger:Storage:ClickHouse:BatchSize")]
+    [InlineData("Jaeger:Storage:ClickHouse:Endpoint", "ftp://somewhere", "Jaeger:Storage:ClickHouse:Endpoint")]
+    [InlineData("Jaeger:Storage:ClickHouse:Database", "jaeger; DROP", "Jaeger:Storage:ClickHouse:Database")]
+    [InlineData("Jaeger:Storage:ClickHouse:Ttl", "00:00:01.5", "Jaeger:Storage:ClickHouse:Ttl")]
+    public async Task An_invalid_option_fails_the_host_start_with_a_message_naming_its_key(string key, string value, string named)
+    {
+        using var host = Host(new Dictionary<string, string?> { ["Jaeger:Storage:Type"] = "clickhouse", [key] = value });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_invalid_option_given_in_code_throws_at_once()
+    {
+        var services = new ServiceCollection();
+
+        var error = Assert.Throws<ArgumentException>(() => services.AddJaegerStorage(b => b.AddClickHouse(o => o.MaxConcurrentInserts = 0)));
+
+        Assert.Contains("Jaeger:Storage:ClickHouse:MaxConcurrentInserts", error.Message, StringComparison.Ordinal);
+    }
+
+    private static IHost Host(Dictionary<string, string?> settings)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddJaegerStorage(b => b.AddClickHouse());
+        return builder.Build();
+    }
+}
