@@ -662,6 +662,22 @@ public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDepen
         }
     }
 
+    /// <summary>Compacts every column family fully (measurements).</summary>
+    internal void CompactAll()
+    {
+        _gate.EnterReadLock();
+        try
+        {
+            var db = Db;
+            db.Db.CompactRange(KeySpaceStart, KeySpaceEnd, db.Spans);
+            db.Db.CompactRange(KeySpaceStart, KeySpaceEnd, db.Index);
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
     /// <summary>An integer RocksDB property summed over the column families (measurements).</summary>
     internal long Property(string name)
     {
