@@ -80,7 +80,7 @@ internal sealed class IndexNames
     public string Dated(IndexKind kind, DateTimeOffset time) =>
         Prefix + BaseName(kind) + "-" + time.UtcDateTime.ToString(IsHourly(kind) ? _dateFormat : _dailyFormat, CultureInfo.InvariantCulture);
 
-    /// <summary>Every index of <paramref name="kind"/> this role reads: the read alias, the archive index, or a wildcard over dated ones.</summary>
+    /// <summary>Every index of <paramref name="kind"/> this role reads: the read alias, the archive index, or a wildcard over dated ones (archive excluded).</summary>
     public string AllForRead(IndexKind kind)
     {
         if (UseAliases)
@@ -88,7 +88,8 @@ internal sealed class IndexNames
             return Alias(kind, write: false);
         }
 
-        return Archive ? Prefix + BaseName(kind) + "-archive" : Prefix + BaseName(kind) + "-*";
+        // "jaeger-span-*" alone also matches the archive index "jaeger-span-archive": excluded.
+        return Archive ? Prefix + BaseName(kind) + "-archive" : $"{Prefix}{BaseName(kind)}-*,-{Prefix}{BaseName(kind)}-archive*";
     }
 
     /// <summary>

@@ -18,7 +18,7 @@ internal sealed class SearchClient
 
     /// <summary>The path of a search over <paramref name="indices"/>: missing indices are skipped, as in Jaeger.</summary>
     public static string SearchPath(IEnumerable<string> indices) =>
-        "/" + string.Join(',', indices.Select(Uri.EscapeDataString)) + "/_search?ignore_unavailable=true&allow_no_indices=true";
+        "/" + string.Join(',', indices.Select(i => Uri.EscapeDataString(i).Replace("%2C", ",", StringComparison.Ordinal))) + "/_search?ignore_unavailable=true&allow_no_indices=true";
 
     public static byte[] Json(Action<Utf8JsonWriter> write)
     {

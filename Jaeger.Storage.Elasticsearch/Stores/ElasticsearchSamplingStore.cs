@@ -18,6 +18,8 @@ internal sealed class ElasticsearchSamplingStore : ISamplingStore
     private readonly IndexNames _names;
     private readonly TimeProvider _time;
     private readonly int _maxDocCount;
+    private readonly Lock _lock = new();
+    private DateTimeOffset _lastProbabilities;
 
     public ElasticsearchSamplingStore(BulkIndexer bulk, SearchClient client, IndexNames names, TimeProvider time, int maxDocCount)
     {
@@ -127,7 +129,22 @@ internal sealed class ElasticsearchSamplingStore : ISamplingStore
     {
         ArgumentNullException.ThrowIfNull(probabilities);
         ArgumentNullException.ThrowIfNull(qps);
-        var now = _time.GetUtcNow();
+
+        // Dates have millisecond resolution in Elasticsearch: each computation gets a later millisecond than the
+        // previous one, so "the latest" is never a tie.
+        DateTimeOffset now;
+        lock (_lock)
+        {
+            var current = _time.GetUtcNow();
+            now = new DateTimeOffset(current.UtcTicks - (current.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+            if (now <= _lastProbabilities)
+            {
+                now = _lastProbabilities.AddMilliseconds(1);
+            }
+
+            _lastProbabilities = now;
+        }
+
         var segment = new BulkSegment();
         var w = segment.BeginItem(BulkItemKind.Sampling, _names.WriteIndex(IndexKind.Sampling, now), null);
         w.WriteStartObject();

@@ -106,7 +106,7 @@ public sealed class ReaderTests
         Assert.Equal(2, requests.Count);
         Assert.Equal("/jaeger-span-2024-05-03/_search", requests[0].Path);
         TestData.JsonEqual(TestData.Fixture("find_trace_ids_request.json"), requests[0].Json);
-        Assert.Equal("/jaeger-span-*/_search", requests[1].Path);
+        Assert.Equal("/jaeger-span-*,-jaeger-span-archive*/_search", requests[1].Path);
         TestData.JsonEqual(
             JsonNode.Parse("""{"size":0,"query":{"terms":{"traceID":["A","B","C"]}},"aggregations":{"traceIDs":{"terms":{"field":"traceID","size":3,"order":[{"startTime":"desc"}]},"aggregations":{"startTime":{"min":{"field":"startTime"}}}}}}""".Replace("\"A\"", $"\"{a}\"", StringComparison.Ordinal).Replace("\"B\"", $"\"{b}\"", StringComparison.Ordinal).Replace("\"C\"", $"\"{c}\"", StringComparison.Ordinal)),
             requests[1].Json);
@@ -122,7 +122,7 @@ public sealed class ReaderTests
 
         Assert.Empty(ids);
         var request = server.Requests.Single();
-        Assert.Equal("/prod-jaeger-span-*/_search", request.Path);
+        Assert.Equal("/prod-jaeger-span-*,-prod-jaeger-span-archive*/_search", request.Path);
         TestData.JsonEqual(JsonNode.Parse("""{"bool":{"filter":[{"term":{"operationName":"op"}}]}}"""), request.Json!["query"]);
     }
 
@@ -145,7 +145,7 @@ public sealed class ReaderTests
         Assert.Equal([1UL, 2, 3, 4, 5], trace.Spans.Select(s => s.SpanId.Value));
         var requests = server.RequestsTo("POST", "/");
         Assert.Equal(3, requests.Count);
-        Assert.All(requests, r => Assert.Equal("/jaeger-span-*/_search", r.Path));
+        Assert.All(requests, r => Assert.Equal("/jaeger-span-*,-jaeger-span-archive*/_search", r.Path));
         TestData.JsonEqual(
             JsonNode.Parse("""{"size":2,"query":{"bool":{"filter":[{"terms":{"traceID":["0000000000000abc0000000000000def","abc0000000000000def"]}}]}},"sort":[{"startTime":"asc"},{"spanID":"asc"}]}"""),
             requests[0].Json);
