@@ -1,113 +1,142 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using Jaeger.Agent.Hosting.Forwarding;
 using Jaeger.Hosting.Http;
 using Microsoft.Extensions.Options;
 
 namespace Jaeger.Agent.Hosting;
 
-/// <summary>Checks the agent options at start; every message names the option.</summary>
-internal sealed class JaegerAgentOptionsValidator : IValidateOptions<JaegerAgentOptions>
+/// <summary>Checks the attributes on <see cref="JaegerAgentOptions"/> and its nested servers (source-generated).</summary>
+[OptionsValidator]
+internal sealed partial class JaegerAgentOptionsValidator : IValidateOptions<JaegerAgentOptions>
 {
+}
+
+/// <summary>Checks what attributes cannot express: addresses, collectors, tags, restrictions and cross-field rules.</summary>
+internal sealed class JaegerAgentOptionsRules : IValidateOptions<JaegerAgentOptions>
+{
+    private const string Section = JaegerAgentOptions.SectionName;
+
     public ValidateOptionsResult Validate(string? name, JaegerAgentOptions options)
     {
         var errors = new List<string>();
-        ValidateUdp(errors, "Compact", options.Compact);
-        ValidateUdp(errors, "Binary", options.Binary);
+        CheckUdp(errors, nameof(options.Compact), options.Compact);
+        CheckUdp(errors, nameof(options.Binary), options.Binary);
         if (!string.IsNullOrWhiteSpace(options.HttpListenAddress) && !ListenAddress.TryParse(options.HttpListenAddress, out _, out var httpError))
         {
-            errors.Add($"JaegerAgentOptions.HttpListenAddress: {httpError}.");
+            errors.Add($"{Section}:{nameof(options.HttpListenAddress)}: {httpError}.");
         }
 
         foreach (var (key, maxValueLength) in options.BaggageRestrictions)
         {
             if (string.IsNullOrEmpty(key) || maxValueLength < 0)
             {
-                errors.Add($"JaegerAgentOptions.BaggageRestrictions: '{key}' = {maxValueLength} needs a non-empty key and a length of zero or more.");
+                errors.Add($"{Section}:{nameof(options.BaggageRestrictions)}:{key} needs a non-empty key and a length of zero or more, not {maxValueLength}.");
             }
         }
 
         if (!Enum.IsDefined(options.Protocol))
         {
-            errors.Add($"JaegerAgentOptions.Protocol: {options.Protocol} is not Grpc, Http or InProcess.");
+            errors.Add($"{Section}:{nameof(options.Protocol)} must be Grpc, Http or InProcess, not {options.Protocol}.");
         }
 
+        var index = 0;
         foreach (var collector in options.Collectors)
         {
+            var key = $"{Section}:{nameof(options.Collectors)}:{index++}";
             try
             {
                 var uri = JaegerAgentHostedService.CollectorAddress(collector, 14250);
                 if (uri.Scheme is not ("http" or "https"))
                 {
-                    errors.Add($"JaegerAgentOptions.Collectors: '{collector}' must be an http or https address.");
+                    errors.Add($"{key} must be host:port or an http or https address, not '{collector}'.");
                 }
             }
             catch (UriFormatException)
             {
-                errors.Add($"JaegerAgentOptions.Collectors: '{collector}' is not host:port or an http address.");
+                errors.Add($"{key} must be host:port or an http or https address, not '{collector}'.");
             }
         }
 
         if (!AgentTags.TryParse(options.AgentTags, static _ => null, out _, out var tagError))
         {
-            errors.Add($"JaegerAgentOptions.AgentTags: {tagError}.");
+            errors.Add($"{Section}:{nameof(options.AgentTags)}: {tagError}.");
         }
 
-        Positive(errors, nameof(options.MaxRetries), options.MaxRetries, allowZero: true);
-        Positive(errors, nameof(options.MaxBufferedBatches), options.MaxBufferedBatches);
-        Positive(errors, nameof(options.MaxBufferedSpans), options.MaxBufferedSpans);
-        Positive(errors, nameof(options.ForwardConcurrency), options.ForwardConcurrency);
-        Positive(errors, nameof(options.MaxCachedServices), options.MaxCachedServices);
-        Positive(errors, nameof(options.MaxTrackedClients), options.MaxTrackedClients);
-        if (options.InitialBackoff < TimeSpan.Zero || options.MaxBackoff < options.InitialBackoff)
+        if (options.MaxBackoff < options.InitialBackoff)
         {
-            errors.Add("JaegerAgentOptions.InitialBackoff/MaxBackoff: need 0 <= InitialBackoff <= MaxBackoff.");
-        }
-
-        if (options.RequestTimeout <= TimeSpan.Zero)
-        {
-            errors.Add("JaegerAgentOptions.RequestTimeout: must be positive.");
-        }
-
-        if (options.SamplingCacheTtl < TimeSpan.Zero || options.ClientExpiry <= TimeSpan.Zero)
-        {
-            errors.Add("JaegerAgentOptions.SamplingCacheTtl/ClientExpiry: must not be negative (ClientExpiry positive).");
+            errors.Add($"{Section}:{nameof(options.MaxBackoff)} must not be shorter than {Section}:{nameof(options.InitialBackoff)} ({options.InitialBackoff}), not {options.MaxBackoff}.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    private static void ValidateUdp(List<string> errors, string name, UdpServerOptions? udp)
+    private static void CheckUdp(List<string> errors, string server, UdpServerOptions? udp)
     {
         if (udp is null)
         {
-            errors.Add($"JaegerAgentOptions.{name}: must be set (use Enabled = false to turn the server off).");
+            errors.Add($"{Section}:{server} must be set (use {Section}:{server}:Enabled = false to turn the server off).");
             return;
         }
 
-        if (!udp.Enabled)
+        if (udp.Enabled && !ListenAddress.TryParse(udp.ListenAddress, out _, out var error))
         {
-            return;
+            errors.Add($"{Section}:{server}:{nameof(udp.ListenAddress)}: {error}.");
         }
-
-        if (!ListenAddress.TryParse(udp.ListenAddress, out _, out var error))
-        {
-            errors.Add($"JaegerAgentOptions.{name}.ListenAddress: {error}.");
-        }
-
-        if (udp.MaxPacketSize is < 1 or > 65_507)
-        {
-            errors.Add($"JaegerAgentOptions.{name}.MaxPacketSize: {udp.MaxPacketSize} is not between 1 and 65507 (the largest UDP payload).");
-        }
-
-        Positive(errors, name + ".QueueSize", udp.QueueSize);
-        Positive(errors, name + ".Workers", udp.Workers);
-        Positive(errors, name + ".SocketReceiveBufferSize", udp.SocketReceiveBufferSize, allowZero: true);
     }
+}
 
-    private static void Positive(List<string> errors, string name, long value, bool allowZero = false)
+/// <summary>The configuration key of the option a validation context describes: <c>Jaeger:Agent:Compact:QueueSize</c>.</summary>
+internal static class AgentOptionKey
+{
+    // The source generator names a member "<options type or name>.<path>" (JaegerAgentOptions.Compact.QueueSize, Collectors[0]).
+    public static string Of(ValidationContext context) => JaegerAgentOptions.SectionName + ":" + KeyPath(context.DisplayName);
+
+    private static string KeyPath(string displayName)
     {
-        if (value < 0 || (value == 0 && !allowZero))
-        {
-            errors.Add($"JaegerAgentOptions.{name}: {value} must be {(allowZero ? "zero or more" : "positive")}.");
-        }
+        var dot = displayName.IndexOf('.', StringComparison.Ordinal);
+        var path = dot < 0 ? displayName : displayName[(dot + 1)..];
+        return path.Replace('.', ':').Replace("[", ":", StringComparison.Ordinal).Replace("]", string.Empty, StringComparison.Ordinal);
     }
+}
+
+/// <summary>A whole number from <see cref="Minimum"/> to <see cref="Maximum"/>; the message names the configuration key and the value.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class BetweenAttribute(long minimum, long maximum) : ValidationAttribute
+{
+    public long Minimum { get; } = minimum;
+
+    public long Maximum { get; } = maximum;
+
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
+    {
+        var number = Convert.ToInt64(value, CultureInfo.InvariantCulture);
+        if (number >= Minimum && number <= Maximum)
+        {
+            return ValidationResult.Success;
+        }
+
+        var range = Maximum is int.MaxValue or long.MaxValue ? $"at least {Minimum}" : $"between {Minimum} and {Maximum}";
+        return new ValidationResult($"{AgentOptionKey.Of(validationContext)} must be {range}, not {number}.");
+    }
+}
+
+/// <summary>A duration longer than zero; the message names the configuration key and the value.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class PositiveDurationAttribute : ValidationAttribute
+{
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext) =>
+        value is TimeSpan duration && duration > TimeSpan.Zero
+            ? ValidationResult.Success
+            : new ValidationResult($"{AgentOptionKey.Of(validationContext)} must be positive, not {value}.");
+}
+
+/// <summary>A duration of zero or more; the message names the configuration key and the value.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class NotNegativeDurationAttribute : ValidationAttribute
+{
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext) =>
+        value is TimeSpan duration && duration >= TimeSpan.Zero
+            ? ValidationResult.Success
+            : new ValidationResult($"{AgentOptionKey.Of(validationContext)} must not be negative, not {value}.");
 }

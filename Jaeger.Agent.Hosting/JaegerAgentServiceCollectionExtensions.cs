@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 using Jaeger.Agent.Hosting;
 using Jaeger.Agent.Hosting.Diagnostics;
 using Jaeger.Hosting.Diagnostics;
-using Microsoft.Extensions.Configuration;
+using Jaeger.Storage.Builder;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -14,8 +14,9 @@ public static class JaegerAgentServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the Jaeger agent: UDP servers for <c>Agent.emitBatch</c> (compact on 6831, binary on 6832), forwarding to
-    /// collectors, and the sampling server on HTTP 5778. Options are bound from <c>Jaeger:Agent</c> and validated at
-    /// start. Safe to call more than once: later calls only add <paramref name="configure"/> actions.
+    /// collectors, and the sampling server on HTTP 5778. Options are bound from <c>Jaeger:Agent</c> when the host has
+    /// configuration, then <paramref name="configure"/> applies; a bad value fails the host's start with a message naming
+    /// its configuration key. Safe to call more than once: later calls only add <paramref name="configure"/> actions.
     /// </summary>
     public static IJaegerAgentBuilder AddJaegerAgent(this IServiceCollection services, Action<JaegerAgentOptions>? configure = null)
     {
@@ -23,9 +24,9 @@ public static class JaegerAgentServiceCollectionExtensions
         if (!services.Any(d => d.ServiceType == typeof(JaegerAgentMarker)))
         {
             services.AddSingleton<JaegerAgentMarker>();
-            services.AddOptions<JaegerAgentOptions>().ValidateOnStart();
-            services.AddSingleton<IConfigureOptions<JaegerAgentOptions>, BindAgentConfiguration>();
+            services.AddOptions<JaegerAgentOptions>().BindSection(JaegerAgentOptions.SectionName).ValidateOnStart();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JaegerAgentOptions>, JaegerAgentOptionsValidator>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JaegerAgentOptions>, JaegerAgentOptionsRules>());
             services.AddMetrics();
             services.TryAddSingleton(TimeProvider.System);
             services.TryAddSingleton<JaegerAgent>();
@@ -47,12 +48,5 @@ public static class JaegerAgentServiceCollectionExtensions
     private sealed class JaegerAgentBuilder(IServiceCollection services) : IJaegerAgentBuilder
     {
         public IServiceCollection Services { get; } = services;
-    }
-
-    // Binds Jaeger:Agent when the host has configuration; a host without IConfiguration keeps the defaults.
-    private sealed class BindAgentConfiguration(IServiceProvider services) : IConfigureOptions<JaegerAgentOptions>
-    {
-        public void Configure(JaegerAgentOptions options) =>
-            services.GetService<IConfiguration>()?.GetSection(JaegerAgentOptions.SectionName).Bind(options);
     }
 }

@@ -58,12 +58,14 @@ public sealed class OptionsTests
     }
 
     [Theory]
-    [InlineData("Compact.ListenAddress")]
-    [InlineData("Binary.MaxPacketSize")]
-    [InlineData("AgentTags")]
-    [InlineData("MaxBufferedSpans")]
-    [InlineData("BaggageRestrictions")]
-    public async Task An_invalid_option_fails_the_host_start_with_a_message_naming_it(string option)
+    [InlineData("Compact.ListenAddress", "Jaeger:Agent:Compact:ListenAddress: 'nowhere' has no port")]
+    [InlineData("Binary.MaxPacketSize", "Jaeger:Agent:Binary:MaxPacketSize must be between 1 and 65507, not 70000.")]
+    [InlineData("AgentTags", "Jaeger:Agent:AgentTags: 'novalue' in AgentTags is not key=value.")]
+    [InlineData("MaxBufferedSpans", "Jaeger:Agent:MaxBufferedSpans must be at least 1, not 0.")]
+    [InlineData("BaggageRestrictions", "Jaeger:Agent:BaggageRestrictions:user-id needs a non-empty key and a length of zero or more, not -1.")]
+    [InlineData("ClientExpiry", "Jaeger:Agent:ClientExpiry must be positive, not 00:00:00.")]
+    [InlineData("MaxBackoff", "Jaeger:Agent:MaxBackoff must not be shorter than Jaeger:Agent:InitialBackoff (00:00:02), not 00:00:01.")]
+    public async Task An_invalid_option_fails_the_host_start_with_a_message_naming_its_configuration_key(string option, string message)
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddJaegerAgent(o =>
@@ -75,12 +77,62 @@ public sealed class OptionsTests
             o.MaxBufferedSpans = option == "MaxBufferedSpans" ? 0 : 10;
             o.HttpListenAddress = "127.0.0.1:0";
             o.BaggageRestrictions["user-id"] = option == "BaggageRestrictions" ? -1 : 64;
+            o.ClientExpiry = option == "ClientExpiry" ? TimeSpan.Zero : TimeSpan.FromHours(1);
+            o.InitialBackoff = option == "MaxBackoff" ? TimeSpan.FromSeconds(2) : TimeSpan.FromMilliseconds(100);
+            o.MaxBackoff = option == "MaxBackoff" ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
         });
         using var host = builder.Build();
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
-        Assert.Contains("JaegerAgentOptions." + option, error.Message, StringComparison.Ordinal);
+        Assert.StartsWith(message, Assert.Single(error.Failures), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_value_in_configuration_stops_the_host_at_start_naming_the_configuration_key()
+    {
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Jaeger:Agent:Compact:ListenAddress"] = "127.0.0.1:0",
+            ["Jaeger:Agent:Binary:ListenAddress"] = "127.0.0.1:0",
+            ["Jaeger:Agent:HttpListenAddress"] = "127.0.0.1:0",
+            ["Jaeger:Agent:ForwardConcurrency"] = "0",
+            ["Jaeger:Agent:Collectors:0"] = "collector:14250",
+            ["Jaeger:Agent:Collectors:1"] = "ftp://collector",
+        });
+        builder.Services.AddJaegerAgent();
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal(
+            ["Jaeger:Agent:ForwardConcurrency must be at least 1, not 0.", "Jaeger:Agent:Collectors:1 must be host:port or an http or https address, not 'ftp://collector'."],
+            error.Failures);
+        Assert.Null(host.Services.GetRequiredService<JaegerAgent>().CompactEndpoint);
+    }
+
+    [Fact]
+    public async Task A_nested_server_option_is_validated_and_named_by_its_nested_key_even_when_the_server_is_off()
+    {
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Jaeger:Agent:Compact:ListenAddress"] = "127.0.0.1:0",
+            ["Jaeger:Agent:Compact:Workers"] = "0",
+            ["Jaeger:Agent:Binary:Enabled"] = "false",
+            ["Jaeger:Agent:Binary:ListenAddress"] = "",
+            ["Jaeger:Agent:Binary:SocketReceiveBufferSize"] = "-1",
+            ["Jaeger:Agent:HttpListenAddress"] = "",
+        });
+        builder.Services.AddJaegerAgent();
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal(
+            ["Jaeger:Agent:Compact:Workers must be at least 1, not 0.", "Jaeger:Agent:Binary:SocketReceiveBufferSize must be at least 0, not -1."],
+            error.Failures);
     }
 
     [Fact]
