@@ -63,7 +63,7 @@ internal static class SpanRows
     public static object[] ToRow(Span span, Process process, ResourceAttributes resource, out int size)
     {
         var traceId = TraceIdText(span.TraceId);
-        var kind = "unspecified";
+        var kind = string.Empty;
         var status = StatusUnset;
         string scopeName = string.Empty, scopeVersion = string.Empty;
         var attributes = new AttributeGroup();
@@ -75,7 +75,7 @@ internal static class SpanRows
             {
                 switch (tag.Key)
                 {
-                    case WellKnownTags.SpanKind when Kinds.Contains(tag.StringValue) && kind == "unspecified":
+                    case WellKnownTags.SpanKind when Kinds.Contains(tag.StringValue) && kind.Length == 0:
                         kind = tag.StringValue;
                         continue;
                     case ScopeNameKey when scopeName.Length == 0:
