@@ -152,6 +152,9 @@ internal sealed class CqlBufferWriter : IDisposable
         return mark;
     }
 
+    /// <summary>Overwrites a byte written earlier (a response's version byte, in test peers).</summary>
+    public void PatchByte(int offset, byte value) => _buffer[offset] = value;
+
     /// <summary>Overwrites an [int] written earlier at <paramref name="offset"/>.</summary>
     public void PatchInt(int offset, int value) => BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(offset, 4), value);
 
