@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Stopwatch = System.Diagnostics.Stopwatch;
 using System.Globalization;
 using Jaeger.Model;
 using Xunit.Abstractions;
@@ -15,13 +15,7 @@ public sealed class EmbeddedKillTests(ITestOutputHelper output) : IDisposable
     public async Task A_writer_process_killed_with_SIGKILL_loses_no_trace_whose_write_had_returned()
     {
         var path = _folder.Sub("data");
-        var assembly = typeof(EmbeddedKillTests).Assembly.Location;
-        using var child = System.Diagnostics.Process.Start(new ProcessStartInfo("dotnet", ["exec", assembly, "kill-writer", path])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        })!;
+        using var child = ChildProcess.Start("kill-writer", path);
 
         // Wait until the child acknowledged a good number of writes, then kill it mid-stream (SIGKILL on Linux).
         var acknowledged = 0UL;
@@ -60,4 +54,36 @@ public sealed class EmbeddedKillTests(ITestOutputHelper output) : IDisposable
         var found = await store.FindTraceIdsAsync(new TraceQueryParameters { ServiceName = "killed-svc", Limit = 100_000 });
         Assert.True(found.Count >= (int)acknowledged, $"the search finds {found.Count} traces, fewer than the {acknowledged} acknowledged");
     }
+
+    [Fact]
+    public async Task A_second_process_opening_a_folder_in_use_fails_naming_the_folder_and_the_holding_process()
+    {
+        var path = _folder.Sub("data");
+        using var holder = ChildProcess.Start("hold", path);
+        try
+        {
+            var line = await holder.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(line == "ready", $"the holder did not open the store: {line} {await ReadErrorIfExitedAsync(holder)}");
+
+            var error = Assert.Throws<StorageException>(() => StoreFixtures.Open(path));
+
+            output.WriteLine(error.Message);
+            Assert.Equal("locked", error.Reason);
+            Assert.False(error.IsTransient);
+            Assert.Contains(Path.GetFullPath(path), error.Message, StringComparison.Ordinal);
+            Assert.Contains($"pid {holder.Id} ", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            holder.StandardInput.Close();
+            await holder.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        // Once the holder closed it, this process opens it.
+        using var store = StoreFixtures.Open(path);
+        Assert.Empty(await store.GetServicesAsync());
+    }
+
+    private static async Task<string> ReadErrorIfExitedAsync(System.Diagnostics.Process process) =>
+        process.HasExited ? await process.StandardError.ReadToEndAsync() : string.Empty;
 }

@@ -4,14 +4,23 @@ using Jaeger.Model;
 namespace Jaeger.Storage.Embedded.Tests;
 
 /// <summary>
-/// The entry point of this assembly when a test runs it as a child process (<c>dotnet Jaeger.Storage.Embedded.Tests.dll
-/// kill-writer &lt;folder&gt;</c>): it writes traces one call at a time and prints each trace id once its write
-/// returned, until the parent kills it.
+/// The entry point of this assembly when a test runs it as a child process: <c>kill-writer &lt;folder&gt;</c> writes
+/// traces one call at a time and prints each trace number once its write returned, until the parent kills it;
+/// <c>hold &lt;folder&gt;</c> opens the store, prints <c>ready</c> and keeps it open until its input closes.
 /// </summary>
 internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["hold", var held])
+        {
+            using var holder = StoreFixtures.Open(held);
+            Console.Out.WriteLine("ready");
+            Console.Out.Flush();
+            await Console.In.ReadToEndAsync();
+            return 0;
+        }
+
         if (args is not ["kill-writer", var path])
         {
             return 2;
