@@ -73,7 +73,7 @@ internal sealed class ClickHouseDatabase : IDisposable
         try
         {
             using var reader = await Client.ExecuteReaderAsync(sql, Collection(parameters), null, cancellationToken).ConfigureAwait(false);
-            while (reader.Read())
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 read(reader);
             }

@@ -19,9 +19,13 @@ public sealed class ClickHouseServerConformanceTests : SpanStoreConformanceTests
 {
     protected override async ValueTask<StorageBackend> CreateBackendAsync()
     {
+        var url = new Uri(RealServer.Url!);
+        var user = url.UserInfo.Split(':', 2);
         var storage = new ClickHouseStorage(new ClickHouseStorageOptions
         {
-            Endpoint = RealServer.Url!,
+            Endpoint = url.GetLeftPart(UriPartial.Path),
+            Username = user[0].Length > 0 ? Uri.UnescapeDataString(user[0]) : "default",
+            Password = user.Length > 1 ? Uri.UnescapeDataString(user[1]) : string.Empty,
             Database = ClickHouseTestServer.NewDatabaseName("real"),
             CreateSchema = true,
         });
@@ -30,7 +34,7 @@ public sealed class ClickHouseServerConformanceTests : SpanStoreConformanceTests
     }
 }
 
-/// <summary>The real server of JAEGER_TEST_CLICKHOUSE_URL (http://user:password@host:8123 form accepted as plain URL).</summary>
+/// <summary>The real server of JAEGER_TEST_CLICKHOUSE_URL, for example http://default:secret@localhost:8123/ (user and password optional).</summary>
 internal static class RealServer
 {
     public static string? Url => Environment.GetEnvironmentVariable(ServerFactAttribute.Variable) is { Length: > 0 } url ? url : null;
