@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Jaeger.Collector;
 
 /// <summary>What the collector does when its span queue is full.</summary>
@@ -24,12 +22,14 @@ public sealed class ReceiverOptions
     /// <summary>True to run the receiver.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>A Jaeger-style listen address such as ":14268" or "127.0.0.1:0" (port 0 binds a free port).</summary>
-    [Required]
+    /// <summary>A Jaeger-style listen address such as ":14268" or "127.0.0.1:0" (port 0 binds a free port); checked when <see cref="Enabled"/>.</summary>
     public string Address { get; set; } = string.Empty;
 }
 
-/// <summary>Options of the collector role, bound from the configuration section <c>Jaeger:Collector</c>.</summary>
+/// <summary>
+/// Options of the collector role, bound from the configuration section <c>Jaeger:Collector</c> and checked when the
+/// host starts; every message names the configuration key (<c>Jaeger:Collector:ThriftHttp:Address</c>).
+/// </summary>
 public sealed class JaegerCollectorOptions
 {
     /// <summary>The configuration section the options are bound from.</summary>
@@ -54,21 +54,21 @@ public sealed class JaegerCollectorOptions
     public ReceiverOptions Admin { get; set; } = new() { Address = ":14269" };
 
     /// <summary>How many spans may wait for storage; Jaeger's default is 2,000.</summary>
-    [Range(1, 10_000_000)]
+    [Between(1, 10_000_000)]
     public int QueueSize { get; set; } = 2000;
 
     /// <summary>
     /// How many workers take spans from the queue and write them. Jaeger runs 50 goroutines; a worker here writes
     /// spans in batches and awaits storage asynchronously, so a few per core suffice: the default is 4.
     /// </summary>
-    [Range(1, 1024)]
+    [Between(1, 1024)]
     public int Workers { get; set; } = 4;
 
     /// <summary>
     /// The most spans one worker takes from the queue for one writer call: whole batches until this many spans are
     /// taken (a single larger batch is still written whole).
     /// </summary>
-    [Range(1, 100_000)]
+    [Between(1, 100_000)]
     public int MaxWriteBatch { get; set; } = 256;
 
     /// <summary>
@@ -82,17 +82,18 @@ public sealed class JaegerCollectorOptions
     public FullQueuePolicy FullQueuePolicy { get; set; } = FullQueuePolicy.DropNewest;
 
     /// <summary>The largest request body (after gzip decompression) or gRPC message accepted, in bytes; default 16 MiB.</summary>
-    [Range(1024, int.MaxValue)]
+    [Between(1024, int.MaxValue)]
     public int MaxRequestBytes { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>Tags added to the process of every span (Jaeger's <c>--collector.tags</c>); a pair already present is not repeated.</summary>
     public Dictionary<string, string> Tags { get; set; } = [];
 
     /// <summary>String and binary tag values longer than this are truncated, with a warning on the span.</summary>
-    [Range(16, int.MaxValue)]
+    [Between(16, int.MaxValue)]
     public int MaxTagValueLength { get; set; } = 64 * 1024;
 
     /// <summary>Durations longer than this are clamped to it, with a warning on the span; default 7 days.</summary>
+    [PositiveDuration]
     public TimeSpan MaxSpanDuration { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
@@ -106,7 +107,7 @@ public sealed class JaegerCollectorOptions
     public TimeSpan DependencyFlushInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How many recent spans the dependency aggregator remembers to find parents; default 100,000.</summary>
-    [Range(16, 10_000_000)]
+    [Between(16, 10_000_000)]
     public int DependencySpanMemory { get; set; } = 100_000;
 
     /// <summary>
@@ -116,5 +117,6 @@ public sealed class JaegerCollectorOptions
     public string? SamplingStrategiesFile { get; set; }
 
     /// <summary>How often the strategies file is checked for changes; zero turns reloading off. Default 10 seconds.</summary>
+    [NotNegativeDuration]
     public TimeSpan SamplingStrategiesReloadInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

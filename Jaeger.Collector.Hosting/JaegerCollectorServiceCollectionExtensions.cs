@@ -5,9 +5,8 @@ using Jaeger.Collector.Pipeline;
 using Jaeger.Collector.Sampling;
 using Jaeger.Sampling;
 using Jaeger.Hosting.Diagnostics;
-using Jaeger.Hosting.Http;
 using Jaeger.Storage;
-using Microsoft.Extensions.Configuration;
+using Jaeger.Storage.Builder;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +18,8 @@ public static class JaegerCollectorServiceCollectionExtensions
     /// <summary>
     /// Adds the collector: receivers (Jaeger Thrift HTTP, api_v2 gRPC, OTLP gRPC and HTTP, Zipkin), the span
     /// pipeline (also registered as <see cref="ISpanSink"/>), the sampling strategy store and the health endpoint.
-    /// Options are bound from <c>Jaeger:Collector</c> and validated on start. Safe to call twice.
+    /// Options are bound from <c>Jaeger:Collector</c> when the host has configuration, then <paramref name="configure"/>
+    /// applies; a bad value fails the host's start with a message naming its configuration key. Safe to call twice.
     /// </summary>
     public static IJaegerCollectorBuilder AddJaegerCollector(this IServiceCollection services, Action<JaegerCollectorOptions>? configure = null)
     {
@@ -38,23 +38,14 @@ public static class JaegerCollectorServiceCollectionExtensions
         services.AddSingleton<CollectorMarker>();
 
         // Configuration first, so code given to AddJaegerCollector overrides it.
-        options
-            .Configure<IServiceProvider>(static (o, provider) =>
-            {
-                var section = provider.GetService<IConfiguration>()?.GetSection(JaegerCollectorOptions.SectionName);
-                if (section is not null && section.Exists())
-                {
-                    section.Bind(o);
-                }
-            })
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        options.BindSection(JaegerCollectorOptions.SectionName).ValidateOnStart();
         if (configure is not null)
         {
             options.Configure(configure);
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JaegerCollectorOptions>, JaegerCollectorOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JaegerCollectorOptions>, JaegerCollectorOptionsRules>());
 
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
@@ -114,50 +105,5 @@ public static class JaegerCollectorServiceCollectionExtensions
     private sealed class Builder(IServiceCollection services) : IJaegerCollectorBuilder
     {
         public IServiceCollection Services { get; } = services;
-    }
-}
-
-/// <summary>Checks what DataAnnotations cannot: listen addresses and durations.</summary>
-internal sealed class JaegerCollectorOptionsValidator : IValidateOptions<JaegerCollectorOptions>
-{
-    public ValidateOptionsResult Validate(string? name, JaegerCollectorOptions options)
-    {
-        var failures = new List<string>();
-        Check(failures, nameof(options.ThriftHttp), options.ThriftHttp);
-        Check(failures, nameof(options.Grpc), options.Grpc);
-        Check(failures, nameof(options.OtlpGrpc), options.OtlpGrpc);
-        Check(failures, nameof(options.OtlpHttp), options.OtlpHttp);
-        Check(failures, nameof(options.Zipkin), options.Zipkin);
-        Check(failures, nameof(options.Admin), options.Admin);
-        if (options.MaxSpanDuration <= TimeSpan.Zero)
-        {
-            failures.Add($"Jaeger:Collector:MaxSpanDuration must be positive, not {options.MaxSpanDuration}.");
-        }
-
-        if (options.SamplingStrategiesReloadInterval < TimeSpan.Zero)
-        {
-            failures.Add("Jaeger:Collector:SamplingStrategiesReloadInterval must not be negative.");
-        }
-
-        if (options.AggregateDependencies && options.DependencyFlushInterval <= TimeSpan.Zero)
-        {
-            failures.Add("Jaeger:Collector:DependencyFlushInterval must be positive when AggregateDependencies is on.");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-
-    private static void Check(List<string> failures, string name, ReceiverOptions? receiver)
-    {
-        if (receiver is null)
-        {
-            failures.Add($"Jaeger:Collector:{name} must not be null.");
-            return;
-        }
-
-        if (receiver.Enabled && !ListenAddress.TryParse(receiver.Address, out _, out var error))
-        {
-            failures.Add($"Jaeger:Collector:{name}:Address: {error}.");
-        }
     }
 }

@@ -266,7 +266,7 @@ public sealed class PipelineTests
     }
 
     [Fact]
-    public async Task Invalid_options_fail_the_start_with_a_message_naming_the_option()
+    public async Task Invalid_options_fail_the_start_with_messages_naming_each_configuration_key_and_value()
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddJaegerCollector(o =>
@@ -278,8 +278,12 @@ public sealed class PipelineTests
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
-        Assert.Contains("QueueSize", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Zipkin", error.Message, StringComparison.Ordinal);
+        Assert.Equal(
+            [
+                "Jaeger:Collector:QueueSize must be between 1 and 10000000, not 0.",
+                "Jaeger:Collector:Zipkin:Address: 'nonsense' has no port; expected host:port such as \":14268\".",
+            ],
+            error.Failures);
     }
 
     [Fact]
