@@ -1,11 +1,14 @@
-using System.ComponentModel.DataAnnotations;
-using Jaeger.Hosting.Http;
-
 namespace Jaeger.Query;
 
-/// <summary>Options of the query role (configuration section <c>Jaeger:Query</c>), with Jaeger's defaults.</summary>
-public sealed class JaegerQueryOptions : IValidatableObject
+/// <summary>
+/// Options of the query role (configuration section <c>Jaeger:Query</c>), with Jaeger's defaults. Checked when the host
+/// starts; every message names the configuration key (<c>Jaeger:Query:BasePath</c>).
+/// </summary>
+public sealed class JaegerQueryOptions
 {
+    /// <summary>The configuration section the options are bound from.</summary>
+    public const string SectionName = "Jaeger:Query";
+
     /// <summary>
     /// Where the HTTP API and the web UI listen (Jaeger's <c>--query.http-server.host-port</c>); port 0 binds a free port.
     /// Null or "" runs no listener of its own (for an app that only uses <c>MapJaegerQuery()</c>).
@@ -19,67 +22,30 @@ public sealed class JaegerQueryOptions : IValidatableObject
     public string BasePath { get; set; } = "/";
 
     /// <summary>How far back a trace search looks when the request gives neither <c>start</c> nor <c>lookback</c> (Jaeger: 2 days).</summary>
+    [PositiveDuration]
     public TimeSpan DefaultLookback { get; set; } = TimeSpan.FromDays(2);
 
     /// <summary>How far back <c>/api/dependencies</c> looks when the request has no <c>lookback</c> (Jaeger: 24 hours).</summary>
+    [PositiveDuration]
     public TimeSpan DefaultDependenciesLookback { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>The number of traces a search returns when the request has no <c>limit</c> (Jaeger: 100).</summary>
-    [Range(1, int.MaxValue)]
+    [Between(1, int.MaxValue)]
     public int DefaultLimit { get; set; } = 100;
 
     /// <summary>The most traces one search may return; larger <c>limit</c> values are lowered to it (the Jaeger UI's own maximum is 1500).</summary>
-    [Range(1, int.MaxValue)]
+    [Between(1, int.MaxValue)]
     public int MaxLimit { get; set; } = 1500;
 
     /// <summary>Whether spans of one host that lie outside their parent from another host are shifted into it (Jaeger's clock-skew adjuster).</summary>
     public bool AdjustClockSkew { get; set; } = true;
 
     /// <summary>The largest shift the clock-skew adjuster applies; a larger computed shift is skipped with a warning (Jaeger's default: 1 second).</summary>
+    [NotNegativeDuration]
     public TimeSpan MaxClockSkewAdjustment { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Whether the web UI is served (the API always is).</summary>
     public bool EnableUi { get; set; } = true;
-
-    /// <inheritdoc />
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        var error = string.Empty;
-        if (!string.IsNullOrEmpty(HttpListenAddress) && !ListenAddress.TryParse(HttpListenAddress, out _, out error))
-        {
-            yield return new ValidationResult($"Jaeger:Query:HttpListenAddress: {error}.", [nameof(HttpListenAddress)]);
-        }
-
-        if (!string.IsNullOrEmpty(GrpcListenAddress) && !ListenAddress.TryParse(GrpcListenAddress, out _, out error))
-        {
-            yield return new ValidationResult($"Jaeger:Query:GrpcListenAddress: {error}.", [nameof(GrpcListenAddress)]);
-        }
-
-        if (!IsValidBasePath(BasePath))
-        {
-            yield return new ValidationResult($"Jaeger:Query:BasePath '{BasePath}' must be \"/\" or start with \"/\" and not end with \"/\".", [nameof(BasePath)]);
-        }
-
-        if (DefaultLookback <= TimeSpan.Zero)
-        {
-            yield return new ValidationResult("Jaeger:Query:DefaultLookback must be positive.", [nameof(DefaultLookback)]);
-        }
-
-        if (DefaultDependenciesLookback <= TimeSpan.Zero)
-        {
-            yield return new ValidationResult("Jaeger:Query:DefaultDependenciesLookback must be positive.", [nameof(DefaultDependenciesLookback)]);
-        }
-
-        if (MaxClockSkewAdjustment < TimeSpan.Zero)
-        {
-            yield return new ValidationResult("Jaeger:Query:MaxClockSkewAdjustment must not be negative.", [nameof(MaxClockSkewAdjustment)]);
-        }
-
-        if (DefaultLimit > MaxLimit)
-        {
-            yield return new ValidationResult("Jaeger:Query:DefaultLimit must not exceed MaxLimit.", [nameof(DefaultLimit)]);
-        }
-    }
 
     internal static bool IsValidBasePath(string? path) =>
         path is not null && path.StartsWith('/') && (path.Length == 1 || !path.EndsWith('/')) && !path.Contains("//", StringComparison.Ordinal);

@@ -1,20 +1,20 @@
 using Jaeger.Query;
 using Jaeger.Query.Api;
-using Microsoft.Extensions.Configuration;
+using Jaeger.Storage.Builder;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the Jaeger query role: the HTTP API and web UI on 16686 and the gRPC QueryService on 16685.</summary>
 public static class JaegerQueryServiceCollectionExtensions
 {
-    /// <summary>The configuration section the options are bound from.</summary>
-    public const string ConfigurationSection = "Jaeger:Query";
-
     /// <summary>
     /// Adds the query role. Storage (<see cref="Jaeger.Storage.ISpanReader"/>, optionally <see cref="Jaeger.Storage.IDependencyReader"/>)
-    /// comes from DI. Safe to call twice: a second call only adds <paramref name="configure"/>.
+    /// comes from DI. Options are bound from <c>Jaeger:Query</c> when the host has configuration, then
+    /// <paramref name="configure"/> applies; a bad value fails the host's start with a message naming its configuration
+    /// key. Safe to call twice: a second call only adds <paramref name="configure"/>.
     /// </summary>
     public static IJaegerQueryBuilder AddJaegerQuery(this IServiceCollection services, Action<JaegerQueryOptions>? configure = null)
     {
@@ -22,16 +22,9 @@ public static class JaegerQueryServiceCollectionExtensions
         if (!services.Any(d => d.ServiceType == typeof(JaegerQueryMarker)))
         {
             services.AddSingleton<JaegerQueryMarker>();
-            services.AddOptions<JaegerQueryOptions>()
-                .Configure<IServiceProvider>((options, provider) =>
-                {
-                    if (provider.GetService<IConfiguration>() is { } configuration)
-                    {
-                        configuration.GetSection(ConfigurationSection).Bind(options);
-                    }
-                })
-                .ValidateDataAnnotations()
-                .ValidateOnStart();
+            services.AddOptions<JaegerQueryOptions>().BindSection(JaegerQueryOptions.SectionName).ValidateOnStart();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JaegerQueryOptions>, JaegerQueryOptionsValidator>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JaegerQueryOptions>, JaegerQueryOptionsRules>());
             services.TryAddSingleton(TimeProvider.System);
             services.TryAddSingleton<JaegerQuery>();
             services.TryAddSingleton<QueryHandler>();

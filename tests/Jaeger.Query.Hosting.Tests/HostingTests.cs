@@ -74,10 +74,12 @@ public sealed class HostingTests
     }
 
     [Theory]
-    [InlineData("Jaeger:Query:HttpListenAddress", "nowhere", "HttpListenAddress")]
-    [InlineData("Jaeger:Query:BasePath", "jaeger/", "BasePath")]
-    [InlineData("Jaeger:Query:MaxLimit", "0", "MaxLimit")]
-    public async Task Invalid_options_fail_the_start_naming_the_option(string key, string value, string expected)
+    [InlineData("Jaeger:Query:HttpListenAddress", "nowhere", "Jaeger:Query:HttpListenAddress: 'nowhere' has no port; expected host:port such as \":14268\".")]
+    [InlineData("Jaeger:Query:BasePath", "jaeger/", "Jaeger:Query:BasePath must be \"/\" or start with \"/\" and not end with \"/\", not 'jaeger/'.")]
+    [InlineData("Jaeger:Query:MaxLimit", "0", "Jaeger:Query:MaxLimit must be at least 1, not 0.|Jaeger:Query:DefaultLimit must not exceed Jaeger:Query:MaxLimit (0), not 100.")]
+    [InlineData("Jaeger:Query:DefaultLookback", "-1.00:00:00", "Jaeger:Query:DefaultLookback must be positive, not -1.00:00:00.")]
+    [InlineData("Jaeger:Query:MaxClockSkewAdjustment", "-00:00:01", "Jaeger:Query:MaxClockSkewAdjustment must not be negative, not -00:00:01.")]
+    public async Task A_bad_value_in_configuration_stops_the_host_at_start_naming_the_configuration_key(string key, string value, string expected)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -86,7 +88,25 @@ public sealed class HostingTests
         builder.Services.AddJaegerQuery();
         using var host = builder.Build();
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
-        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.Equal(expected.Split('|'), error.Failures);
+    }
+
+    [Fact]
+    public void Code_given_to_AddJaegerQuery_applies_after_the_Jaeger_Query_section()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Jaeger:Query:MaxLimit"] = "50",
+            ["Jaeger:Query:DefaultLimit"] = "40",
+        });
+        builder.Services.AddJaegerQuery(o => o.DefaultLimit = 10);
+        using var host = builder.Build();
+
+        var options = host.Services.GetRequiredService<IOptions<JaegerQueryOptions>>().Value;
+
+        Assert.Equal(50, options.MaxLimit);
+        Assert.Equal(10, options.DefaultLimit);
     }
 
     [Fact]
