@@ -158,8 +158,12 @@ internal sealed partial class CqlSession : IAsyncDisposable
         var parameters = execution.ToParameters();
         Exception? last = null;
         var attempts = 0;
-        foreach (var host in plan)
+
+        // Hosts are tried in plan order, wrapping around, until one answers or the attempts are spent; a host that
+        // cannot be connected to costs no attempt, but each host is skipped that way at most once per pass.
+        for (var i = 0; i < plan.Count * (_settings.MaxAttempts + 1) && attempts < _settings.MaxAttempts; i++)
         {
+            var host = plan[i % plan.Count];
             CqlConnection connection;
             try
             {
