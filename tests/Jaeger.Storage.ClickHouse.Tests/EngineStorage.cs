@@ -12,12 +12,12 @@ internal static class EngineStorage
 {
     private static readonly ConcurrentBag<string> CleanDatabases = [];
 
-    public static async Task<ClickHouseStorage> CreateAsync(Action<ClickHouseStorageOptions>? configure = null, TimeProvider? time = null)
+    public static async Task<ClickHouseStorage> CreateAsync(Action<ClickHouseStorageOptions>? configure = null, TimeProvider? time = null, System.Diagnostics.Metrics.IMeterFactory? meterFactory = null)
     {
         var front = await ClickHouseTestServer.RequireAsync();
         var options = new ClickHouseStorageOptions { Endpoint = front.Endpoint.ToString(), Database = ClickHouseTestServer.NewDatabaseName(), CreateSchema = true };
         configure?.Invoke(options);
-        var storage = new ClickHouseStorage(options, time: time);
+        var storage = new ClickHouseStorage(options, meterFactory, time: time);
         await storage.StartAsync(CancellationToken.None);
         return storage;
     }

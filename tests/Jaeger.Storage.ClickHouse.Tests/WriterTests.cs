@@ -1,6 +1,9 @@
 using Jaeger.Model;
 using Jaeger.Storage.ClickHouse.Tests.Engine;
 using Jaeger.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Jaeger.Storage.ClickHouse.Tests;
 
@@ -127,7 +130,11 @@ public sealed class WriterTests
     public async Task An_overloaded_server_fails_the_write_with_a_transient_storage_exception_and_the_retry_succeeds()
     {
         var front = await ClickHouseTestServer.RequireAsync();
-        await using var storage = await EngineStorage.CreateAsync();
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meterFactory = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var failures = new MetricCollector<long>(meterFactory, ClickHouseStorageMetrics.MeterName, "jaeger.storage.clickhouse.insert.failures");
+        using var written = new MetricCollector<long>(meterFactory, ClickHouseStorageMetrics.MeterName, "jaeger.storage.clickhouse.spans.written");
+        await using var storage = await EngineStorage.CreateAsync(meterFactory: meterFactory);
         await storage.Writer.WriteSpansAsync([Span(1, 1)]);
         front.FailNext($"INSERT INTO {storage.Database.Name}.spans", 1);
 
@@ -136,8 +143,11 @@ public sealed class WriterTests
         Assert.True(failure.IsTransient);
         Assert.Equal("overloaded", failure.Reason);
         Assert.Contains("202", failure.Message, StringComparison.Ordinal);
+        var counted = Assert.Single(failures.GetMeasurementSnapshot());
+        Assert.Equal("overloaded", counted.Tags["reason"]);
         await storage.Writer.WriteSpansAsync([Span(2, 1)]);
         Assert.Equal("2\n", ChdbEngine.Shared!.QueryText($"SELECT count() FROM {storage.Database.Name}.spans"));
+        Assert.Equal(2, written.GetMeasurementSnapshot().Sum(m => m.Value));
     }
 
     [Fact]
@@ -185,6 +195,25 @@ public sealed class WriterTests
         hold.SetResult();
         await Task.WhenAll(first, second);
         Assert.Equal("3\n", ChdbEngine.Shared!.QueryText($"SELECT count() FROM {storage.Database.Name}.spans"));
+    }
+
+    [EngineFact]
+    public async Task With_a_flush_interval_an_insert_waits_that_long_for_more_spans()
+    {
+        var front = await ClickHouseTestServer.RequireAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var storage = await EngineStorage.CreateAsync(o => o.FlushInterval = TimeSpan.FromSeconds(1), time);
+        var marker = $"INSERT INTO {storage.Database.Name}.spans";
+
+        var first = storage.Writer.WriteSpansAsync([Span(1, 1)]).AsTask();
+        var second = storage.Writer.WriteSpansAsync([Span(2, 1)]).AsTask();
+        await Eventually.UntilAsync(() => storage.Writer.QueuedSpans == 2, "both writes queued");
+
+        Assert.Equal(0, front.Arrived(marker));
+        Assert.False(first.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await Task.WhenAll(first, second);
+        Assert.Equal(1, front.Arrived(marker)); // one INSERT for both writes
     }
 
     private static Span Span(ulong trace, ulong span) => new()

@@ -34,6 +34,8 @@ internal sealed partial class ClickHouseHttpFront : IAsyncDisposable
     private readonly ChdbEngine _engine;
     private readonly WebApplication _app;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, string> _applied = new(StringComparer.Ordinal);
+    private string? _currentDatabase;
 
     private ClickHouseHttpFront(ChdbEngine engine, WebApplication app)
     {
@@ -174,16 +176,21 @@ internal sealed partial class ClickHouseHttpFront : IAsyncDisposable
         await _gate.WaitAsync();
         try
         {
-            _engine.Query(args.TryGetValue("database", out var database) && database.Length > 0 ? $"USE {QuoteIdentifier(database)}" : "USE default", "TSV");
+            // The engine's session keeps the current database, settings and parameters: set only what changed.
+            var use = args.TryGetValue("database", out var database) && database.Length > 0 ? $"USE {QuoteIdentifier(database)}" : "USE default";
+            if (use != _currentDatabase)
+            {
+                _engine.Query(use, "TSV");
+                _currentDatabase = use;
+            }
+
             foreach (var (key, value) in args)
             {
-                if (key.StartsWith("param_", StringComparison.Ordinal))
+                if ((key.StartsWith("param_", StringComparison.Ordinal) || !NotSettings.Contains(key))
+                    && !(_applied.TryGetValue(key, out var current) && current == value))
                 {
                     _engine.Query($"SET {key} = {QuoteString(value)}", "TSV");
-                }
-                else if (!NotSettings.Contains(key))
-                {
-                    _engine.Query($"SET {key} = {QuoteString(value)}", "TSV");
+                    _applied[key] = value;
                 }
             }
 
