@@ -76,10 +76,38 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
         BeginKey(key, bucket, Keys.TagIndex, service);
         var tagPrefix = key.Length;
         WriteTagEntries(batch, db, key, tagPrefix, span.Tags, suffix);
-        WriteTagEntries(batch, db, key, tagPrefix, process.Tags, suffix);
         foreach (var log in span.Logs)
         {
             WriteTagEntries(batch, db, key, tagPrefix, log.Fields, suffix);
+        }
+    }
+
+    /// <summary>
+    /// The process tags of a run of one trace's spans in a batch (spans <paramref name="from"/> to <paramref name="to"/>,
+    /// exclusive): one entry per tag at the run's first start when the run is at most
+    /// <see cref="Keys.ProcessTagSpreadMicros"/> wide, else one per span.
+    /// </summary>
+    private static void WriteProcessTagEntries(WriteBatch batch, RocksDbHandle db, ByteWriter key, Process process, IList<Span> spans, int from, int to, long first, long last)
+    {
+        if (process.Tags.IsEmpty)
+        {
+            return;
+        }
+
+        Span<byte> suffix = stackalloc byte[40];
+        if (last - first <= Keys.ProcessTagSpreadMicros)
+        {
+            var bucket = Keys.Bucket(first);
+            BeginKey(key, bucket, Keys.ProcessTagIndex, process.ServiceName);
+            WriteTagEntries(batch, db, key, key.Length, process.Tags, suffix[..Keys.EncodeEntrySuffix(suffix, first, spans[from].TraceId, last - first)]);
+            return;
+        }
+
+        for (var i = from; i < to; i++)
+        {
+            var span = spans[i];
+            BeginKey(key, Keys.Bucket(span.StartTimeMicros), Keys.ProcessTagIndex, process.ServiceName);
+            WriteTagEntries(batch, db, key, key.Length, process.Tags, suffix[..Keys.EncodeEntrySuffix(suffix, span.StartTimeMicros, span.TraceId, 0)]);
         }
     }
 
@@ -227,7 +255,7 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
         var (kind, first, second) = ChooseIndex(matcher);
         var seen = new HashSet<TraceId>();
         var pending = new PriorityQueue<(TraceId Id, List<Span> Spans), (long Start, TraceId Id)>(NewestFirst.Instance);
-        var fromBucket = matcher.MinStart == long.MinValue ? 0 : Keys.Bucket(matcher.MinStart);
+        var fromBucket = matcher.MinStart == long.MinValue ? 0 : Keys.Bucket(kind == Keys.TagIndex ? SaturatingSubtract(matcher.MinStart, Keys.ProcessTagSpreadMicros) : matcher.MinStart);
         var toBucket = matcher.MaxStart == long.MaxValue ? uint.MaxValue : Keys.Bucket(matcher.MaxStart);
         _gate.EnterReadLock();
         try
@@ -259,14 +287,11 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
                 {
                     foreach (var service in services)
                     {
-                        var stream = new IndexStream(db, _totalOrderRead, Keys.RecordPrefix(bucket, kind, service, first, second), matcher.MinStart, matcher.MaxStart);
-                        if (stream.Valid)
+                        AddStream(streams, new IndexStream(db, _totalOrderRead, Keys.RecordPrefix(bucket, kind, service, first, second), matcher.MinStart, matcher.MaxStart, exact: true));
+                        if (kind == Keys.TagIndex)
                         {
-                            streams.Add(stream);
-                        }
-                        else
-                        {
-                            stream.Dispose();
+                            // The tag may be a process tag, indexed per run of spans at the run's first start.
+                            AddStream(streams, new IndexStream(db, _totalOrderRead, Keys.RecordPrefix(bucket, Keys.ProcessTagIndex, service, first, second), SaturatingSubtract(matcher.MinStart, Keys.ProcessTagSpreadMicros), matcher.MaxStart, exact: false));
                         }
                     }
 
@@ -282,7 +307,7 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
                         }
 
                         var current = streams[at];
-                        var (start, traceId, duration) = (current.Start, current.TraceId, current.Duration);
+                        var (start, traceId, duration, exact) = (current.Start, current.TraceId, current.Duration, current.Exact);
                         current.MoveNext();
                         if (!current.Valid)
                         {
@@ -295,7 +320,7 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
                             return results;
                         }
 
-                        if (!matcher.DurationFits(duration) || !seen.Add(traceId))
+                        if ((exact && !matcher.DurationFits(duration)) || !seen.Add(traceId))
                         {
                             continue;
                         }
@@ -330,6 +355,20 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
             _gate.ExitReadLock();
         }
     }
+
+    private static void AddStream(List<IndexStream> streams, IndexStream stream)
+    {
+        if (stream.Valid)
+        {
+            streams.Add(stream);
+        }
+        else
+        {
+            stream.Dispose();
+        }
+    }
+
+    private static long SaturatingSubtract(long value, long amount) => value < long.MinValue + amount ? long.MinValue : value - amount;
 
     /// <summary>Moves pending traces that start at or after <paramref name="start"/> to the results; true once the limit is reached.</summary>
     private static bool Emit<T>(PriorityQueue<(TraceId Id, List<Span> Spans), (long Start, TraceId Id)> pending, long start, List<T> results, int limit, Func<TraceId, List<Span>, T> select)
@@ -506,8 +545,9 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
         private readonly byte[] _prefix;
         private readonly long _minStart;
 
-        public IndexStream(RocksDbHandle db, ReadOptions read, byte[] prefix, long minStart, long maxStart)
+        public IndexStream(RocksDbHandle db, ReadOptions read, byte[] prefix, long minStart, long maxStart, bool exact)
         {
+            Exact = exact;
             _prefix = prefix;
             _minStart = minStart;
             var seek = new byte[prefix.Length + 8];
@@ -519,6 +559,9 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
         }
 
         public bool Valid { get; private set; }
+
+        /// <summary>True when each entry is one span (its start and duration exact); false for process-tag runs.</summary>
+        public bool Exact { get; }
 
         public long Start { get; private set; }
 

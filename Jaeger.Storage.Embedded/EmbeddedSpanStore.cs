@@ -170,9 +170,28 @@ public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDepen
                 SpanCodec.EncodeProcess(processBytes, process);
                 var processHash = SpanCodec.Hash64(processBytes.Written);
                 var spans = batch.Spans;
+                var runFrom = 0;
+                long runFirst = 0, runLast = 0;
                 for (var i = 0; i < spans.Count; i++)
                 {
                     var span = spans[i];
+
+                    // A run of consecutive spans of one trace shares its process-tag index entries.
+                    if (i == 0 || span.TraceId != spans[i - 1].TraceId)
+                    {
+                        if (i > 0)
+                        {
+                            WriteProcessTagEntries(writeBatch, db, key, process, spans, runFrom, i, runFirst, runLast);
+                        }
+
+                        (runFrom, runFirst, runLast) = (i, span.StartTimeMicros, span.StartTimeMicros);
+                    }
+                    else
+                    {
+                        runFirst = Math.Min(runFirst, span.StartTimeMicros);
+                        runLast = Math.Max(runLast, span.StartTimeMicros);
+                    }
+
                     var bucket = Keys.Bucket(span.StartTimeMicros);
                     if (!anyBucket || bucket != lastBucket)
                     {
@@ -202,6 +221,11 @@ public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDepen
                     writeBatch.Put(key.Written, value.Written, db.Spans);
 
                     WriteIndexEntries(writeBatch, db, key, bucket, span, process, ref marks);
+                }
+
+                if (spans.Count > 0)
+                {
+                    WriteProcessTagEntries(writeBatch, db, key, process, spans, runFrom, spans.Count, runFirst, runLast);
                 }
             }
 

@@ -13,7 +13,9 @@ namespace Jaeger.Storage.Embedded.Encoding;
 /// spans:  [bucket 4][trace id 16][span id 8][content hash 4]              -> encoded span (SpanCodec)
 /// index:  [bucket 4][0x01][service][~start 8][trace id 16][duration]      -> empty   one per span
 ///         [bucket 4][0x02][service][operation][~start][trace id][duration] -> empty   one per span
-///         [bucket 4][0x03][service][key][value][~start][trace id][duration] -> empty  one per span tag, process tag, log field
+///         [bucket 4][0x03][service][key][value][~start][trace id][duration] -> empty  one per span tag and log field
+///         [bucket 4][0x04][service][key][value][~first start][trace id][spread] -> empty one per process tag and run of a
+///                                                                          trace's spans in a batch (see ProcessTagSpread)
 ///         [bucket 4][0x10][service]                                        -> empty   services of the bucket
 ///         [bucket 4][0x11][service][span kind][operation]                  -> empty   operations of the bucket
 ///         [bucket 4][0x12][process hash 8]                                 -> encoded process (the bucket's process dictionary)
@@ -31,6 +33,7 @@ internal static class Keys
     public const byte ServiceIndex = 0x01;
     public const byte OperationIndex = 0x02;
     public const byte TagIndex = 0x03;
+    public const byte ProcessTagIndex = 0x04;
     public const byte ServiceName = 0x10;
     public const byte OperationName = 0x11;
     public const byte ProcessEntry = 0x12;
@@ -40,6 +43,13 @@ internal static class Keys
     public const byte LatestProbabilities = 0x01;
 
     public const long BucketMicros = 3_600_000_000L;
+
+    /// <summary>
+    /// The widest run of one trace's spans (latest start minus first start) whose process tags are indexed once, at
+    /// the run's first start; a wider run indexes them per span. A search by tag therefore walks process-tag entries
+    /// down to this much before its window: a span in the window has an entry no earlier than that.
+    /// </summary>
+    public const long ProcessTagSpreadMicros = BucketMicros;
 
     public const int TracePrefixLength = 20;
 

@@ -1,0 +1,115 @@
+using Jaeger.Model;
+
+namespace Jaeger.Storage.Embedded.Tests;
+
+/// <summary>Searches at the edges of the index layout: process tags indexed per run of spans, hour boundaries, unindexed long tags.</summary>
+public sealed class EmbeddedSearchTests : IDisposable
+{
+    private static readonly DateTimeOffset Base = new(2026, 11, 30, 10, 0, 0, TimeSpan.Zero);
+    private readonly TempFolder _folder = new("search");
+    private readonly EmbeddedSpanStore _store;
+
+    public EmbeddedSearchTests()
+    {
+        _store = StoreFixtures.Open(_folder.Sub("data"));
+    }
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        _folder.Dispose();
+    }
+
+    [Fact]
+    public async Task A_process_tag_finds_a_span_in_the_window_whose_run_started_before_the_window()
+    {
+        // One call, one run: the first span is 40 minutes before the window, the matching one inside it.
+        var process = new Process("proc-svc", [KeyValue.String("region", "north")]);
+        var id = new TraceId(0x9A, 1);
+        await _store.WriteSpansAsync([Span(id, 1, process, "early", Base.AddMinutes(-40), 1000), Span(id, 2, process, "late", Base.AddMinutes(5), 1500)]);
+
+        var query = new TraceQueryParameters
+        {
+            ServiceName = "proc-svc",
+            OperationName = "late",
+            Tags = new Dictionary<string, string> { ["region"] = "north" },
+            StartTimeMin = Base,
+            StartTimeMax = Base.AddMinutes(10),
+            DurationMin = TimeSpan.FromMicroseconds(1200),
+            DurationMax = TimeSpan.FromMicroseconds(2000),
+        };
+
+        Assert.Equal([id], await _store.FindTraceIdsAsync(query));
+        Assert.Empty(await _store.FindTraceIdsAsync(new TraceQueryParameters { ServiceName = "proc-svc", Tags = new Dictionary<string, string> { ["region"] = "south" }, StartTimeMin = Base, StartTimeMax = Base.AddMinutes(10) }));
+
+        // The early span is outside this window, and it is the only one with operation "early".
+        Assert.Empty(await _store.FindTraceIdsAsync(new TraceQueryParameters { ServiceName = "proc-svc", OperationName = "early", Tags = new Dictionary<string, string> { ["region"] = "north" }, StartTimeMin = Base, StartTimeMax = Base.AddMinutes(10) }));
+    }
+
+    [Fact]
+    public async Task A_process_tag_finds_a_span_of_a_run_wider_than_an_hour()
+    {
+        var process = new Process("wide-svc", [KeyValue.String("region", "east")]);
+        var id = new TraceId(0x9A, 2);
+        await _store.WriteSpansAsync([Span(id, 1, process, "op", Base.AddHours(-5), 1000), Span(id, 2, process, "op", Base.AddMinutes(1), 1000)]);
+
+        var found = await _store.FindTraceIdsAsync(new TraceQueryParameters { Tags = new Dictionary<string, string> { ["region"] = "east" }, StartTimeMin = Base, StartTimeMax = Base.AddMinutes(2) });
+
+        Assert.Equal([id], found);
+    }
+
+    [Fact]
+    public async Task A_tag_value_too_long_for_the_index_is_still_found()
+    {
+        var process = new Process("long-svc");
+        var statement = "SELECT " + new string('c', 600) + " FROM t";
+        var id = new TraceId(0x9A, 3);
+        await _store.WriteSpansAsync([Span(id, 1, process, "query", Base, 1000, KeyValue.String("db.statement", statement)), Span(new TraceId(0x9A, 4), 1, process, "query", Base, 1000, KeyValue.String("db.statement", "other"))]);
+
+        Assert.Equal([id], await _store.FindTraceIdsAsync(new TraceQueryParameters { ServiceName = "long-svc", Tags = new Dictionary<string, string> { ["db.statement"] = statement } }));
+        Assert.Equal([id], await _store.FindTraceIdsAsync(new TraceQueryParameters { Tags = new Dictionary<string, string> { ["db.statement"] = statement } }));
+    }
+
+    [Fact]
+    public async Task A_trace_across_an_hour_boundary_is_read_whole_and_the_window_hint_narrows_the_hours_read()
+    {
+        var process = new Process("hours-svc");
+        var id = new TraceId(0x9A, 5);
+        await _store.WriteSpansAsync([Span(id, 1, process, "root", Base.AddMinutes(-1), 120_000_000), Span(id, 2, process, "child", Base.AddMinutes(1), 1000)]);
+
+        Assert.Equal(2, (await _store.GetTraceAsync(id))!.Spans.Count);
+        Assert.Equal(2, (await _store.GetTraceAsync(new TraceGetParameters(id, Base.AddMinutes(-1), Base.AddMinutes(1))))!.Spans.Count);
+
+        // A hint is the window the spans start in: a window over the second hour alone reads only that hour.
+        var late = await _store.GetTraceAsync(new TraceGetParameters(id, Base, Base.AddMinutes(30)));
+        Assert.Equal([2UL], late!.Spans.Select(s => s.SpanId.Value));
+        Assert.Equal(2, _store.Buckets.Count);
+    }
+
+    [Fact]
+    public async Task The_same_span_written_twice_is_stored_once_and_two_different_spans_with_one_id_both_are_kept()
+    {
+        var process = new Process("dup-svc");
+        var id = new TraceId(0x9A, 6);
+        var span = Span(id, 1, process, "op", Base, 1000);
+        await _store.WriteSpansAsync([span]);
+        await _store.WriteSpansAsync([span]);
+        Assert.Single((await _store.GetTraceAsync(id))!.Spans);
+
+        // Zipkin's shared span: client and server halves with one id.
+        await _store.WriteSpansAsync([Span(id, 1, process, "op", Base, 900, KeyValue.String("span.kind", "server"))]);
+        Assert.Equal(2, (await _store.GetTraceAsync(id))!.Spans.Count);
+    }
+
+    private static Span Span(TraceId traceId, ulong spanId, Process process, string operation, DateTimeOffset start, long duration, params KeyValue[] tags) => new()
+    {
+        TraceId = traceId,
+        SpanId = new SpanId(spanId),
+        OperationName = operation,
+        Process = process,
+        StartTime = start,
+        DurationMicros = duration,
+        Tags = [.. tags],
+        References = spanId == 1 ? [] : [new SpanRef(traceId, new SpanId(1))],
+    };
+}
