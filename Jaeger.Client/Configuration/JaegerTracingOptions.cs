@@ -1,9 +1,13 @@
+using Jaeger.Client.Configuration;
+
 namespace Jaeger.Client;
 
 /// <summary>
 /// Settings of the Jaeger tracer. Bound from configuration keys with the Jaeger clients' environment variable names
 /// (<c>JAEGER_SERVICE_NAME</c>, <c>JAEGER_AGENT_HOST</c>, ...) at the root or in section <c>Jaeger:Client</c>, and from
-/// this class's property names in section <c>Jaeger:Client</c>. Defaults are the Jaeger clients' defaults.
+/// this class's property names in section <c>Jaeger:Client</c>. Defaults are the Jaeger clients' defaults. Checked when
+/// the host starts (unless <see cref="Disabled"/>); every message names the key, <c>Jaeger:Client:MaxQueueSize
+/// (JAEGER_REPORTER_MAX_QUEUE_SIZE)</c>.
 /// </summary>
 public sealed class JaegerTracingOptions
 {
@@ -20,12 +24,14 @@ public sealed class JaegerTracingOptions
     public string AgentHost { get; set; } = "localhost";
 
     /// <summary>Agent UDP port (JAEGER_AGENT_PORT); default 6831 (compact), 6832 when <see cref="AgentBinaryProtocol"/> is set.</summary>
+    [Between(1, 65_535, Environment = "JAEGER_AGENT_PORT")]
     public int? AgentPort { get; set; }
 
     /// <summary>Send Thrift binary to the agent (port 6832) instead of compact (6831).</summary>
     public bool AgentBinaryProtocol { get; set; }
 
     /// <summary>Largest UDP datagram (default 65,000 bytes; up to 65,507 for agents with a larger limit).</summary>
+    [Between(512, 65_507)]
     public int MaxPacketSize { get; set; } = 65_000;
 
     /// <summary>
@@ -36,6 +42,7 @@ public sealed class JaegerTracingOptions
     public bool DisableAttemptReconnecting { get; set; }
 
     /// <summary>How often the agent's host name is resolved again (JAEGER_REPORTER_ATTEMPT_RECONNECT_INTERVAL). Default 30 s.</summary>
+    [PositiveDuration(Environment = "JAEGER_REPORTER_ATTEMPT_RECONNECT_INTERVAL")]
     public TimeSpan AttemptReconnectInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Collector HTTP endpoint, e.g. http://collector:14268/api/traces (JAEGER_ENDPOINT); when set, spans go over HTTP instead of UDP.</summary>
@@ -70,6 +77,7 @@ public sealed class JaegerTracingOptions
     public string? GrpcClientKey { get; set; }
 
     /// <summary>Largest request body to a collector (HTTP Thrift or gRPC); bigger batches are split (default 1 MiB).</summary>
+    [Between(1024, int.MaxValue)]
     public int MaxRequestBytes { get; set; } = 1024 * 1024;
 
     /// <summary>Send spans straight into the <c>Jaeger.Storage.ISpanSink</c> registered in the same container (a collector in this process), with no sockets.</summary>
@@ -79,9 +87,11 @@ public sealed class JaegerTracingOptions
     public bool LogSpans { get; set; }
 
     /// <summary>Reporter queue bound (JAEGER_REPORTER_MAX_QUEUE_SIZE); spans beyond it are dropped and counted. Default 100.</summary>
+    [Between(1, int.MaxValue, Environment = "JAEGER_REPORTER_MAX_QUEUE_SIZE")]
     public int MaxQueueSize { get; set; } = 100;
 
     /// <summary>How often queued spans are sent (JAEGER_REPORTER_FLUSH_INTERVAL, milliseconds or a duration such as 500ms). Default 1 s.</summary>
+    [PositiveDuration(Environment = "JAEGER_REPORTER_FLUSH_INTERVAL")]
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>const, probabilistic, ratelimiting or remote (JAEGER_SAMPLER_TYPE). Default remote.</summary>
@@ -94,9 +104,11 @@ public sealed class JaegerTracingOptions
     public string SamplingEndpoint { get; set; } = "http://127.0.0.1:5778/sampling";
 
     /// <summary>How often the remote sampler polls (JAEGER_SAMPLER_REFRESH_INTERVAL). Default 1 minute.</summary>
+    [PositiveDuration(Environment = "JAEGER_SAMPLER_REFRESH_INTERVAL")]
     public TimeSpan SamplerRefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Most operations the per-operation sampler tracks (JAEGER_SAMPLER_MAX_OPERATIONS). Default 2000.</summary>
+    [Between(1, int.MaxValue, Environment = "JAEGER_SAMPLER_MAX_OPERATIONS")]
     public int SamplerMaxOperations { get; set; } = 2000;
 
     /// <summary>Tracer (process) tags (JAEGER_TAGS: k1=v1,k2=${ENV_VAR:default}).</summary>
@@ -125,6 +137,7 @@ public sealed class JaegerTracingOptions
     public string BaggageRestrictionsEndpoint { get; set; } = "http://127.0.0.1:5778/baggageRestrictions";
 
     /// <summary>How often the baggage restrictions are polled. Default 1 minute.</summary>
+    [PositiveDuration]
     public TimeSpan BaggageRestrictionsRefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Refuse every baggage key until the first successful poll, instead of allowing every key. Default false.</summary>

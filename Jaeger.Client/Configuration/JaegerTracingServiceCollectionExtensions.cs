@@ -18,14 +18,18 @@ public static class JaegerTracingServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="ITracer"/> (a <see cref="JaegerTracer"/>) configured from JAEGER_* settings and section Jaeger:Client,
     /// and a hosted service that traces <see cref="System.Diagnostics.Activity"/> (ASP.NET Core, HttpClient, ActivitySources)
-    /// and flushes spans when the host stops. Safe to call more than once; each call may add a configure action.
+    /// and flushes spans when the host stops. Configuration is read first, then <paramref name="configure"/> applies; a bad
+    /// value fails the host's start with a message naming its key (<c>Jaeger:Client:MaxQueueSize (JAEGER_REPORTER_MAX_QUEUE_SIZE)</c>).
+    /// Safe to call more than once; each call may add a configure action.
     /// </summary>
     public static IServiceCollection AddJaegerTracing(this IServiceCollection services, Action<JaegerTracingOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
+        // Not BindSection: the client reads the Jaeger clients' JAEGER_* names too, and their duration forms (500ms, 1s).
         services.AddOptions<JaegerTracingOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JaegerTracingOptions>, ConfigureFromConfiguration>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JaegerTracingOptions>, ValidateJaegerTracingOptions>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JaegerTracingOptions>, JaegerTracingOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JaegerTracingOptions>, JaegerTracingOptionsRules>());
         if (configure is not null)
         {
             services.Configure(configure);
@@ -60,15 +64,6 @@ public static class JaegerTracingServiceCollectionExtensions
             {
                 JaegerConfiguration.Apply(configuration, options);
             }
-        }
-    }
-
-    private sealed class ValidateJaegerTracingOptions : IValidateOptions<JaegerTracingOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, JaegerTracingOptions options)
-        {
-            var errors = OptionsChecker.Check(options);
-            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Jaeger.Client.Configuration;
 using Jaeger.Client.Reporting;
 using Jaeger.Client.Sampling;
 using Jaeger.Client.Tests.Reporting;
@@ -111,9 +112,55 @@ public class ConfigurationTests
         builder.Services.AddJaegerTracing();
         using var host = builder.Build();
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
-        Assert.Contains("JAEGER_AGENT_PORT", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("JAEGER_SAMPLER_TYPE", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("zipkin", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(
+            [
+                "JAEGER_AGENT_PORT: 'abc' is not a valid Int32.",
+                "Jaeger:Client:SamplerType (JAEGER_SAMPLER_TYPE) must be one of const, probabilistic, ratelimiting, remote, not 'sometimes'.",
+                "Jaeger:Client:Propagation (JAEGER_PROPAGATION) formats must be jaeger, b3 or w3c, not 'zipkin'.",
+            ],
+            ex.Failures);
+    }
+
+    [Fact]
+    public async Task A_bad_value_in_the_Jaeger_Client_section_stops_the_host_at_start_naming_the_key_and_the_JAEGER_setting()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Jaeger:Client:ServiceName"] = "svc",
+            ["Jaeger:Client:MaxQueueSize"] = "0",
+            ["Jaeger:Client:MaxPacketSize"] = "70000",
+            ["JAEGER_REPORTER_FLUSH_INTERVAL"] = "0",
+            ["JAEGER_AGENT_PORT"] = "70000",
+        });
+        builder.Services.AddJaegerTracing();
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal(
+            [
+                "Jaeger:Client:AgentPort (JAEGER_AGENT_PORT) must be between 1 and 65535, not 70000.",
+                "Jaeger:Client:MaxPacketSize must be between 512 and 65507, not 70000.",
+                "Jaeger:Client:MaxQueueSize (JAEGER_REPORTER_MAX_QUEUE_SIZE) must be at least 1, not 0.",
+                "Jaeger:Client:FlushInterval (JAEGER_REPORTER_FLUSH_INTERVAL) must be positive, not 00:00:00.",
+            ],
+            ex.Failures);
+    }
+
+    [Fact]
+    public void A_disabled_tracer_is_checked_only_for_values_configuration_could_not_read()
+    {
+        var options = JaegerTracerFactory.OptionsFrom(Config(new()
+        {
+            ["JAEGER_DISABLED"] = "true",
+            ["JAEGER_REPORTER_MAX_QUEUE_SIZE"] = "0",
+            ["JAEGER_SAMPLER_TYPE"] = "sometimes",
+        }));
+        Assert.Empty(OptionsChecker.Check(options));
+
+        options = JaegerTracerFactory.OptionsFrom(Config(new() { ["JAEGER_DISABLED"] = "true", ["JAEGER_SAMPLER_PARAM"] = "half" }));
+        Assert.Equal(["JAEGER_SAMPLER_PARAM: 'half' is not a valid Double."], OptionsChecker.Check(options));
     }
 
     [Fact]

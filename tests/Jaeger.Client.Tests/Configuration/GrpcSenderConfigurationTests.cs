@@ -84,10 +84,10 @@ public sealed class GrpcSenderConfigurationTests
 
         var errors = OptionsChecker.Check(options);
 
-        Assert.Contains(errors, e => e.Contains("JAEGER_SENDER_FACTORY", StringComparison.Ordinal) && e.Contains("carrier-pigeon", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("GrpcTarget (JAEGER_GRPC_TARGET) 'http://collector:14250'", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("GrpcRootCertificate (JAEGER_GRPC_ROOT_CERTIFICATE) '" + missing, StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("GrpcClientKey (JAEGER_GRPC_CLIENT_KEY) is set without", StringComparison.Ordinal));
+        Assert.Contains("Jaeger:Client:SenderFactory (JAEGER_SENDER_FACTORY) must be thrift or grpc, not 'carrier-pigeon'.", errors);
+        Assert.Contains(errors, e => e.StartsWith("Jaeger:Client:GrpcTarget (JAEGER_GRPC_TARGET) 'http://collector:14250'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Jaeger:Client:GrpcRootCertificate (JAEGER_GRPC_ROOT_CERTIFICATE) '" + missing, StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Jaeger:Client:GrpcClientKey (JAEGER_GRPC_CLIENT_KEY) is set without Jaeger:Client:GrpcClientChain (JAEGER_GRPC_CLIENT_CHAIN).", StringComparison.Ordinal));
         Assert.Equal(4, errors.Count);
         var ex = Assert.Throws<ArgumentException>(() => JaegerTracerFactory.Create(options));
         Assert.Contains("JAEGER_SENDER_FACTORY", ex.Message, StringComparison.Ordinal);
@@ -102,8 +102,8 @@ public sealed class GrpcSenderConfigurationTests
             File.WriteAllText(path, "not a certificate");
             var errors = OptionsChecker.Check(new JaegerTracingOptions { ServiceName = "svc", GrpcRootCertificate = path, GrpcClientChain = path });
 
-            Assert.Contains(errors, e => e.StartsWith("GrpcRootCertificate (JAEGER_GRPC_ROOT_CERTIFICATE) '" + path + "' could not be loaded", StringComparison.Ordinal));
-            Assert.Contains(errors, e => e.StartsWith("GrpcClientChain (JAEGER_GRPC_CLIENT_CHAIN)", StringComparison.Ordinal));
+            Assert.Contains(errors, e => e.StartsWith("Jaeger:Client:GrpcRootCertificate (JAEGER_GRPC_ROOT_CERTIFICATE) '" + path + "' could not be loaded", StringComparison.Ordinal));
+            Assert.Contains(errors, e => e.StartsWith("Jaeger:Client:GrpcClientChain (JAEGER_GRPC_CLIENT_CHAIN)", StringComparison.Ordinal));
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Jaeger.Client.Configuration;
 using Jaeger.Client.Diagnostics;
 using Jaeger.Client.Reporting;
 using Jaeger.Client.Restrictions;
@@ -203,11 +204,11 @@ public sealed class BaggageRestrictionsTests
     }
 
     [Theory]
-    [InlineData("ftp://agent/baggageRestrictions", 60, "BaggageRestrictionsEndpoint 'ftp://agent/baggageRestrictions' is not an http or https URL.")]
-    [InlineData("http://", 60, "BaggageRestrictionsEndpoint 'http://' is not an http or https URL.")]
-    [InlineData(" ", 60, "BaggageRestrictionsEndpoint is empty.")]
-    [InlineData("http://agent:5778/baggageRestrictions", 0, "BaggageRestrictionsRefreshInterval must be positive, not 00:00:00.")]
-    [InlineData("http://agent:5778/baggageRestrictions", -5, "BaggageRestrictionsRefreshInterval must be positive, not -00:00:05.")]
+    [InlineData("ftp://agent/baggageRestrictions", 60, "Jaeger:Client:BaggageRestrictionsEndpoint 'ftp://agent/baggageRestrictions' is not an http or https URL.")]
+    [InlineData("http://", 60, "Jaeger:Client:BaggageRestrictionsEndpoint 'http://' is not an http or https URL.")]
+    [InlineData(" ", 60, "Jaeger:Client:BaggageRestrictionsEndpoint is empty.")]
+    [InlineData("http://agent:5778/baggageRestrictions", 0, "Jaeger:Client:BaggageRestrictionsRefreshInterval must be positive, not 00:00:00.")]
+    [InlineData("http://agent:5778/baggageRestrictions", -5, "Jaeger:Client:BaggageRestrictionsRefreshInterval must be positive, not -00:00:05.")]
     public void Invalid_restriction_options_are_refused_naming_the_setting(string endpoint, int seconds, string message)
     {
         var options = new JaegerTracingOptions
@@ -219,8 +220,8 @@ public sealed class BaggageRestrictionsTests
             BaggageRestrictionsRefreshInterval = TimeSpan.FromSeconds(seconds),
         };
 
+        Assert.Equal([message], OptionsChecker.Check(options));
         var error = Assert.Throws<ArgumentException>(() => JaegerTracerFactory.Create(options));
-
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 

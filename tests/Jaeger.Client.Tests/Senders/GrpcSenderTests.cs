@@ -167,7 +167,7 @@ public sealed class GrpcSenderTests
 
         Assert.Empty(OptionsChecker.Check(new JaegerTracingOptions { ServiceName = "svc", GrpcClientChain = pki.ClientChainAndKeyPem }));
         var error = Assert.Single(OptionsChecker.Check(new JaegerTracingOptions { ServiceName = "svc", GrpcClientChain = pki.ClientChainPem }));
-        Assert.StartsWith("GrpcClientChain (JAEGER_GRPC_CLIENT_CHAIN) with GrpcClientKey (JAEGER_GRPC_CLIENT_KEY) '" + pki.ClientChainPem + "' could not be loaded", error, StringComparison.Ordinal);
+        Assert.StartsWith("Jaeger:Client:GrpcClientChain (JAEGER_GRPC_CLIENT_CHAIN) with Jaeger:Client:GrpcClientKey (JAEGER_GRPC_CLIENT_KEY) '" + pki.ClientChainPem + "' could not be loaded", error, StringComparison.Ordinal);
         using var tls = GrpcTls.Load(null, pki.ClientChainAndKeyPem, null);
         Assert.NotNull(tls);
     }
