@@ -83,11 +83,10 @@ internal sealed class ClickHouseStorage : IStorageMaintenance, IAsyncDisposable
         OnDispose = DisposeAsync,
     };
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        Writer.Dispose();
+        await Writer.DisposeAsync().ConfigureAwait(false);
         Database.Dispose();
         _metrics.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

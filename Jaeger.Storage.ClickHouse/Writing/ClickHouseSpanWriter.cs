@@ -21,7 +21,7 @@ namespace Jaeger.Storage.ClickHouse.Writing;
 /// a slot, so a slow server slows the collector down instead of filling memory.
 /// </para>
 /// </remarks>
-internal sealed class ClickHouseSpanWriter : ISpanWriter, IDisposable
+internal sealed class ClickHouseSpanWriter : ISpanWriter, IAsyncDisposable
 {
     private readonly ClickHouseDatabase _database;
     private readonly ClickHouseStorageMetrics _metrics;
@@ -37,6 +37,8 @@ internal sealed class ClickHouseSpanWriter : ISpanWriter, IDisposable
     private Group? _open;
     private int _running;
     private ITimer? _lingerTimer;
+    private bool _closing;
+    private TaskCompletionSource? _idle;
 
     public ClickHouseSpanWriter(ClickHouseDatabase database, ClickHouseStorageOptions options, ClickHouseStorageMetrics metrics, ILogger? logger = null, TimeProvider? time = null)
     {
@@ -99,11 +101,32 @@ internal sealed class ClickHouseSpanWriter : ISpanWriter, IDisposable
         }
     }
 
-    public void Dispose()
+    /// <summary>Sends what is queued at once (no linger) and waits for every INSERT to finish, so an accepted span is not lost on a clean stop.</summary>
+    public async ValueTask DisposeAsync()
     {
-        _lingerTimer?.Dispose();
-        _pendingWrites.Dispose();
+        Task idle;
+        lock (_gate)
+        {
+            _closing = true;
+            _lingerTimer?.Dispose();
+            _lingerTimer = null;
+            _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            idle = _idle.Task;
+        }
+
+        Pump();
+        lock (_gate)
+        {
+            if (IsIdle)
+            {
+                _idle.TrySetResult();
+            }
+        }
+
+        await idle.ConfigureAwait(false);
     }
+
+    private bool IsIdle => _running == 0 && _open is null && _ready.Count == 0;
 
     private Task Add(object[] row, int size)
     {
@@ -140,14 +163,14 @@ internal sealed class ClickHouseSpanWriter : ISpanWriter, IDisposable
                 {
                     next = _ready.Dequeue();
                 }
-                else if (_open is not null && (_flushInterval == TimeSpan.Zero || lingerElapsed || _open.Lingered))
+                else if (_open is not null && (_flushInterval == TimeSpan.Zero || lingerElapsed || _open.Lingered || _closing))
                 {
                     next = _open;
                     _open = null;
                 }
                 else
                 {
-                    if (_open is not null && _lingerTimer is null)
+                    if (_open is not null && _lingerTimer is null && !_closing)
                     {
                         var group = _open;
                         _lingerTimer = _time.CreateTimer(
@@ -205,6 +228,13 @@ internal sealed class ClickHouseSpanWriter : ISpanWriter, IDisposable
             }
 
             Pump();
+            lock (_gate)
+            {
+                if (_closing && IsIdle)
+                {
+                    _idle?.TrySetResult();
+                }
+            }
         }
     }
 

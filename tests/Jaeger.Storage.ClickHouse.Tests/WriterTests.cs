@@ -216,6 +216,20 @@ public sealed class WriterTests
         Assert.Equal(1, front.Arrived(marker)); // one INSERT for both writes
     }
 
+    [EngineFact]
+    public async Task Disposing_the_store_sends_queued_spans_before_it_returns()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var storage = await EngineStorage.CreateAsync(o => o.FlushInterval = TimeSpan.FromMinutes(1), time);
+        var write = storage.Writer.WriteSpansAsync([Span(1, 1), Span(1, 2)]).AsTask();
+        await Eventually.UntilAsync(() => storage.Writer.QueuedSpans == 2, "the write queued behind the flush interval");
+
+        await storage.DisposeAsync();
+
+        await write;
+        Assert.Equal("2\n", ChdbEngine.Shared!.QueryText($"SELECT count() FROM {storage.Database.Name}.spans"));
+    }
+
     private static Span Span(ulong trace, ulong span) => new()
     {
         TraceId = new TraceId(7, trace),
