@@ -47,6 +47,16 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public async Task A_value_configuration_cannot_convert_stops_the_host_with_a_message_naming_the_key()
+    {
+        using var host = Build(new Dictionary<string, string?> { ["Jaeger:Collector:QueueSize"] = "lots" });
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.StartsWith("Failed to convert configuration value 'lots' at 'Jaeger:Collector:QueueSize'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Code_given_to_AddJaegerCollector_applies_after_configuration_and_WithoutReceivers_after_both()
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
