@@ -30,6 +30,7 @@ internal sealed partial class ClickHouseHttpFront : IAsyncDisposable
     };
 
     private static int _insertFiles;
+    private int _compressedResponses;
 
     private readonly ChdbEngine _engine;
     private readonly WebApplication _app;
@@ -50,6 +51,9 @@ internal sealed partial class ClickHouseHttpFront : IAsyncDisposable
     public ConcurrentQueue<RecordedRequest> Recorded { get; } = new();
 
     public bool Recording { get; set; }
+
+    /// <summary>Responses sent gzip-compressed (the driver asks for compression).</summary>
+    public int CompressedResponses => Volatile.Read(ref _compressedResponses);
 
     private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _holds = new(StringComparer.Ordinal);
@@ -231,6 +235,21 @@ internal sealed partial class ClickHouseHttpFront : IAsyncDisposable
         response.Headers["X-ClickHouse-Server-Display-Name"] = "chdb-test-front";
         response.Headers["X-ClickHouse-Summary"] = "{\"read_rows\":\"0\",\"read_bytes\":\"0\",\"written_rows\":\"0\",\"written_bytes\":\"0\",\"total_rows_to_read\":\"0\",\"result_rows\":\"0\",\"result_bytes\":\"0\"}";
         response.ContentType = "application/octet-stream";
+        if (args.TryGetValue("enable_http_compression", out var compress) && compress is "1" or "true"
+            && request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase) && result.Length > 0)
+        {
+            // As a server with enable_http_compression answers a client that accepts gzip.
+            using var compressed = new MemoryStream();
+            await using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                await gzip.WriteAsync(result);
+            }
+
+            response.Headers.ContentEncoding = "gzip";
+            result = compressed.ToArray();
+            Interlocked.Increment(ref _compressedResponses);
+        }
+
         response.ContentLength = result.Length;
         await response.Body.WriteAsync(result);
     }

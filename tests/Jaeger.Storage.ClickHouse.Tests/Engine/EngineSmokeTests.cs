@@ -38,6 +38,7 @@ public sealed class EngineSmokeTests
         Assert.Matches("FORMAT RowBinary", insert.Sql);
         Assert.True(insert.DataLength > 2500 * 20, $"data {insert.DataLength} bytes");
         Assert.Equal("zstd", insert.ContentEncoding);
+        Assert.True(front.CompressedResponses > 0, "the driver asked for compressed results and read them");
     }
 
     [EngineFact]
