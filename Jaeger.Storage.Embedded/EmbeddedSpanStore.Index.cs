@@ -186,14 +186,14 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
     }
 
     /// <summary>Every span of a trace in the buckets from <paramref name="from"/> to <paramref name="to"/>; null when there is none. Call under the gate.</summary>
-    private List<Span>? LoadSpans(TraceId traceId, uint from, uint to)
+    private List<Span>? LoadSpans(TraceId traceId, uint from, uint to, IReadOnlyList<uint>? buckets = null)
     {
         List<Span>? spans = null;
         var db = Db;
         Iterator? iterator = null;
         try
         {
-            foreach (var bucket in Buckets)
+            foreach (var bucket in buckets ?? Buckets)
             {
                 if (bucket < from || bucket > to)
                 {
@@ -252,16 +252,22 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
         var matcher = new SpanMatcher(query);
         var limit = query.Limit;
         var results = new List<T>(Math.Min(limit, 256));
-        var (kind, first, second) = ChooseIndex(matcher);
+        var (kind, first, second) = (Keys.ServiceIndex, (string?)null, (string?)null);
         var seen = new HashSet<TraceId>();
         var pending = new PriorityQueue<(TraceId Id, List<Span> Spans), (long Start, TraceId Id)>(NewestFirst.Instance);
-        var fromBucket = matcher.MinStart == long.MinValue ? 0 : Keys.Bucket(kind == Keys.TagIndex ? SaturatingSubtract(matcher.MinStart, Keys.ProcessTagSpreadMicros) : matcher.MinStart);
+        var fromBucket = matcher.MinStart == long.MinValue ? 0 : Keys.Bucket(matcher.MinStart);
         var toBucket = matcher.MaxStart == long.MaxValue ? uint.MaxValue : Keys.Bucket(matcher.MaxStart);
         _gate.EnterReadLock();
         try
         {
             var db = Db;
             var buckets = Buckets;
+            (kind, first, second) = ChooseIndex(matcher, db, buckets, fromBucket, toBucket);
+            if (kind == Keys.TagIndex && matcher.MinStart != long.MinValue)
+            {
+                fromBucket = Keys.Bucket(SaturatingSubtract(matcher.MinStart, Keys.ProcessTagSpreadMicros));
+            }
+
             var services = new List<string>();
             var streams = new List<IndexStream>();
             for (var b = buckets.Count - 1; b >= 0; b--)
@@ -325,7 +331,7 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
                             continue;
                         }
 
-                        var spans = LoadSpans(traceId, 0, uint.MaxValue);
+                        var spans = LoadSpans(traceId, 0, uint.MaxValue, buckets);
                         if (spans is not null && matcher.MatchesAnySpan(spans))
                         {
                             pending.Enqueue((traceId, spans), (TraceStart(spans), traceId));
@@ -397,18 +403,89 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
         return min;
     }
 
-    /// <summary>The narrowest index for the query: a tag that is indexed, else the operation, else the service.</summary>
-    private static (byte Kind, string? First, string? Second) ChooseIndex(SpanMatcher matcher)
+    /// <summary>
+    /// The narrowest index for the query: of the indexed tags and the operation, the one whose entries take the fewest
+    /// bytes in the newest hours of the window (RocksDB's approximate sizes, memtables included), else the service.
+    /// Without a service name the first indexed tag, else the operation, is taken unmeasured.
+    /// </summary>
+    private static (byte Kind, string? First, string? Second) ChooseIndex(SpanMatcher matcher, RocksDbHandle db, IReadOnlyList<uint> buckets, uint fromBucket, uint toBucket)
     {
+        (byte Kind, string? First, string? Second)? best = null;
+        var bestSize = ulong.MaxValue;
+        var service = matcher.ServiceName;
         foreach (var (key, text) in matcher.Tags)
         {
-            if (Keys.IsIndexable(key, text))
+            if (!Keys.IsIndexable(key, text))
+            {
+                continue;
+            }
+
+            if (service is null)
             {
                 return (Keys.TagIndex, key, text);
             }
+
+            var size = EstimateSize(db, buckets, fromBucket, toBucket, Keys.TagIndex, service, key, text) +
+                EstimateSize(db, buckets, fromBucket, toBucket, Keys.ProcessTagIndex, service, key, text);
+            if (best is null || size < bestSize)
+            {
+                (best, bestSize) = ((Keys.TagIndex, key, text), size);
+            }
         }
 
-        return matcher.OperationName is { } operation ? (Keys.OperationIndex, operation, null) : (Keys.ServiceIndex, null, null);
+        if (matcher.OperationName is { } operation)
+        {
+            if (best is null || service is null || EstimateSize(db, buckets, fromBucket, toBucket, Keys.OperationIndex, service, operation, null) < bestSize)
+            {
+                best = (Keys.OperationIndex, operation, null);
+            }
+        }
+
+        return best ?? (Keys.ServiceIndex, null, null);
+    }
+
+    /// <summary>The approximate bytes of an index range in the two newest hours of the window.</summary>
+    private static ulong EstimateSize(RocksDbHandle db, IReadOnlyList<uint> buckets, uint fromBucket, uint toBucket, byte kind, string service, string first, string? second)
+    {
+        ulong total = 0;
+        var measured = 0;
+        for (var b = buckets.Count - 1; b >= 0 && measured < 2; b--)
+        {
+            var bucket = buckets[b];
+            if (bucket < fromBucket || bucket > toBucket)
+            {
+                continue;
+            }
+
+            measured++;
+            var start = Keys.RecordPrefix(bucket, kind, service, first, second);
+            total += ApproximateSize(db, start, Keys.PrefixEnd(start));
+        }
+
+        return total;
+    }
+
+    private static unsafe ulong ApproximateSize(RocksDbHandle db, byte[] start, byte[] limit)
+    {
+        const byte IncludeMemtablesAndFiles = 3;
+        fixed (byte* startBytes = start, limitBytes = limit)
+        {
+            var startPointer = (IntPtr)startBytes;
+            var limitPointer = (IntPtr)limitBytes;
+            var startLength = (UIntPtr)start.Length;
+            var limitLength = (UIntPtr)limit.Length;
+            ulong size = 0;
+            Native.Instance.rocksdb_approximate_sizes_cf_with_flags(
+                db.Db.Handle, db.Index.Handle, 1, (IntPtr)(&startPointer), (IntPtr)(&startLength), (IntPtr)(&limitPointer), (IntPtr)(&limitLength), IncludeMemtablesAndFiles, (IntPtr)(&size), out var error);
+            if (error != IntPtr.Zero)
+            {
+                // An estimate only: a failure leaves the choice to the order of preference.
+                Native.Instance.rocksdb_free(error);
+                return ulong.MaxValue / 4;
+            }
+
+            return size;
+        }
     }
 
     private void AddBucket(uint bucket)

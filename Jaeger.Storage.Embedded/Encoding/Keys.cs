@@ -131,6 +131,22 @@ internal static class Keys
         return writer.Written.ToArray();
     }
 
+    /// <summary>The first key after every key that starts with <paramref name="prefix"/>.</summary>
+    public static byte[] PrefixEnd(byte[] prefix)
+    {
+        var end = (byte[])prefix.Clone();
+        for (var i = end.Length - 1; i >= 0; i--)
+        {
+            if (end[i] != 0xFF)
+            {
+                end[i]++;
+                return end[..(i + 1)];
+            }
+        }
+
+        return [.. prefix, 0xFF];
+    }
+
     /// <summary>The entry suffix after the prefix: [~start 8][trace id 16][duration varint].</summary>
     public static void WriteEntrySuffix(ByteWriter writer, long startMicros, TraceId traceId, long durationMicros)
     {
