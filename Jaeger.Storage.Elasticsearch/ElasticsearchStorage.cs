@@ -72,6 +72,9 @@ internal sealed partial class ElasticsearchStorage : IStorageMaintenance, IAsync
 
     public StorageRetention Retention => new(MaxAge: _options.Retention);
 
+    /// <summary>True while a periodic retention run is in progress (a tick that comes meanwhile is skipped).</summary>
+    internal bool RetentionRunning => Volatile.Read(ref _retentionRunning) != 0;
+
     /// <summary>The index kinds this role writes.</summary>
     private IndexKind[] Kinds => Names.Archive ? [IndexKind.Span] : [IndexKind.Span, IndexKind.Service, IndexKind.Dependencies, IndexKind.Sampling];
 

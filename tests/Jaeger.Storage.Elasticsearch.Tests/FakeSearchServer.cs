@@ -71,13 +71,17 @@ public sealed class FakeSearchServer : IAsyncDisposable
     /// <summary>True to refuse connections' answers (the server answers 503 to everything).</summary>
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
 
-    public static async Task<FakeSearchServer> StartAsync(FakeFlavor flavor = FakeFlavor.Elasticsearch8)
+    /// <summary>The query interpreter, when the server was started with one; otherwise searches answer empty unless scripted.</summary>
+    internal FakeSearchEngine? Engine { get; private set; }
+
+    /// <summary>Starts the fake; with <paramref name="interpret"/> it stores documents and evaluates searches (<see cref="FakeSearchEngine"/>).</summary>
+    public static async Task<FakeSearchServer> StartAsync(FakeFlavor flavor = FakeFlavor.Elasticsearch8, bool interpret = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        var server = new FakeSearchServer(app, flavor);
+        var server = new FakeSearchServer(app, flavor) { Engine = interpret ? new FakeSearchEngine() : null };
         app.Run(server.HandleAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -206,7 +210,11 @@ public sealed class FakeSearchServer : IAsyncDisposable
 
         try
         {
-            answer ??= DefaultAnswer(request);
+            answer ??= Engine is null ? DefaultAnswer(request) : EngineAnswer(Engine, request) ?? DefaultAnswer(request);
+        }
+        catch (FakeEngineException ex)
+        {
+            answer = new FakeAnswer(400, new JsonObject { ["error"] = new JsonObject { ["type"] = "parsing_exception", ["reason"] = ex.Message }, ["status"] = 400 }.ToJsonString());
         }
         catch (Exception ex)
         {
@@ -228,6 +236,29 @@ public sealed class FakeSearchServer : IAsyncDisposable
         if (request.Method != "HEAD")
         {
             await context.Response.WriteAsync(answer.Body);
+        }
+    }
+
+    private static FakeAnswer? EngineAnswer(FakeSearchEngine engine, RecordedRequest request)
+    {
+        var path = request.Path;
+        switch (request.Method)
+        {
+            case "POST" when path == "/_bulk":
+                return engine.Bulk(request);
+            case "POST" or "GET" when path.EndsWith("/_search", StringComparison.Ordinal):
+                return engine.Search(path[1..^"/_search".Length], request.Json);
+            case "GET" when path.StartsWith("/_cat/indices/", StringComparison.Ordinal):
+                return new FakeAnswer(200, new JsonArray([.. engine.CatIndices(path["/_cat/indices/".Length..]).Select(i => (JsonNode)new JsonObject { ["index"] = i })]).ToJsonString());
+            case "HEAD" when path.StartsWith("/_alias/", StringComparison.Ordinal):
+                return new FakeAnswer(engine.AliasExists(path["/_alias/".Length..]) ? 200 : 404, "{}");
+            case "PUT" when !path.StartsWith("/_", StringComparison.Ordinal):
+                return engine.CreateIndex(path[1..], request.Json);
+            case "DELETE" when !path.StartsWith("/_", StringComparison.Ordinal):
+                engine.Delete(path[1..].Split(','));
+                return new FakeAnswer(200, """{"acknowledged":true}""");
+            default:
+                return null;
         }
     }
 
