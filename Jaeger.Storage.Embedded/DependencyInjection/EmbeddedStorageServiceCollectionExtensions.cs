@@ -61,9 +61,12 @@ public static class EmbeddedStorageServiceCollectionExtensions
     {
         var options = sp.GetRequiredService<IOptionsMonitor<EmbeddedStorageOptions>>().Get(role.OptionsName());
         options.Validate();
-        var defaultPath = role == StorageRole.Archive ? EmbeddedStorageOptions.DefaultPath + "-archive" : EmbeddedStorageOptions.DefaultPath;
-        return new EmbeddedSpanStore(options, sp.GetService<IMeterFactory>(), sp.GetService<TimeProvider>(), sp.GetService<ILogger<EmbeddedSpanStore>>(), defaultPath, startRetention: true);
+        return new EmbeddedSpanStore(options, sp.GetService<IMeterFactory>(), sp.GetService<TimeProvider>(), sp.GetService<ILogger<EmbeddedSpanStore>>(), DefaultPathFor(role), startRetention: true);
     }
+
+    /// <summary>The folder a role uses when its options name none: <see cref="EmbeddedStorageOptions.DefaultPath"/>, with <c>-archive</c> for the archive.</summary>
+    internal static string DefaultPathFor(StorageRole role) =>
+        role == StorageRole.Archive ? EmbeddedStorageOptions.DefaultPath + "-archive" : EmbeddedStorageOptions.DefaultPath;
 
     private static StorageBackend Bundle(EmbeddedSpanStore store) => new(StorageType, store, store)
     {

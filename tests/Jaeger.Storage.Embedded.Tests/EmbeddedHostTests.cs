@@ -80,6 +80,8 @@ public sealed class EmbeddedHostTests : IDisposable
     {
         var local = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
         Assert.Equal(Path.Combine(local, "jaeger-dotnet", "data"), EmbeddedStorageOptions.DefaultPath);
+        Assert.Equal(EmbeddedStorageOptions.DefaultPath, EmbeddedStorageServiceCollectionExtensions.DefaultPathFor(StorageRole.Primary));
+        Assert.Equal(Path.Combine(local, "jaeger-dotnet", "data-archive"), EmbeddedStorageServiceCollectionExtensions.DefaultPathFor(StorageRole.Archive));
         Assert.Equal(string.Empty, new EmbeddedStorageOptions().Path);
         Assert.Equal(TimeSpan.FromHours(72), new EmbeddedStorageOptions().Ttl);
         Assert.Equal(64L << 20, new EmbeddedStorageOptions().BlockCacheBytes);
