@@ -57,7 +57,7 @@ internal static class QueryOptionKey
     }
 }
 
-/// <summary>A whole number from <see cref="Minimum"/> to <see cref="Maximum"/>; the message names the configuration key and the value.</summary>
+/// <summary>A whole number from <see cref="Minimum"/> to <see cref="Maximum"/> (null passes); the message names the configuration key and the value.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 internal sealed class BetweenAttribute(long minimum, long maximum) : ValidationAttribute
 {
@@ -67,6 +67,11 @@ internal sealed class BetweenAttribute(long minimum, long maximum) : ValidationA
 
     protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
     {
+        if (value is null)
+        {
+            return ValidationResult.Success;
+        }
+
         var number = Convert.ToInt64(value, CultureInfo.InvariantCulture);
         if (number >= Minimum && number <= Maximum)
         {
