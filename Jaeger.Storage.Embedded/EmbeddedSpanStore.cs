@@ -686,6 +686,23 @@ public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDepen
         }
     }
 
+    /// <summary>Bytes the block cache holds now (measurements).</summary>
+    internal ulong BlockCacheUsage
+    {
+        get
+        {
+            _gate.EnterReadLock();
+            try
+            {
+                return Db.CacheUsage;
+            }
+            finally
+            {
+                _gate.ExitReadLock();
+            }
+        }
+    }
+
     /// <summary>Compacts every column family fully (measurements).</summary>
     internal void CompactAll()
     {

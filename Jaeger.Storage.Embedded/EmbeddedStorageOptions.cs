@@ -38,13 +38,16 @@ public sealed class EmbeddedStorageOptions
     [Range(MiB, 1L << 40, ErrorMessage = "Jaeger:Storage:Embedded:BlockCacheBytes must be between 1 MiB and 1 TiB.")]
     public long BlockCacheBytes { get; set; } = 64 * MiB;
 
-    /// <summary>The size of one memtable (write buffer) in bytes (32 MiB by default).</summary>
+    /// <summary>
+    /// The bytes of one generation of memtables (write buffers), 32 MiB by default: the spans and the index column
+    /// families take half each.
+    /// </summary>
     [Range(MiB, 4L << 30, ErrorMessage = "Jaeger:Storage:Embedded:WriteBufferBytes must be between 1 MiB and 4 GiB.")]
     public long WriteBufferBytes { get; set; } = 32 * MiB;
 
     /// <summary>
-    /// The most memtables held (2 by default: one filling, one flushing). All memtables of the store together stay
-    /// under <see cref="WriteBufferBytes"/> x <see cref="MaxWriteBuffers"/>.
+    /// The most memtable generations held (2 by default: one filling, one flushing). All memtables of the store together
+    /// stay under <see cref="WriteBufferBytes"/> x <see cref="MaxWriteBuffers"/> (plus 2 MiB for the small default family).
     /// </summary>
     [Range(2, 16, ErrorMessage = "Jaeger:Storage:Embedded:MaxWriteBuffers must be between 2 and 16.")]
     public int MaxWriteBuffers { get; set; } = 2;

@@ -27,7 +27,10 @@ internal sealed class RocksDbHandle : IDisposable
     public RocksDbHandle(string path, EmbeddedStorageOptions options)
     {
         _cache = Cache.CreateLru((ulong)options.BlockCacheBytes);
-        var writeBuffer = (ulong)options.WriteBufferBytes;
+
+        // The spans and index column families take half of each write buffer each, so all their memtables together
+        // (active and being flushed) never exceed WriteBufferBytes x MaxWriteBuffers; the default family's are 1 MiB.
+        var writeBuffer = (ulong)options.WriteBufferBytes / 2;
         var buffers = options.MaxWriteBuffers;
 
         _spansTable = new BlockBasedTableOptions()
@@ -69,8 +72,8 @@ internal sealed class RocksDbHandle : IDisposable
             .SetDbLogDir(Path.Combine(path, LogFolder));
 
         // Every memtable of every column family together stays under the budget the options give.
-        _dbOptions.SetDbWriteBufferSize(writeBuffer * (ulong)buffers);
-        _dbOptions.SetMaxTotalWalSize(writeBuffer * (ulong)buffers * 2);
+        _dbOptions.SetDbWriteBufferSize(writeBuffer * 2 * (ulong)buffers);
+        _dbOptions.SetMaxTotalWalSize(writeBuffer * 4 * (ulong)buffers);
 
         var families = new ColumnFamilies(_defaultOptions)
         {

@@ -57,6 +57,11 @@ public sealed class EmbeddedFootprintTests(ITestOutputHelper output) : IDisposab
 
         var written = clock.Elapsed;
         var spans = Traces * SpansPerTrace;
+
+        // Memory stays within the options whatever was written: about 90 MB of spans went through 64 MiB of memtables.
+        var memtables = store.Property("rocksdb.size-all-mem-tables");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"memtables {memtables / 1048576.0:0.0} MiB (budget 2 x 32 MiB), block cache {store.BlockCacheUsage / 1048576.0:0.0} MiB (capacity 64 MiB)"));
+        Assert.InRange(memtables, 0, (2 * (32L << 20)) + (2L << 20));
         var walAndSst = store.DiskBytes();
         store.Flush();
         var flushed = store.Property("rocksdb.total-sst-files-size");
@@ -73,5 +78,6 @@ public sealed class EmbeddedFootprintTests(ITestOutputHelper output) : IDisposab
         Assert.Equal(Traces / 10, found.Count);
         Assert.Equal(SpansPerTrace, (await store.GetTraceAsync(found[0]))!.Spans.Count);
         Assert.True(compacted > 0);
+        Assert.InRange(store.BlockCacheUsage, 0UL, (ulong)(64L << 20) * 11 / 10);
     }
 }
