@@ -22,7 +22,7 @@ internal sealed class ClickHouseStorageMetrics : IDisposable
             _meter = meterFactory.Create(new MeterOptions(MeterName));
         }
 
-        SpansWritten = _meter.CreateCounter<long>("jaeger.storage.clickhouse.spans.written", "{span}", "Spans stored by INSERTs that succeeded.");
+        SpansWritten = _meter.CreateCounter<long>("jaeger.storage.clickhouse.spans.written", "{span}", "Spans stored by INSERTs that succeeded, by service.");
         Inserts = _meter.CreateCounter<long>("jaeger.storage.clickhouse.inserts", "{insert}", "INSERTs that succeeded.");
         InsertFailures = _meter.CreateCounter<long>("jaeger.storage.clickhouse.insert.failures", "{insert}", "INSERTs that failed, by reason.");
         InsertDuration = _meter.CreateHistogram<double>("jaeger.storage.clickhouse.insert.duration", "s", "Time one INSERT took.");

@@ -207,7 +207,11 @@ internal sealed class ClickHouseSpanWriter : ISpanWriter, IAsyncDisposable
         try
         {
             await _database.InsertAsync("insert", "spans", SpanRows.Columns, group.Rows, CancellationToken.None).ConfigureAwait(false);
-            _metrics.SpansWritten.Add(group.Rows.Count);
+            foreach (var (service, count) in CountByService(group.Rows))
+            {
+                _metrics.SpansWritten.Add(count, new KeyValuePair<string, object?>("service", service));
+            }
+
             _metrics.Inserts.Add(1);
             _metrics.InsertSpans.Record(group.Rows.Count);
             group.Done.TrySetResult();
@@ -236,6 +240,18 @@ internal sealed class ClickHouseSpanWriter : ISpanWriter, IAsyncDisposable
                 }
             }
         }
+    }
+
+    private static Dictionary<string, int> CountByService(List<object[]> rows)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            var service = (string)row[SpanRows.ServiceNameColumn];
+            counts[service] = counts.GetValueOrDefault(service) + 1;
+        }
+
+        return counts;
     }
 
     private sealed class Group

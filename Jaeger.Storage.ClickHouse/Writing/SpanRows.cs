@@ -46,6 +46,9 @@ internal static class SpanRows
         "flags", "events.dropped_attributes_count", "links.dropped_attributes_count", "links.flags",
     ];
 
+    /// <summary>The index of <c>service_name</c> in <see cref="Columns"/>.</summary>
+    public static readonly int ServiceNameColumn = Array.IndexOf(Columns, "service_name");
+
     /// <summary>OTLP span kinds as Jaeger v2 writes them (lower case).</summary>
     public static readonly ImmutableHashSet<string> Kinds = ["internal", "server", "client", "producer", "consumer"];
 

@@ -148,6 +148,7 @@ public sealed class WriterTests
         await storage.Writer.WriteSpansAsync([Span(2, 1)]);
         Assert.Equal("2\n", ChdbEngine.Shared!.QueryText($"SELECT count() FROM {storage.Database.Name}.spans"));
         Assert.Equal(2, written.GetMeasurementSnapshot().Sum(m => m.Value));
+        Assert.All(written.GetMeasurementSnapshot(), m => Assert.Equal("writer-test", m.Tags["service"]));
     }
 
     [Fact]
