@@ -141,6 +141,11 @@ internal sealed class FakeSearchEngine
         }
 
         var query = body?["query"];
+        if (query is not null)
+        {
+            Validate(query);
+        }
+
         var matching = query is null ? docs : docs.Where(d => Matches(query, new Scope(d, string.Empty))).ToList();
         var result = new JsonObject
         {
@@ -319,6 +324,39 @@ internal sealed class FakeSearchEngine
                 return NestedObjects(scope, path).Any(o => Matches(body["query"]!, new Scope(o, path + ".")));
             }
 
+            default:
+                throw new FakeEngineException($"query [{clause.Key}] is not interpreted");
+        }
+    }
+
+    /// <summary>Refuses an unknown query anywhere in the tree, whatever the data (as the server parses before it searches).</summary>
+    private static void Validate(JsonNode query)
+    {
+        var clause = query.AsObject().Single();
+        switch (clause.Key)
+        {
+            case "bool":
+                foreach (var (key, value) in clause.Value!.AsObject())
+                {
+                    if (key is "must" or "filter" or "should" or "must_not")
+                    {
+                        foreach (var inner in Clauses(value))
+                        {
+                            Validate(inner);
+                        }
+                    }
+                    else if (key != "minimum_should_match")
+                    {
+                        throw new FakeEngineException($"[bool] does not support [{key}]");
+                    }
+                }
+
+                break;
+            case "nested":
+                Validate(clause.Value!["query"] ?? throw new FakeEngineException("[nested] requires a query"));
+                break;
+            case "term" or "terms" or "range" or "exists" or "match_all":
+                break;
             default:
                 throw new FakeEngineException($"query [{clause.Key}] is not interpreted");
         }
