@@ -45,19 +45,15 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
         Span<byte> suffix = stackalloc byte[40];
         suffix = suffix[..Keys.EncodeEntrySuffix(suffix, span.StartTimeMicros, span.TraceId, span.DurationMicros)];
 
-        var serviceMark = (bucket, service);
-        if (!_seenServices.ContainsKey(serviceMark) && _seenServices.TryAdd(serviceMark, 0))
+        if (Claim(_seenServices, (bucket, service), ref marks))
         {
-            (marks ??= []).Add(serviceMark);
             BeginKey(key, bucket, Keys.ServiceName, service);
             batch.Put(key.Written, ReadOnlySpan<byte>.Empty, db.Index);
         }
 
         var kind = span.SpanKind;
-        var operationMark = (bucket, service, kind, operation);
-        if (!_seenOperations.ContainsKey(operationMark) && _seenOperations.TryAdd(operationMark, 0))
+        if (Claim(_seenOperations, (bucket, service, kind, operation), ref marks))
         {
-            (marks ??= []).Add(operationMark);
             BeginKey(key, bucket, Keys.OperationName, service);
             key.WriteString(kind);
             key.WriteString(operation);

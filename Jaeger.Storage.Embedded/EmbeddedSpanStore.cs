@@ -30,6 +30,8 @@ namespace Jaeger.Storage.Embedded;
 public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDependencyReader, IDependencyWriter, ISamplingStore, ILeaseStore, IStorageMaintenance, IDisposable
 {
     private const int MaxProcessCache = 10_000;
+    private const byte Pending = 0;
+    private const byte Confirmed = 1;
 
     private static readonly byte[] KeySpaceStart = [0x00];
     private static readonly byte[] KeySpaceEnd = [0xFF, 0xFF, 0xFF, 0xFF, 0xFF];
@@ -200,10 +202,8 @@ public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDepen
                         AddBucket(bucket);
                     }
 
-                    var processMark = (bucket, processHash);
-                    if (_seenProcesses.TryAdd(processMark, 0))
+                    if (Claim(_seenProcesses, (bucket, processHash), ref marks))
                     {
-                        (marks ??= []).Add(processMark);
                         key.Reset();
                         key.WriteUInt32BigEndian(bucket);
                         key.WriteByte(Keys.ProcessEntry);
@@ -246,6 +246,7 @@ public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDepen
             _gate.ExitReadLock();
         }
 
+        Confirm(marks);
         _metrics.SpansStored.Add(spanCount);
         return ValueTask.CompletedTask;
     }
@@ -806,6 +807,52 @@ public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDepen
         }
     }
 
+    /// <summary>
+    /// True when a write must put the record a mark stands for (a process, service or operation entry of an hour): it
+    /// is not yet known to be stored. A mark this call adds is pending until its write succeeds (then confirmed) or
+    /// fails (then removed); while another call's mark is pending, this call puts the record too, so a failure of that
+    /// call never leaves this one's spans without it.
+    /// </summary>
+    private static bool Claim<TMark>(ConcurrentDictionary<TMark, byte> seen, TMark mark, ref List<object>? marks)
+        where TMark : notnull
+    {
+        if (seen.TryGetValue(mark, out var state) && state == Confirmed)
+        {
+            return false;
+        }
+
+        if (seen.TryAdd(mark, Pending))
+        {
+            (marks ??= []).Add(mark);
+        }
+
+        return true;
+    }
+
+    private void Confirm(List<object>? marks)
+    {
+        if (marks is null)
+        {
+            return;
+        }
+
+        foreach (var mark in marks)
+        {
+            switch (mark)
+            {
+                case ValueTuple<uint, ulong> process:
+                    _seenProcesses.TryUpdate(process, Confirmed, Pending);
+                    break;
+                case ValueTuple<uint, string> service:
+                    _seenServices.TryUpdate(service, Confirmed, Pending);
+                    break;
+                case ValueTuple<uint, string, string, string> operation:
+                    _seenOperations.TryUpdate(operation, Confirmed, Pending);
+                    break;
+            }
+        }
+    }
+
     private void TakeBack(List<object>? marks)
     {
         if (marks is null)
@@ -818,13 +865,13 @@ public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDepen
             switch (mark)
             {
                 case ValueTuple<uint, ulong> process:
-                    _seenProcesses.TryRemove(process, out _);
+                    _seenProcesses.TryRemove(KeyValuePair.Create(process, Pending));
                     break;
                 case ValueTuple<uint, string> service:
-                    _seenServices.TryRemove(service, out _);
+                    _seenServices.TryRemove(KeyValuePair.Create(service, Pending));
                     break;
                 case ValueTuple<uint, string, string, string> operation:
-                    _seenOperations.TryRemove(operation, out _);
+                    _seenOperations.TryRemove(KeyValuePair.Create(operation, Pending));
                     break;
             }
         }

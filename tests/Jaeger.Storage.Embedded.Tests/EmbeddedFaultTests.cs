@@ -216,7 +216,13 @@ public sealed class EmbeddedFaultTests(ITestOutputHelper output) : IDisposable
                     var trace = await store.GetTraceAsync(id);
                     Assert.True(trace is not null, $"trace {id}, whose write completed, is missing");
                     Assert.Equal(id == first || id == after ? 10 : 100, trace.Spans.Count);
+
+                    // Each span still finds its process in the hour's dictionary, whatever writes failed around it.
+                    Assert.All(trace.Spans, s => Assert.Equal(("svc", "host-svc"), (s.Process.ServiceName, s.Process.Tags[0].StringValue)));
                 }
+
+                Assert.Equal(["svc"], await store.GetServicesAsync());
+                Assert.Equal(["work", "work-child"], (await store.GetOperationsAsync(new OperationQueryParameters("svc"))).Select(o => o.Name).Distinct());
             }
 
             // Not corrupted: the folder opens again with everything.
