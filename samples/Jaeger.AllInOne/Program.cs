@@ -22,10 +22,14 @@ foreach (var category in new[]
 }
 
 // Storage chosen by Jaeger:Storage:Type (or SPAN_STORAGE_TYPE): by default the embedded store on local disk, in the
-// folder printed at start (Jaeger:Storage:Embedded:Path); memory keeps 100,000 traces unless told otherwise.
+// folder printed at start (Jaeger:Storage:Embedded:Path); memory keeps 100,000 traces unless told otherwise; the
+// cluster backends connect to the servers their options name.
 builder.Services.AddJaegerStorage(storage => storage
     .AddMemory(o => o.MaxTraces = builder.Configuration.GetValue("Jaeger:Storage:Memory:MaxTraces", 100_000))
     .AddEmbedded()
+    .AddElasticsearch()   // types elasticsearch and opensearch: Jaeger:Storage:Elasticsearch:*
+    .AddCassandra()       // Jaeger:Storage:Cassandra:*
+    .AddClickHouse()      // Jaeger:Storage:ClickHouse:*
     .UseDefaultType("embedded"));
 
 // Collector: Thrift HTTP 14268, gRPC 14250, OTLP 4317/4318, Zipkin 9411, admin 14269.
