@@ -297,8 +297,14 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
                         }
                     }
 
+                    var walked = 0;
                     while (streams.Count > 0)
                     {
+                        if ((++walked & 1023) == 0)
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                        }
+
                         var at = 0;
                         for (var i = 1; i < streams.Count; i++)
                         {

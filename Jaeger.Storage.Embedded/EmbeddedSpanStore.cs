@@ -956,7 +956,7 @@ public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDepen
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Embedded store opened in {Path} ({Hours} hours of data).")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Embedded store opened in {Path} ({Hours} hours of data).")]
     private static partial void LogOpened(ILogger logger, string path, int hours);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Embedded store in {Path} closed.")]
