@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Jaeger.Model;
 using Jaeger.Storage.Elasticsearch.Documents;
@@ -61,6 +62,11 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
     public async ValueTask<IReadOnlyList<Operation>> GetOperationsAsync(OperationQueryParameters query, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(query.ServiceName, nameof(query));
+        if (!string.IsNullOrEmpty(query.SpanKind))
+        {
+            return await GetOperationsOfKindAsync(query.ServiceName, query.SpanKind, cancellationToken).ConfigureAwait(false);
+        }
+
         var (indices, serviceField) = ServiceSource();
         var body = SearchClient.Json(w =>
         {
@@ -81,6 +87,42 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
         return [.. names.Select(n => new Operation(n))];
     }
 
+    // Service documents carry no span kind (Jaeger ignores the filter and lists every operation). Asked for one kind,
+    // the operations come from the span documents of the same window whose span.kind tag has that value.
+    private async Task<IReadOnlyList<Operation>> GetOperationsOfKindAsync(string service, string kind, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        IReadOnlyList<string> indices = _names.Archive ? [_names.AllForRead(IndexKind.Span)] : _names.ForRange(IndexKind.Span, now - _options.MaxSpanAge, now);
+        var body = SearchClient.Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("size", 0);
+            w.WriteStartObject("query");
+            w.WriteStartObject("bool");
+            w.WriteStartArray("filter");
+            Term(w, "process.serviceName", service);
+            w.WriteStartObject();
+            w.WriteStartObject("bool");
+            w.WriteStartArray("should");
+            Term(w, "tag." + _tagsAsFields.FieldName("span.kind"), kind);
+            NestedKeyValue(w, "tags", "span.kind", kind);
+            w.WriteEndArray();
+            w.WriteNumber("minimum_should_match", 1);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteStartObject("aggregations");
+            WriteTermsAggregation(w, "distinct_operations", "operationName", _options.MaxDocCount);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+        var names = await AggregationKeysAsync(indices, body, "distinct_operations", cancellationToken).ConfigureAwait(false);
+        names.Sort(StringComparer.Ordinal);
+        return [.. names.Select(n => new Operation(n, kind))];
+    }
+
     public async ValueTask<Trace?> GetTraceAsync(TraceGetParameters query, CancellationToken cancellationToken = default)
     {
         IReadOnlyList<string> indices = query.StartTime is { } start
@@ -93,18 +135,7 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
     public async ValueTask<IReadOnlyList<Trace>> FindTracesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default)
     {
         var ids = await FindTraceIdsAsync(query, cancellationToken).ConfigureAwait(false);
-        var traces = new List<Trace>(ids.Count);
-        string[] all = [_names.AllForRead(IndexKind.Span)];
-        foreach (var id in ids)
-        {
-            var spans = await ReadTraceAsync(id, all, cancellationToken).ConfigureAwait(false);
-            if (spans.Count > 0)
-            {
-                traces.Add(new Trace(spans));
-            }
-        }
-
-        return traces;
+        return await ReadTracesAsync(ids, [_names.AllForRead(IndexKind.Span)], cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask<IReadOnlyList<TraceSummary>> FindTraceSummariesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) =>
@@ -311,80 +342,165 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
     /// <summary>Every span of a trace, page by page (search_after on startTime and spanID).</summary>
     private async Task<List<Span>> ReadTraceAsync(TraceId traceId, IReadOnlyList<string> indices, CancellationToken cancellationToken)
     {
-        var spans = new List<Span>();
-        var path = SearchClient.SearchPath(indices);
-        long? afterTime = null;
-        string? afterSpan = null;
-        while (true)
+        var page = new TracePage(traceId);
+        await ReadRestAsync(page, indices, cancellationToken).ConfigureAwait(false);
+        return page.Spans;
+    }
+
+    /// <summary>
+    /// Several traces, as Jaeger's multiRead: the first page of every trace in one <c>_msearch</c>, then the traces with
+    /// more spans page by page. Traces come back in the order of <paramref name="traceIds"/>; unknown ones are left out.
+    /// </summary>
+    private async Task<List<Trace>> ReadTracesAsync(IReadOnlyList<TraceId> traceIds, IReadOnlyList<string> indices, CancellationToken cancellationToken)
+    {
+        var pages = traceIds.Select(id => new TracePage(id)).ToList();
+        if (pages.Count == 0)
         {
-            var body = SearchClient.Json(w =>
+            return [];
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        foreach (var page in pages)
+        {
+            buffer.Write(SearchClient.Json(w =>
             {
                 w.WriteStartObject();
-                w.WriteNumber("size", _options.MaxDocCount);
-                w.WriteStartObject("query");
-                w.WriteStartObject("bool");
-                w.WriteStartArray("filter");
-                WriteTraceIdQuery(w, traceId);
-                w.WriteEndArray();
-                w.WriteEndObject();
-                w.WriteEndObject();
-                w.WriteStartArray("sort");
-                w.WriteStartObject();
-                w.WriteString("startTime", "asc");
-                w.WriteEndObject();
-                w.WriteStartObject();
-                w.WriteString("spanID", "asc");
-                w.WriteEndObject();
-                w.WriteEndArray();
-                if (afterTime is { } t)
+                w.WriteStartArray("index");
+                foreach (var index in indices)
                 {
-                    w.WriteStartArray("search_after");
-                    w.WriteNumberValue(t);
-                    w.WriteStringValue(afterSpan);
-                    w.WriteEndArray();
+                    foreach (var part in index.Split(','))
+                    {
+                        w.WriteStringValue(part);
+                    }
                 }
 
+                w.WriteEndArray();
+                w.WriteBoolean("ignore_unavailable", true);
+                w.WriteBoolean("allow_no_indices", true);
                 w.WriteEndObject();
-            });
-            using var doc = await _client.SendJsonAsync(HttpMethod.POST, path, body, cancellationToken).ConfigureAwait(false);
-            if (doc is null)
+            }));
+            buffer.Write("\n"u8);
+            buffer.Write(TraceSearchBody(page));
+            buffer.Write("\n"u8);
+        }
+
+        using (var doc = await _client.SendJsonAsync(HttpMethod.POST, "/_msearch", buffer.WrittenSpan.ToArray(), cancellationToken, "application/x-ndjson").ConfigureAwait(false))
+        {
+            var responses = doc?.RootElement.GetProperty("responses");
+            if (responses is not { ValueKind: JsonValueKind.Array } array || array.GetArrayLength() != pages.Count)
             {
-                return spans;
+                throw new StorageException("bad_response", $"_msearch answered {(responses?.ValueKind == JsonValueKind.Array ? responses.Value.GetArrayLength() : 0)} responses for {pages.Count} searches.", isTransient: false);
             }
 
-            var hits = doc.RootElement.GetProperty("hits").GetProperty("hits");
-            var count = 0;
-            foreach (var hit in hits.EnumerateArray())
+            var i = 0;
+            foreach (var response in array.EnumerateArray())
             {
-                count++;
-                Span span;
-                try
+                var page = pages[i++];
+                if (response.TryGetProperty("error", out var error))
                 {
-                    span = _document.Read(hit.GetProperty("_source"));
-                }
-                catch (FormatException ex)
-                {
-                    throw new StorageException("bad_document", $"Span document {hit.GetProperty("_id")} of trace {traceId} cannot be read: {ex.Message}", isTransient: false, ex);
+                    var (type, reason) = (error.TryGetProperty("type", out var t) ? t.GetString() : null, error.TryGetProperty("reason", out var r) ? r.GetString() : null);
+                    if (type == "index_not_found_exception")
+                    {
+                        page.Done = true;
+                        continue;
+                    }
+
+                    throw new StorageException(type ?? "search_failed", $"Reading trace {page.TraceId} failed: {type}: {reason}", isTransient: response.TryGetProperty("status", out var st) && st.GetInt32() is 429 or >= 500);
                 }
 
-                spans.Add(span);
-                if (hit.TryGetProperty("sort", out var sort) && sort.GetArrayLength() == 2)
-                {
-                    afterTime = sort[0].GetInt64();
-                    afterSpan = sort[1].GetString();
-                }
-                else
-                {
-                    afterTime = span.StartTimeMicros;
-                    afterSpan = span.SpanId.ToString();
-                }
-            }
-
-            if (count < _options.MaxDocCount)
-            {
-                return spans;
+                AddHits(page, response);
             }
         }
+
+        var traces = new List<Trace>(pages.Count);
+        foreach (var page in pages)
+        {
+            await ReadRestAsync(page, indices, cancellationToken).ConfigureAwait(false);
+            if (page.Spans.Count > 0)
+            {
+                traces.Add(new Trace(page.Spans));
+            }
+        }
+
+        return traces;
+    }
+
+    private async Task ReadRestAsync(TracePage page, IReadOnlyList<string> indices, CancellationToken cancellationToken)
+    {
+        var path = SearchClient.SearchPath(indices);
+        while (!page.Done)
+        {
+            using var doc = await _client.SendJsonAsync(HttpMethod.POST, path, TraceSearchBody(page), cancellationToken).ConfigureAwait(false);
+            if (doc is null)
+            {
+                return;
+            }
+
+            AddHits(page, doc.RootElement);
+        }
+    }
+
+    private byte[] TraceSearchBody(TracePage page) => SearchClient.Json(w =>
+    {
+        w.WriteStartObject();
+        w.WriteNumber("size", _options.MaxDocCount);
+        w.WriteStartObject("query");
+        w.WriteStartObject("bool");
+        w.WriteStartArray("filter");
+        WriteTraceIdQuery(w, page.TraceId);
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteStartArray("sort");
+        w.WriteStartObject();
+        w.WriteString("startTime", "asc");
+        w.WriteEndObject();
+        w.WriteStartObject();
+        w.WriteString("spanID", "asc");
+        w.WriteEndObject();
+        w.WriteEndArray();
+        if (page.AfterTime is { } t)
+        {
+            w.WriteStartArray("search_after");
+            w.WriteNumberValue(t);
+            w.WriteStringValue(page.AfterSpan);
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+    });
+
+    // Adds one page of hits; the trace is done when the page is not full.
+    private void AddHits(TracePage page, JsonElement response)
+    {
+        var count = 0;
+        foreach (var hit in response.GetProperty("hits").GetProperty("hits").EnumerateArray())
+        {
+            count++;
+            Span span;
+            try
+            {
+                span = _document.Read(hit.GetProperty("_source"));
+            }
+            catch (FormatException ex)
+            {
+                throw new StorageException("bad_document", $"Span document {hit.GetProperty("_id")} of trace {page.TraceId} cannot be read: {ex.Message}", isTransient: false, ex);
+            }
+
+            page.Spans.Add(span);
+            if (hit.TryGetProperty("sort", out var sort) && sort.GetArrayLength() == 2)
+            {
+                page.AfterTime = sort[0].GetInt64();
+                page.AfterSpan = sort[1].GetString();
+            }
+            else
+            {
+                page.AfterTime = span.StartTimeMicros;
+                page.AfterSpan = span.SpanId.ToString();
+            }
+        }
+
+        page.Done = count < _options.MaxDocCount;
     }
 
     /// <summary>Jaeger's trace-id query: the id as written, and its unpadded pre-1.16 form when it starts with 0.</summary>
@@ -438,6 +554,19 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
         }
 
         return keys;
+    }
+
+    private sealed class TracePage(TraceId traceId)
+    {
+        public TraceId TraceId { get; } = traceId;
+
+        public List<Span> Spans { get; } = [];
+
+        public long? AfterTime { get; set; }
+
+        public string? AfterSpan { get; set; }
+
+        public bool Done { get; set; }
     }
 
     private static void WriteTermsAggregation(Utf8JsonWriter w, string name, string field, int size)

@@ -189,6 +189,30 @@ internal sealed class FakeSearchEngine
         return new FakeAnswer(200, result.ToJsonString());
     }
 
+    /// <summary>_msearch: header and body lines; each header's <c>index</c> (string or array) is an index expression.</summary>
+    public FakeAnswer MultiSearch(RecordedRequest request)
+    {
+        var lines = request.Lines;
+        var responses = new JsonArray();
+        for (var i = 0; i + 1 < lines.Count; i += 2)
+        {
+            var index = lines[i]["index"] ?? lines[i]["indices"] ?? throw new FakeEngineException("an _msearch header needs index");
+            var expression = index is JsonArray array ? string.Join(',', array.Select(n => n!.GetValue<string>())) : index.GetValue<string>();
+            try
+            {
+                var answer = JsonNode.Parse(Search(expression, lines[i + 1]).Body)!.AsObject();
+                answer["status"] = 200;
+                responses.Add(answer);
+            }
+            catch (FakeEngineException ex)
+            {
+                responses.Add(new JsonObject { ["error"] = new JsonObject { ["type"] = "parsing_exception", ["reason"] = ex.Message }, ["status"] = 400 });
+            }
+        }
+
+        return new FakeAnswer(200, new JsonObject { ["took"] = 1, ["responses"] = responses }.ToJsonString());
+    }
+
     private static JsonObject Hits(int total, IEnumerable<(JsonObject Doc, JsonArray? Sort)> hits)
     {
         var array = new JsonArray();

@@ -246,6 +246,8 @@ public sealed class FakeSearchServer : IAsyncDisposable
         {
             case "POST" when path == "/_bulk":
                 return engine.Bulk(request);
+            case "POST" or "GET" when path == "/_msearch":
+                return engine.MultiSearch(request);
             case "POST" or "GET" when path.EndsWith("/_search", StringComparison.Ordinal):
                 return engine.Search(path[1..^"/_search".Length], request.Json);
             case "GET" when path.StartsWith("/_cat/indices/", StringComparison.Ordinal):

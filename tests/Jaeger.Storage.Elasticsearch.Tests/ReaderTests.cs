@@ -223,3 +223,69 @@ public sealed class ReaderTests
             capabilities);
     }
 }
+
+/// <summary>Operations of one span kind, against the interpreting fake (service documents carry no kind).</summary>
+public sealed class OperationKindTests
+{
+    [Fact]
+    public async Task Operations_of_one_span_kind_come_from_span_documents_whose_span_kind_tag_has_it()
+    {
+        await using var server = await FakeSearchServer.StartAsync(interpret: true);
+        await using var storage = StorageFactory.Create(server, time: TimeProvider.System);
+        var now = DateTimeOffset.UtcNow;
+        var process = new Jaeger.Model.Process("svc");
+        Jaeger.Model.Span Make(ulong id, string op, string? kind) => new()
+        {
+            TraceId = new Jaeger.Model.TraceId(0, 7),
+            SpanId = new Jaeger.Model.SpanId(id),
+            OperationName = op,
+            StartTime = now.AddMinutes(-1),
+            Process = process,
+            Tags = kind is null ? [] : [Jaeger.Model.KeyValue.String("span.kind", kind)],
+        };
+
+        await storage.Writer.WriteSpansAsync([Make(1, "GET /", "server"), Make(2, "query", "client"), Make(3, "work", null), Make(4, "POST /", "server")]);
+
+        Assert.Equal([new Operation("GET /", "server"), new Operation("POST /", "server")], await storage.Reader.GetOperationsAsync(new OperationQueryParameters("svc", "server")));
+        Assert.Equal([new Operation("query", "client")], await storage.Reader.GetOperationsAsync(new OperationQueryParameters("svc", "client")));
+        Assert.Empty(await storage.Reader.GetOperationsAsync(new OperationQueryParameters("svc", "producer")));
+        Assert.Equal(["GET /", "POST /", "query", "work"], (await storage.Reader.GetOperationsAsync(new OperationQueryParameters("svc"))).Select(o => o.Name));
+    }
+}
+
+/// <summary>Several traces are read as Jaeger's multiRead does: one _msearch for the first pages, then paging where needed.</summary>
+public sealed class MultiReadTests
+{
+    [Fact]
+    public async Task Found_traces_are_read_with_one_msearch_and_a_full_first_page_continues_with_search_after()
+    {
+        await using var server = await FakeSearchServer.StartAsync(interpret: true);
+        await using var storage = StorageFactory.Create(server, o => o.MaxDocCount = 2, TimeProvider.System);
+        var start = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var process = new Jaeger.Model.Process("multi");
+        Jaeger.Model.Span Make(ulong trace, ulong id, int second) => new()
+        {
+            TraceId = new Jaeger.Model.TraceId(0xf, trace),
+            SpanId = new Jaeger.Model.SpanId(id),
+            OperationName = "op",
+            StartTime = start.AddSeconds(second),
+            DurationMicros = 1,
+            Process = process,
+        };
+        await storage.Writer.WriteSpansAsync([Make(1, 1, 0), Make(1, 2, 1), Make(1, 3, 2), Make(2, 1, 10)]);
+
+        var traces = await storage.Reader.FindTracesAsync(new TraceQueryParameters { ServiceName = "multi", Limit = 10 });
+
+        Assert.Equal([new Jaeger.Model.TraceId(0xf, 2), new Jaeger.Model.TraceId(0xf, 1)], traces.Select(t => t.TraceId));
+        Assert.Equal([1UL, 2, 3], traces[1].Spans.Select(s => s.SpanId.Value));
+        var msearch = Assert.Single(server.RequestsTo("POST", "/_msearch"));
+        Assert.Equal("application/x-ndjson", msearch.ContentType);
+        var lines = msearch.Lines;
+        Assert.Equal(4, lines.Count);
+        TestData.JsonEqual(System.Text.Json.Nodes.JsonNode.Parse("""{"index":["jaeger-span-*","-jaeger-span-archive*"],"ignore_unavailable":true,"allow_no_indices":true}"""), lines[0]);
+        Assert.Null(lines[1]["search_after"]);
+        var continued = server.RequestsTo("POST", "/").Where(r => r.Path.EndsWith("/_search", StringComparison.Ordinal) && r.Json?["search_after"] is not null).ToList();
+        var next = Assert.Single(continued);
+        Assert.Equal(2, next.Json!["search_after"]!.AsArray().Count);
+    }
+}
