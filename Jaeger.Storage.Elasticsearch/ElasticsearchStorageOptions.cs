@@ -220,6 +220,19 @@ internal sealed class ElasticsearchStorageOptionsKeyValidator : IValidateOptions
             failures.Add($"{section}:Retention must be positive (or unset to keep every index).");
         }
 
+        foreach (var (key, file) in new[] { ("Tls:CaFile", options.Tls?.CaFile), ("Tls:CertFile", options.Tls?.CertFile), ("Tls:KeyFile", options.Tls?.KeyFile) })
+        {
+            if (!string.IsNullOrEmpty(file) && !File.Exists(file))
+            {
+                failures.Add($"{section}:{key}: the file '{file}' does not exist.");
+            }
+        }
+
+        if (!string.IsNullOrEmpty(options.Tls?.KeyFile) && string.IsNullOrEmpty(options.Tls.CertFile))
+        {
+            failures.Add($"{section}:Tls:KeyFile is given without Tls:CertFile.");
+        }
+
         if (options.Shards < 1 || options.Replicas < 0 || options.MaxDocCount < 1)
         {
             failures.Add($"{section}: Shards and MaxDocCount must be positive and Replicas not negative.");
