@@ -32,8 +32,11 @@ builder.Services.AddJaegerStorage(storage => storage
     .AddClickHouse()      // Jaeger:Storage:ClickHouse:*
     .UseDefaultType("embedded"));
 
-// Collector: Thrift HTTP 14268, gRPC 14250, OTLP 4317/4318, Zipkin 9411, admin 14269.
-builder.Services.AddJaegerCollector();
+// Collector: Thrift HTTP 14268, gRPC 14250, OTLP 4317/4318, Zipkin 9411, admin 14269. The in-memory store derives
+// service dependencies from its traces; for every other store the collector counts them as spans pass.
+var storageType = builder.Configuration["Jaeger:Storage:Type"] ?? builder.Configuration["SPAN_STORAGE_TYPE"] ?? "embedded";
+var storeDerivesDependencies = storageType.Split(',')[0].Trim().Equals("memory", StringComparison.OrdinalIgnoreCase);
+builder.Services.AddJaegerCollector(o => o.AggregateDependencies = builder.Configuration.GetValue("Jaeger:Collector:AggregateDependencies", !storeDerivesDependencies));
 
 // Agent: UDP 6831 (compact) and 6832 (binary), sampling on 5778. It forwards straight into this host's collector
 // pipeline and asks this host's collector for sampling strategies directly.
