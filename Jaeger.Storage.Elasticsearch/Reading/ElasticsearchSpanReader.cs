@@ -408,6 +408,7 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
                     throw new StorageException(type ?? "search_failed", $"Reading trace {page.TraceId} failed: {type}: {reason}", isTransient: response.TryGetProperty("status", out var st) && st.GetInt32() is 429 or >= 500);
                 }
 
+                SearchClient.ThrowOnShardFailures(response, $"Reading trace {page.TraceId}");
                 AddHits(page, response);
             }
         }

@@ -37,7 +37,23 @@ internal sealed class SearchClient
         var response = await Connection.SendAsync(method, path, body, contentType, cancellationToken).ConfigureAwait(false);
         if (response.IsSuccess)
         {
-            return response.Body.Length == 0 ? null : JsonDocument.Parse(response.Body);
+            if (response.Body.Length == 0)
+            {
+                return null;
+            }
+
+            var doc = JsonDocument.Parse(response.Body);
+            try
+            {
+                ThrowOnShardFailures(doc.RootElement, path);
+            }
+            catch
+            {
+                doc.Dispose();
+                throw;
+            }
+
+            return doc;
         }
 
         var (type, reason) = BulkIndexer.ErrorOf(response.Body);
@@ -47,6 +63,30 @@ internal sealed class SearchClient
         }
 
         throw new StorageException(type ?? $"http_{response.Status}", $"{method} {path} failed with HTTP {response.Status}: {type}: {reason ?? Truncate(response.BodyText)}", response.Status is 429 or >= 500);
+    }
+
+    /// <summary>
+    /// A search answered by only some shards is partial: Elasticsearch still answers 200 with <c>_shards.failed</c> &gt; 0.
+    /// Jaeger uses such answers as if whole; here they fail the read (transient), so a search never answers wrongly.
+    /// </summary>
+    public static void ThrowOnShardFailures(JsonElement response, string what)
+    {
+        if (response.ValueKind != JsonValueKind.Object || !response.TryGetProperty("_shards", out var shards) ||
+            !shards.TryGetProperty("failed", out var failed) || failed.ValueKind != JsonValueKind.Number || failed.GetInt32() == 0)
+        {
+            return;
+        }
+
+        string? type = null, reason = null;
+        if (shards.TryGetProperty("failures", out var failures) && failures.ValueKind == JsonValueKind.Array && failures.GetArrayLength() > 0 &&
+            failures[0].TryGetProperty("reason", out var first))
+        {
+            (type, reason) = first.ValueKind == JsonValueKind.Object
+                ? (first.TryGetProperty("type", out var t) ? t.GetString() : null, first.TryGetProperty("reason", out var r) ? r.GetString() : null)
+                : (null, first.ToString());
+        }
+
+        throw new StorageException(type ?? "shard_failure", $"{what}: {failed.GetInt32()} shard(s) failed, the answer would be partial: {type}: {reason}", isTransient: true);
     }
 
     private static string Truncate(string text) => text.Length <= 500 ? text : text[..500] + "…";

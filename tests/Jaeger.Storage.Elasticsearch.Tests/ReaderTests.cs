@@ -289,3 +289,27 @@ public sealed class MultiReadTests
         Assert.Equal(2, next.Json!["search_after"]!.AsArray().Count);
     }
 }
+
+/// <summary>Partial answers are refused.</summary>
+public sealed class ShardFailureTests
+{
+    [Fact]
+    public async Task A_search_answered_by_only_some_shards_fails_as_transient_instead_of_answering_partially()
+    {
+        await using var server = await FakeSearchServer.StartAsync();
+        server.Script(r => r.Path.EndsWith("/_search", StringComparison.Ordinal), _ => new FakeAnswer(200, """
+            {"took":3,"timed_out":false,
+             "_shards":{"total":5,"successful":4,"skipped":0,"failed":1,
+                        "failures":[{"shard":2,"index":"jaeger-service-2024-05-03","node":"n1","reason":{"type":"node_not_connected_exception","reason":"[n2] Node not connected"}}]},
+             "hits":{"total":{"value":0,"relation":"eq"},"max_score":null,"hits":[]},
+             "aggregations":{"distinct_services":{"doc_count_error_upper_bound":0,"sum_other_doc_count":0,"buckets":[{"key":"a","doc_count":1}]}}}
+            """));
+        await using var storage = StorageFactory.Create(server);
+
+        var ex = await Assert.ThrowsAsync<StorageException>(async () => await storage.Reader.GetServicesAsync());
+
+        Assert.Equal("node_not_connected_exception", ex.Reason);
+        Assert.True(ex.IsTransient);
+        Assert.Contains("1 shard(s) failed", ex.Message, StringComparison.Ordinal);
+    }
+}
