@@ -20,10 +20,13 @@ internal static class CassandraBackendFactory
         var store = new CassandraStore(options, session, time, loggerFactory);
         var meter = meterFactory?.Create("Jaeger.Storage.Cassandra");
         var dependencies = new CassandraDependencyStore(store);
+        var sampling = new CassandraSamplingStore(store);
         return new StorageBackend(StorageType, new CassandraSpanWriter(store, meter), new CassandraSpanReader(store))
         {
             DependencyReader = dependencies,
             DependencyWriter = dependencies,
+            SamplingStore = sampling,
+            LeaseStore = sampling,
             OnStart = store.StartAsync,
             OnDispose = store.DisposeAsync,
         };

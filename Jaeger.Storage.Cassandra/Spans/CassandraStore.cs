@@ -88,6 +88,20 @@ internal sealed partial class CassandraStore : IAsyncDisposable
         }
     }
 
+    /// <summary>Executes a lightweight transaction (IF ...): not idempotent, so never retried; serial consistency SERIAL as gocql's default.</summary>
+    public async Task<CqlResult> ExecuteLwtAsync(string query, object?[] values, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var statement = await PrepareAsync(query, cancellationToken).ConfigureAwait(false);
+            return await Session.ExecuteAsync(statement, values, new CqlExecution(Consistency, Idempotent: false, SerialConsistency: CqlConsistency.Serial), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Translate(e) is { } storage)
+        {
+            throw storage;
+        }
+    }
+
     /// <summary>Every row of a statement, page by page (pages of 5000, gocql's default).</summary>
     public async Task ForEachRowAsync(string query, object?[] values, Action<CqlRows, int> onRow, CancellationToken cancellationToken)
     {

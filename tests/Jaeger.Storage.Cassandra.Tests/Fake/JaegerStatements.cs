@@ -33,6 +33,13 @@ internal static class JaegerStatements
         server.Define(new(CassandraStatements.SelectByService, [("service_name", text), ("start_time", bigint), ("start_time", bigint), ("[limit]", integer)], [], [("trace_id", blob)]));
         server.Define(new(CassandraStatements.SelectByServiceOperation, [("service_name", text), ("operation_name", text), ("start_time", bigint), ("start_time", bigint), ("[limit]", integer)], [0, 1], [("trace_id", blob)]));
         server.Define(new(CassandraStatements.SelectByDuration, [("bucket", CqlType.Timestamp), ("service_name", text), ("operation_name", text), ("duration", bigint), ("duration", bigint), ("[limit]", integer)], [1, 2, 0], [("trace_id", blob)]));
+        server.Define(new(CassandraSamplingStore.InsertThroughput, [("bucket", integer), ("ts", CqlType.Timeuuid), ("throughput", text)], [0], []));
+        server.Define(new(CassandraSamplingStore.SelectThroughput, [("ts", CqlType.Timeuuid), ("ts", CqlType.Timeuuid)], [], [("throughput", text)]));
+        server.Define(new(CassandraSamplingStore.InsertProbabilities, [("bucket", integer), ("ts", CqlType.Timeuuid), ("hostname", text), ("probabilities", text)], [0], []));
+        server.Define(new(CassandraSamplingStore.SelectLatestProbabilities, [], [], [("probabilities", text)]));
+        server.Define(new(CassandraSamplingStore.InsertLease, [("name", text), ("owner", text), ("[ttl]", integer)], [0], []));
+        server.Define(new(CassandraSamplingStore.ExtendLease, [("[ttl]", integer), ("owner", text), ("name", text), ("owner", text)], [2], []));
+        server.Define(new(CassandraSamplingStore.DeleteLease, [("name", text), ("owner", text)], [0], []));
         server.Define(new(CassandraStatements.InsertDependencies, [("ts", CqlType.Timestamp), ("ts_bucket", CqlType.Timestamp), ("dependencies", CqlType.List(u.Dependency))], [1], []));
         server.Define(new(CassandraStatements.SelectDependencies, [("ts_bucket", CqlType.List(CqlType.Timestamp)), ("ts", CqlType.Timestamp), ("ts", CqlType.Timestamp)], [], [("ts", CqlType.Timestamp), ("dependencies", CqlType.List(u.Dependency))]));
     }
