@@ -67,6 +67,8 @@ internal sealed partial class ElasticsearchStorage : IStorageMaintenance, IAsync
 
     public ElasticsearchSamplingStore Sampling { get; }
 
+    private string ServerList => _options.ServerUrls is { Length: > 0 } urls ? string.Join(", ", urls) : ElasticsearchStorageOptions.DefaultServerUrl;
+
     /// <summary>The version found at start.</summary>
     public ServerVersion? Version { get; private set; }
 
@@ -88,12 +90,12 @@ internal sealed partial class ElasticsearchStorage : IStorageMaintenance, IAsync
         }
         catch (StorageException ex)
         {
-            throw new InvalidOperationException($"Storage '{_type}': the cluster at {string.Join(", ", _options.ServerUrls)} (Jaeger:Storage:Elasticsearch:ServerUrls) cannot be reached: {ex.Message}", ex);
+            throw new InvalidOperationException($"Storage '{_type}': the cluster at {ServerList} (Jaeger:Storage:Elasticsearch:ServerUrls) cannot be reached: {ex.Message}", ex);
         }
 
         if (!probe.IsSuccess)
         {
-            throw new InvalidOperationException($"Storage '{_type}': GET / on {string.Join(", ", _options.ServerUrls)} answered HTTP {probe.Status}: {Truncate(probe.BodyText)}");
+            throw new InvalidOperationException($"Storage '{_type}': GET / on {ServerList} answered HTTP {probe.Status}: {Truncate(probe.BodyText)}");
         }
 
         ServerVersion version;
@@ -103,7 +105,7 @@ internal sealed partial class ElasticsearchStorage : IStorageMaintenance, IAsync
         }
         catch (Exception ex) when (ex is FormatException or JsonException)
         {
-            throw new InvalidOperationException($"Storage '{_type}': the server at {string.Join(", ", _options.ServerUrls)} is not Elasticsearch or OpenSearch: {ex.Message}", ex);
+            throw new InvalidOperationException($"Storage '{_type}': the server at {ServerList} is not Elasticsearch or OpenSearch: {ex.Message}", ex);
         }
 
         if (version.Family == ServerFamily.Elasticsearch && probe.ProductHeader is null && version.Major >= 7)

@@ -10,10 +10,14 @@ namespace Jaeger.Storage.Elasticsearch;
 /// </summary>
 public sealed class ElasticsearchStorageOptions
 {
-    /// <summary>The node URLs, comma-separated or as a list (Jaeger's <c>server_urls</c>).</summary>
-    [Required]
-    [MinLength(1)]
-    public string[] ServerUrls { get; set; } = ["http://127.0.0.1:9200"];
+    /// <summary>Jaeger's default node URL, used when <see cref="ServerUrls"/> is empty.</summary>
+    public const string DefaultServerUrl = "http://127.0.0.1:9200";
+
+    /// <summary>
+    /// The node URLs, comma-separated or as a list (Jaeger's <c>server_urls</c>); empty (the default) for
+    /// <see cref="DefaultServerUrl"/>. Empty by default because configuration binding appends to an array's elements.
+    /// </summary>
+    public string[] ServerUrls { get; set; } = [];
 
     /// <summary>HTTP basic authentication user name; empty for none.</summary>
     public string? Username { get; set; }
@@ -186,11 +190,6 @@ internal sealed class ElasticsearchStorageOptionsKeyValidator : IValidateOptions
         var section = name == Jaeger.Storage.Builder.StorageRoles.ArchiveOptionsName ? "Jaeger:Storage:Archive:Elasticsearch" : "Jaeger:Storage:Elasticsearch";
         var failures = new List<string>();
         var urls = (options.ServerUrls ?? []).SelectMany(u => (u ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
-        if (urls.Count == 0)
-        {
-            failures.Add($"{section}:ServerUrls names no server.");
-        }
-
         foreach (var url in urls)
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))

@@ -28,7 +28,7 @@ internal sealed class SearchConnection : IDisposable
     public SearchConnection(ElasticsearchStorageOptions options)
     {
         var uris = new List<Uri>();
-        foreach (var entry in options.ServerUrls)
+        foreach (var entry in options.ServerUrls is { Length: > 0 } configured ? configured : [ElasticsearchStorageOptions.DefaultServerUrl])
         {
             foreach (var part in entry.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
@@ -43,7 +43,7 @@ internal sealed class SearchConnection : IDisposable
 
         if (uris.Count == 0)
         {
-            throw new ArgumentException("Jaeger:Storage:Elasticsearch:ServerUrls names no server.");
+            uris.Add(new Uri(ElasticsearchStorageOptions.DefaultServerUrl));
         }
 
         NodePool pool = uris.Count == 1 ? new SingleNodePool(uris[0]) : new StaticNodePool(uris);

@@ -36,6 +36,7 @@ public sealed class RegistrationTests
         await host.StopAsync();
 
         Assert.Equal(type, host.Services.GetRequiredService<JaegerStorage>().Primary[0].Type);
+        Assert.Equal([server.Url.ToString()], host.Services.GetRequiredService<IOptionsMonitor<ElasticsearchStorageOptions>>().Get(Options.DefaultName).ServerUrls);
         Assert.Equal(4, server.RequestsTo("PUT", "/_index_template/tenant-jaeger-").Count);
         Assert.Equal("tenant-jaeger-span-2017-01-26", server.RequestsTo("POST", "/_bulk").Single().Lines[2]["index"]!["_index"]!.GetValue<string>());
         Assert.NotNull(host.Services.GetRequiredService<ISamplingStore>());
