@@ -371,6 +371,24 @@ internal sealed class FakeCqlServer : IAsyncDisposable
             return start;
         }
 
+        if (query == "SELECT * FROM system.local WHERE key='local'")
+        {
+            var start = BeginResponse(writer, CqlOpcode.Result, header.StreamId);
+            WriteRows(writer, "system", "local",
+                [("key", CqlType.Text), ("cluster_name", CqlType.Text), ("data_center", CqlType.Text), ("rack", CqlType.Text), ("tokens", CqlType.Set(CqlType.Text)), ("host_id", CqlType.Uuid), ("release_version", CqlType.Text), ("partitioner", CqlType.Text), ("rpc_address", CqlType.Inet)],
+                [["local", "fake", DataCenter, "rack1", Tokens.Select(t => (object?)t.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(), Guid.NewGuid(), "4.1.0", "org.apache.cassandra.dht.Murmur3Partitioner", EndPoint.Address]], null);
+            return start;
+        }
+
+        if (query == "SELECT * FROM system.peers")
+        {
+            var start = BeginResponse(writer, CqlOpcode.Result, header.StreamId);
+            WriteRows(writer, "system", "peers",
+                [("peer", CqlType.Inet), ("rpc_address", CqlType.Inet), ("data_center", CqlType.Text), ("rack", CqlType.Text), ("tokens", CqlType.Set(CqlType.Text)), ("host_id", CqlType.Uuid), ("release_version", CqlType.Text)],
+                [.. Peers.Select(p => new object?[] { p.Address, p.Address, p.DataCenter, "rack1", p.Tokens.Select(t => (object?)t.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(), Guid.NewGuid(), "4.1.0" })], null);
+            return start;
+        }
+
         return Answer(writer, connection, header, query, parameters, values, null);
     }
 
