@@ -187,6 +187,22 @@ public sealed class BulkWriterTests
     }
 
     [Fact]
+    public async Task A_bulk_is_sent_at_once_when_it_reaches_the_byte_threshold()
+    {
+        await using var server = await FakeSearchServer.StartAsync();
+        var time = new FakeTimeProvider(Now);
+        await using var storage = StorageFactory.Create(server, o => { o.Bulk.FlushInterval = TimeSpan.FromMinutes(5); o.Bulk.MaxBytes = 1024; }, time);
+
+        var small = storage.Writer.WriteSpansAsync([SpanAt(1, Now)]).AsTask();
+        Assert.False(small.IsCompleted);
+        await storage.Writer.WriteSpansAsync([TestData.FixtureSpan(), TestData.FixtureSpan()]);
+        await small;
+
+        var bulk = Assert.Single(server.RequestsTo("POST", "/_bulk"));
+        Assert.True(bulk.Body.Length >= 1024);
+    }
+
+    [Fact]
     public async Task A_bulk_below_the_thresholds_is_sent_when_the_flush_interval_passes()
     {
         await using var server = await FakeSearchServer.StartAsync();
