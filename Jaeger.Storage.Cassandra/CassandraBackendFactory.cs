@@ -47,6 +47,7 @@ internal static class CassandraBackendFactory
             UserName = string.IsNullOrEmpty(options.Username) || string.IsNullOrEmpty(options.Password) ? null : options.Username,
             Password = string.IsNullOrEmpty(options.Username) || string.IsNullOrEmpty(options.Password) ? null : options.Password,
             Tls = Tls(options.Tls),
+            Compression = options.Compression == "lz4" ? Lz4Compressor.Instance : null,
             ConnectTimeout = options.ConnectTimeout,
             RequestTimeout = options.Timeout,
             HeartbeatInterval = options.HeartbeatInterval,

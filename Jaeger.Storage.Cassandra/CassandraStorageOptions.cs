@@ -61,6 +61,10 @@ public sealed class CassandraStorageOptions
     /// <summary>An idle connection sends OPTIONS this often; zero turns heartbeats off.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Frame compression: <c>none</c> or <c>lz4</c>, used when the node offers it. Jaeger compresses with Snappy by default, which this client does not have.</summary>
+    [RegularExpression("^(none|lz4)$", ErrorMessage = "Jaeger:Storage:Cassandra:Compression must be none or lz4.")]
+    public string Compression { get; set; } = "none";
+
     /// <summary>Use only the contact points; do not read system.peers (Jaeger: <c>disable_auto_discovery</c>).</summary>
     public bool DisableAutoDiscovery { get; set; }
 

@@ -65,6 +65,7 @@ internal sealed partial class CqlConnection : IAsyncDisposable
     private int _heartbeatRunning;
     private int _state; // 0 new, 1 open, 2 closed
     private Exception? _closeReason;
+    private ICqlCompressor? _compressor;
 
     public CqlConnection(IPEndPoint endPoint, CqlConnectionSettings settings, TimeProvider time, ILogger logger)
     {
@@ -184,7 +185,7 @@ internal sealed partial class CqlConnection : IAsyncDisposable
         {
             using var writer = new CqlBufferWriter();
             write(writer, id, state);
-            await WriteFrameAsync(writer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            await WriteFrameAsync(_compressor is { } compressor ? Compress(writer.WrittenSpan, compressor) : writer.WrittenMemory, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -273,20 +274,34 @@ internal sealed partial class CqlConnection : IAsyncDisposable
 
     private async Task HandshakeAsync(CancellationToken cancellationToken)
     {
-        if (_settings.Compression is not null)
-        {
-            var supported = await SendAsync(0, static (w, id, _) => CqlRequests.WriteOptions(w, id), cancellationToken).ConfigureAwait(false);
-            var reader = supported.Reader();
-            Supported = reader.ReadStringMultimap();
-        }
-
         var options = new List<KeyValuePair<string, string>>
         {
             new("CQL_VERSION", CqlRequests.CqlVersion),
             new("DRIVER_NAME", "Jaeger.Storage.Cassandra"),
             new("DRIVER_VERSION", typeof(CqlConnection).Assembly.GetName().Version?.ToString(3) ?? "1.0.0"),
         };
+        ICqlCompressor? compressor = null;
+        if (_settings.Compression is { } wanted)
+        {
+            // As gocql: ask what the server supports and compress only when it lists the algorithm.
+            var supported = await SendAsync(0, static (w, id, _) => CqlRequests.WriteOptions(w, id), cancellationToken).ConfigureAwait(false);
+            var supportedReader = supported.Reader();
+            Supported = supportedReader.ReadStringMultimap();
+            if (Supported.TryGetValue("COMPRESSION", out var algorithms) && algorithms.Contains(wanted.Name))
+            {
+                options.Add(new("COMPRESSION", wanted.Name));
+                compressor = wanted;
+            }
+            else
+            {
+                LogCompressionUnsupported(_logger, EndPoint, wanted.Name);
+            }
+        }
+
         var response = await SendAsync(options, static (w, id, o) => CqlRequests.WriteStartup(w, id, o), cancellationToken).ConfigureAwait(false);
+
+        // Every frame after STARTUP may be compressed.
+        _compressor = compressor;
         switch (response.Header.Opcode)
         {
             case CqlOpcode.Ready:
@@ -339,6 +354,18 @@ internal sealed partial class CqlConnection : IAsyncDisposable
         }
 
         throw new CqlAuthenticationException($"{EndPoint} kept challenging the credentials.");
+    }
+
+    /// <summary>The frame with its body compressed and the compression flag set; the header is never compressed.</summary>
+    private static byte[] Compress(ReadOnlySpan<byte> frame, ICqlCompressor compressor)
+    {
+        var body = compressor.Compress(frame[CqlFrame.HeaderLength..]);
+        var output = new byte[CqlFrame.HeaderLength + body.Length];
+        frame[..CqlFrame.HeaderLength].CopyTo(output);
+        output[1] |= (byte)CqlFrameFlags.Compression;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(output.AsSpan(5), body.Length);
+        body.CopyTo(output, CqlFrame.HeaderLength);
+        return output;
     }
 
     private async Task WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
@@ -487,6 +514,9 @@ internal sealed partial class CqlConnection : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat to Cassandra {EndPoint} failed: {Reason}; closing the connection")]
     private static partial void LogHeartbeatFailed(ILogger logger, IPEndPoint endPoint, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cassandra {EndPoint} does not offer {Algorithm} compression; the connection is not compressed")]
+    private static partial void LogCompressionUnsupported(ILogger logger, IPEndPoint endPoint, string algorithm);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Closing the connection to {EndPoint} failed")]
     private static partial void LogCloseFailed(ILogger logger, IPEndPoint endPoint, Exception exception);

@@ -163,3 +163,38 @@ public sealed class CqlConnectionTests
         return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
     }
 }
+
+public sealed class CqlCompressionTests
+{
+    [Fact]
+    public async Task Lz4IsNegotiatedAndBothDirectionsAreCompressedAfterStartup()
+    {
+        await using var server = new FakeCqlServer().Start();
+        server.Define(new FakeStatement("SELECT v FROM kv WHERE k = ?", [("k", CqlType.Text)], [0], [("v", CqlType.Text)]));
+        var big = new string('j', 20_000);
+        server.OnStatement = r => FakeReply.Of([("v", CqlType.Text)], [(string)r.Values[0]! + "!"]);
+        await using var connection = new CqlConnection(server.EndPoint, new CqlConnectionSettings { Compression = Lz4Compressor.Instance, Keyspace = "ks" }, TimeProvider.System, NullLogger.Instance);
+        await connection.OpenAsync(CancellationToken.None);
+        var prepared = (await connection.PrepareAsync("SELECT v FROM kv WHERE k = ?", CancellationToken.None)).Prepared!;
+
+        var frame = await connection.SendAsync(big, (w, id, k) => CqlRequests.WriteExecute(w, id, prepared.Id, [k], new CqlQueryParameters(), [CqlType.Text]), CancellationToken.None);
+
+        Assert.True((frame.Header.Flags & CqlFrameFlags.Compression) != 0);
+        Assert.True(frame.Header.BodyLength < 1000);
+        Assert.Equal(big + "!", frame.ToResult().Rows!.Get(0, 0));
+        Assert.Equal("lz4", Assert.Single(server.Startups)["COMPRESSION"]);
+        Assert.Equal(3, server.CompressedFramesReceived);
+        Assert.Equal(big, server.Requests.Single(r => r.Opcode == CqlOpcode.Execute).Values[0]);
+    }
+
+    [Fact]
+    public void Lz4BodiesCarryTheirBigEndianLengthAndRoundTrip()
+    {
+        var body = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("jaeger-span-", 100)));
+        var compressed = Lz4Compressor.Instance.Compress(body);
+        Assert.Equal(body.Length, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(compressed));
+        Assert.True(compressed.Length < body.Length / 4);
+        Assert.Equal(body, Lz4Compressor.Instance.Decompress(compressed));
+        Assert.Throws<CqlProtocolException>(() => Lz4Compressor.Instance.Decompress([0x7f, 0, 0, 0, 1]));
+    }
+}

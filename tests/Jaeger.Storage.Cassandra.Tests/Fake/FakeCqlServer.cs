@@ -88,6 +88,11 @@ internal sealed class FakeCqlServer : IAsyncDisposable
 
     public int OptionsReceived => Volatile.Read(ref _options);
 
+    /// <summary>Frames that arrived with the compression flag.</summary>
+    public int CompressedFramesReceived => Volatile.Read(ref _compressedFrames);
+
+    private int _compressedFrames;
+
     public int ConnectionsAccepted => Volatile.Read(ref _connectionIds);
 
     public int OpenConnections => _connections.Count;
@@ -197,7 +202,24 @@ internal sealed class FakeCqlServer : IAsyncDisposable
                 var frameHeader = CqlFrameHeader.Read(header, response: false);
                 var body = new byte[frameHeader.BodyLength];
                 await stream.ReadExactlyAsync(body, _stop.Token);
+                if ((frameHeader.Flags & CqlFrameFlags.Compression) != 0)
+                {
+                    Interlocked.Increment(ref _compressedFrames);
+                    body = Jaeger.Storage.Cassandra.Cluster.Lz4Compressor.Instance.Decompress(body);
+                }
+
                 var reply = Handle(connection, frameHeader, body);
+                if (reply is not null && connection.Compress)
+                {
+                    reply = CompressReply(reply);
+                }
+
+                if (frameHeader.Opcode == CqlOpcode.Startup && connection.CompressAfterStartup)
+                {
+                    await connection.SendAsync(reply!);
+                    connection.Compress = true;
+                    continue;
+                }
                 if (reply is null)
                 {
                     continue;
@@ -257,7 +279,9 @@ internal sealed class FakeCqlServer : IAsyncDisposable
                 ]);
                 break;
             case CqlOpcode.Startup:
-                Startups.Enqueue(reader.ReadStringMap());
+                var startupOptions = reader.ReadStringMap();
+                Startups.Enqueue(startupOptions);
+                connection.CompressAfterStartup = startupOptions.GetValueOrDefault("COMPRESSION") == "lz4";
                 if (RequiredUser is not null)
                 {
                     start = BeginResponse(writer, CqlOpcode.Authenticate, header.StreamId);
@@ -484,6 +508,17 @@ internal sealed class FakeCqlServer : IAsyncDisposable
         return (new QueryParameters(consistency, flags, pageSize, pagingState, timestamp), values);
     }
 
+    private static byte[] CompressReply(byte[] frame)
+    {
+        var body = Jaeger.Storage.Cassandra.Cluster.Lz4Compressor.Instance.Compress(frame.AsSpan(CqlFrame.HeaderLength));
+        var output = new byte[CqlFrame.HeaderLength + body.Length];
+        frame.AsSpan(0, CqlFrame.HeaderLength).CopyTo(output);
+        output[1] |= (byte)CqlFrameFlags.Compression;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(output.AsSpan(5), body.Length);
+        body.CopyTo(output, CqlFrame.HeaderLength);
+        return output;
+    }
+
     private static int BeginResponse(CqlBufferWriter writer, CqlOpcode opcode, short stream)
     {
         var start = writer.BeginFrame(opcode, stream);
@@ -576,6 +611,10 @@ internal sealed class FakeCqlServer : IAsyncDisposable
         public string? Keyspace { get; set; }
 
         public bool Registered { get; set; }
+
+        public bool Compress { get; set; }
+
+        public bool CompressAfterStartup { get; set; }
 
         public async Task SendAsync(byte[] frame)
         {
