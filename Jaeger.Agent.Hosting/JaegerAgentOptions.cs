@@ -1,3 +1,4 @@
+using Jaeger.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Jaeger.Agent.Hosting;

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using System.Globalization;
 using Jaeger.Agent.Hosting.Forwarding;
 using Jaeger.Hosting.Http;
 using Microsoft.Extensions.Options;
@@ -84,64 +82,4 @@ internal sealed class JaegerAgentOptionsRules : IValidateOptions<JaegerAgentOpti
             errors.Add($"{Section}:{server}:{nameof(udp.ListenAddress)}: {error}.");
         }
     }
-}
-
-/// <summary>The configuration key of the option a validation context describes: <c>Jaeger:Agent:Compact:QueueSize</c>.</summary>
-internal static class AgentOptionKey
-{
-    // The source generator names a member "<options type or name>.<path>" (JaegerAgentOptions.Compact.QueueSize, Collectors[0]).
-    public static string Of(ValidationContext context) => JaegerAgentOptions.SectionName + ":" + KeyPath(context.DisplayName);
-
-    private static string KeyPath(string displayName)
-    {
-        var dot = displayName.IndexOf('.', StringComparison.Ordinal);
-        var path = dot < 0 ? displayName : displayName[(dot + 1)..];
-        return path.Replace('.', ':').Replace("[", ":", StringComparison.Ordinal).Replace("]", string.Empty, StringComparison.Ordinal);
-    }
-}
-
-/// <summary>A whole number from <see cref="Minimum"/> to <see cref="Maximum"/> (null passes); the message names the configuration key and the value.</summary>
-[AttributeUsage(AttributeTargets.Property)]
-internal sealed class BetweenAttribute(long minimum, long maximum) : ValidationAttribute
-{
-    public long Minimum { get; } = minimum;
-
-    public long Maximum { get; } = maximum;
-
-    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
-    {
-        if (value is null)
-        {
-            return ValidationResult.Success;
-        }
-
-        var number = Convert.ToInt64(value, CultureInfo.InvariantCulture);
-        if (number >= Minimum && number <= Maximum)
-        {
-            return ValidationResult.Success;
-        }
-
-        var range = Maximum is int.MaxValue or long.MaxValue ? $"at least {Minimum}" : $"between {Minimum} and {Maximum}";
-        return new ValidationResult($"{AgentOptionKey.Of(validationContext)} must be {range}, not {number}.");
-    }
-}
-
-/// <summary>A duration longer than zero; the message names the configuration key and the value.</summary>
-[AttributeUsage(AttributeTargets.Property)]
-internal sealed class PositiveDurationAttribute : ValidationAttribute
-{
-    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext) =>
-        value is TimeSpan duration && duration > TimeSpan.Zero
-            ? ValidationResult.Success
-            : new ValidationResult($"{AgentOptionKey.Of(validationContext)} must be positive, not {value}.");
-}
-
-/// <summary>A duration of zero or more; the message names the configuration key and the value.</summary>
-[AttributeUsage(AttributeTargets.Property)]
-internal sealed class NotNegativeDurationAttribute : ValidationAttribute
-{
-    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext) =>
-        value is TimeSpan duration && duration >= TimeSpan.Zero
-            ? ValidationResult.Success
-            : new ValidationResult($"{AgentOptionKey.Of(validationContext)} must not be negative, not {value}.");
 }

@@ -1,3 +1,5 @@
+using Jaeger.Configuration;
+
 namespace Jaeger.Collector;
 
 /// <summary>What the collector does when its span queue is full.</summary>

@@ -1,3 +1,5 @@
+using Jaeger.Configuration;
+
 namespace Jaeger.Query;
 
 /// <summary>

@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using Jaeger.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Jaeger.Storage.Memory;
@@ -11,7 +11,7 @@ public sealed class InMemoryStorageOptions
     /// with its index entries (first in, first out by arrival, as Jaeger's <c>--memory.max-traces</c>).
     /// 0, the default, keeps every trace.
     /// </summary>
-    [Range(0, int.MaxValue)]
+    [Between(0, int.MaxValue)]
     public int MaxTraces { get; set; }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option.</summary>

@@ -1,4 +1,4 @@
-using Jaeger.Client.Configuration;
+using Jaeger.Configuration;
 
 namespace Jaeger.Client;
 

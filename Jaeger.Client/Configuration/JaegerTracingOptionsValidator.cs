@@ -1,15 +1,32 @@
-using System.ComponentModel.DataAnnotations;
-using System.Globalization;
 using Jaeger.Client.Propagation;
 using Jaeger.Client.Sampling;
 using Jaeger.Client.Senders;
+using Jaeger.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Jaeger.Client.Configuration;
 
-/// <summary>Checks the attributes on <see cref="JaegerTracingOptions"/> (source-generated); a disabled tracer passes.</summary>
+/// <summary>
+/// Checks the attributes on <see cref="JaegerTracingOptions"/> with the source-generated
+/// <see cref="JaegerTracingOptionsAttributes"/>; a disabled tracer records nothing and opens nothing, so it passes.
+/// </summary>
+internal sealed class JaegerTracingOptionsValidator : IValidateOptions<JaegerTracingOptions>
+{
+    private readonly JaegerTracingOptionsAttributes _attributes = new();
+
+    // The client reads its options itself (JAEGER_* and Jaeger:Client), not through BindSection, so it names its section.
+    static JaegerTracingOptionsValidator() => OptionKeys.Register(typeof(JaegerTracingOptions), null, JaegerTracingOptions.SectionName);
+
+    public ValidateOptionsResult Validate(string? name, JaegerTracingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Disabled ? ValidateOptionsResult.Success : _attributes.Validate(name, options);
+    }
+}
+
+/// <summary>The source-generated check of the attributes on <see cref="JaegerTracingOptions"/>.</summary>
 [OptionsValidator]
-internal sealed partial class JaegerTracingOptionsValidator : IValidateOptions<JaegerTracingOptions>
+internal sealed partial class JaegerTracingOptionsAttributes : IValidateOptions<JaegerTracingOptions>
 {
 }
 
@@ -137,63 +154,4 @@ internal static class OptionsChecker
         errors.AddRange(JaegerTracingOptionsRules.Check(options));
         return errors;
     }
-}
-
-/// <summary>The key of the option a validation context describes: <c>Jaeger:Client:MaxQueueSize (JAEGER_REPORTER_MAX_QUEUE_SIZE)</c>.</summary>
-internal static class ClientOptionKey
-{
-    // The source generator names a member "<options type or name>.<path>" (JaegerTracingOptions.MaxQueueSize).
-    public static string Of(ValidationContext context, string? environment)
-    {
-        var displayName = context.DisplayName;
-        var dot = displayName.IndexOf('.', StringComparison.Ordinal);
-        var path = dot < 0 ? displayName : displayName[(dot + 1)..];
-        var key = JaegerTracingOptions.SectionName + ":" + path.Replace('.', ':');
-        return environment is null ? key : $"{key} ({environment})";
-    }
-
-    // A disabled tracer records nothing and opens nothing, so its other settings are not checked (as before).
-    public static bool IsDisabled(ValidationContext context) => context.ObjectInstance is JaegerTracingOptions { Disabled: true };
-}
-
-/// <summary>A whole number from <see cref="Minimum"/> to <see cref="Maximum"/>; the message names the key, the JAEGER_* setting and the value.</summary>
-[AttributeUsage(AttributeTargets.Property)]
-internal sealed class BetweenAttribute(long minimum, long maximum) : ValidationAttribute
-{
-    public long Minimum { get; } = minimum;
-
-    public long Maximum { get; } = maximum;
-
-    /// <summary>The Jaeger clients' environment variable for the setting, when there is one.</summary>
-    public string? Environment { get; set; }
-
-    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
-    {
-        if (value is null || ClientOptionKey.IsDisabled(validationContext))
-        {
-            return ValidationResult.Success;
-        }
-
-        var number = Convert.ToInt64(value, CultureInfo.InvariantCulture);
-        if (number >= Minimum && number <= Maximum)
-        {
-            return ValidationResult.Success;
-        }
-
-        var range = Maximum is int.MaxValue or long.MaxValue ? $"at least {Minimum}" : $"between {Minimum} and {Maximum}";
-        return new ValidationResult($"{ClientOptionKey.Of(validationContext, Environment)} must be {range}, not {number}.");
-    }
-}
-
-/// <summary>A duration longer than zero; the message names the key, the JAEGER_* setting and the value.</summary>
-[AttributeUsage(AttributeTargets.Property)]
-internal sealed class PositiveDurationAttribute : ValidationAttribute
-{
-    /// <summary>The Jaeger clients' environment variable for the setting, when there is one.</summary>
-    public string? Environment { get; set; }
-
-    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext) =>
-        ClientOptionKey.IsDisabled(validationContext) || (value is TimeSpan duration && duration > TimeSpan.Zero)
-            ? ValidationResult.Success
-            : new ValidationResult($"{ClientOptionKey.Of(validationContext, Environment)} must be positive, not {value}.");
 }

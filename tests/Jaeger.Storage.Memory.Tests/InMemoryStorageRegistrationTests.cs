@@ -1,5 +1,8 @@
 using Jaeger.Model;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Jaeger.Storage.Memory.Tests;
 
@@ -76,6 +79,22 @@ public sealed class InMemoryStorageRegistrationTests
         Assert.Throws<ArgumentOutOfRangeException>(() => services.AddJaegerInMemoryStorage(o => o.MaxTraces = -1));
 
         Assert.Empty(services);
+    }
+
+    [Theory]
+    [InlineData("Jaeger:Storage:Memory:MaxTraces")]
+    [InlineData("Jaeger:Storage:Archive:Memory:MaxTraces")]
+    public async Task A_negative_MaxTraces_in_configuration_stops_the_host_at_start_naming_its_key(string key)
+    {
+        var settings = new Dictionary<string, string?> { ["Jaeger:Storage:Type"] = "memory", ["Jaeger:Storage:Archive:Type"] = "memory", [key] = "-1" };
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddJaegerInMemoryStorage();
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal([$"{key} must be at least 0, not -1."], error.Failures);
     }
 
     [Fact]

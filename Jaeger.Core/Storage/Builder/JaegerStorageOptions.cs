@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using Jaeger.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Jaeger.Storage.Builder;
@@ -37,15 +37,15 @@ public sealed class ArchiveStorageOptions
 public sealed class StorageWriteRetryOptions
 {
     /// <summary>Attempts per write, the first included; a transient failure is tried again until they are used up.</summary>
-    [Range(1, 100)]
+    [Between(1, 100)]
     public int MaxAttempts { get; set; } = 5;
 
     /// <summary>The wait before the second attempt; it doubles for each further one, up to <see cref="MaxBackoff"/>.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    [DurationBetween("00:00:00", "00:01:00")]
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The longest wait between attempts.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    [DurationBetween("00:00:00", "00:10:00")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
 }
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Jaeger.Core.Tests.Storage;
@@ -57,6 +58,19 @@ public sealed class StorageBuilderTests
 
         Assert.Contains("Unknown storage type 'cassandra' in Jaeger:Storage:Type", error.Message, StringComparison.Ordinal);
         Assert.Contains("This host knows: alpha, beta", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Jaeger:Storage:WriteRetry:MaxAttempts", "0", "Jaeger:Storage:WriteRetry:MaxAttempts must be between 1 and 100, not 0.")]
+    [InlineData("Jaeger:Storage:WriteRetry:InitialBackoff", "00:02:00", "Jaeger:Storage:WriteRetry:InitialBackoff must be between 00:00:00 and 00:01:00, not 00:02:00.")]
+    [InlineData("Jaeger:Storage:WriteRetry:MaxBackoff", "-00:00:01", "Jaeger:Storage:WriteRetry:MaxBackoff must be between 00:00:00 and 00:10:00, not -00:00:01.")]
+    public async Task A_bad_write_retry_setting_stops_the_host_at_start_naming_its_key(string key, string value, string message)
+    {
+        using var host = Build(new() { ["Jaeger:Storage:Type"] = "alpha", [key] = value });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal([message], error.Failures);
     }
 
     [Fact]
