@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Jaeger.Configuration;
+using Jaeger.Storage.Builder;
 using Microsoft.Extensions.Options;
 
 namespace Jaeger.Storage.ClickHouse;
@@ -11,6 +13,8 @@ public sealed class ClickHouseStorageOptions
 {
     /// <summary>The configuration section under <c>Jaeger:Storage</c>.</summary>
     public const string SectionName = "ClickHouse";
+
+    private static readonly ClickHouseStorageOptionsAnnotationsValidator s_attributes = new();
 
     /// <summary>The server's HTTP interface, for example <c>http://localhost:8123</c> or <c>https://host:8443</c>.</summary>
     [Required(ErrorMessage = "Jaeger:Storage:ClickHouse:Endpoint is required.")]
@@ -51,39 +55,54 @@ public sealed class ClickHouseStorageOptions
     public string ReplicaName { get; set; } = "{replica}";
 
     /// <summary>The most spans in one INSERT; a larger write is split (default 10,000).</summary>
+    [Between(1, 1_000_000)]
     public int BatchSize { get; set; } = 10_000;
 
     /// <summary>The most encoded bytes (approximately) in one INSERT (default 16 MiB).</summary>
+    [Between(1024, int.MaxValue)]
     public int BatchMaxBytes { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>
     /// How long an INSERT may wait for more spans once a write arrived while another INSERT is running (default 0:
     /// writes that arrive together go together, and a lone write goes at once).
     /// </summary>
+    [DurationBetween("00:00:00", "00:01:00")]
     public TimeSpan FlushInterval { get; set; }
 
     /// <summary>How many INSERTs run at once (default 2).</summary>
+    [Between(1, 64)]
     public int MaxConcurrentInserts { get; set; } = 2;
 
     /// <summary>How many write calls may wait for their INSERT at once; further calls wait for a slot (back-pressure to the collector). Default 64.</summary>
+    [Between(1, 100_000)]
     public int MaxPendingWrites { get; set; } = 64;
 
     /// <summary>The time one request may take (default 30 s).</summary>
+    [PositiveDuration]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Traces a search returns when the query gives no limit is the query's own default; this caps any limit (Jaeger's <c>max_search_depth</c>, 10,000).</summary>
+    [Between(1, 1_000_000)]
     public int MaxSearchDepth { get; set; } = 10_000;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option (for values given in code).</summary>
     public void Validate()
     {
+        if (s_attributes.Validate(null, this).Failures?.FirstOrDefault() is { } failure)
+        {
+            throw new ArgumentException(failure);
+        }
+
         if (ValidateExtra() is { } error)
         {
             throw new ArgumentException(error);
         }
     }
 
-    /// <summary>The first problem, naming its configuration key; null when every option is valid.</summary>
+    /// <summary>
+    /// The first problem the attributes cannot express, naming its configuration key; null when there is none. The
+    /// ranges are attributes (<see cref="BetweenAttribute"/>, ...), checked by <see cref="ClickHouseStorageOptionsAnnotationsValidator"/>.
+    /// </summary>
     internal string? ValidateExtra()
     {
         const string Key = "Jaeger:Storage:ClickHouse:";
@@ -97,21 +116,6 @@ public sealed class ClickHouseStorageOptions
             return $"{Key}Cluster must be a plain cluster name (letters, digits, _ - {{ }}), not '{Cluster}'.";
         }
 
-        foreach (var (name, value, min, max) in new (string, int, int, int)[]
-        {
-            (nameof(BatchSize), BatchSize, 1, 1_000_000),
-            (nameof(BatchMaxBytes), BatchMaxBytes, 1024, int.MaxValue),
-            (nameof(MaxConcurrentInserts), MaxConcurrentInserts, 1, 64),
-            (nameof(MaxPendingWrites), MaxPendingWrites, 1, 100_000),
-            (nameof(MaxSearchDepth), MaxSearchDepth, 1, 1_000_000),
-        })
-        {
-            if (value < min || value > max)
-            {
-                return $"{Key}{name} must be between {min} and {max}, not {value}.";
-            }
-        }
-
         if (!Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
             return $"{Key}Endpoint must be an absolute http or https URL, not '{Endpoint}'.";
@@ -120,16 +124,6 @@ public sealed class ClickHouseStorageOptions
         if (Ttl < TimeSpan.Zero || Ttl.Ticks % TimeSpan.TicksPerSecond != 0)
         {
             return $"Jaeger:Storage:ClickHouse:Ttl must be zero or a positive whole number of seconds, not {Ttl}.";
-        }
-
-        if (FlushInterval < TimeSpan.Zero || FlushInterval > TimeSpan.FromMinutes(1))
-        {
-            return $"Jaeger:Storage:ClickHouse:FlushInterval must be between 0 and 1 minute, not {FlushInterval}.";
-        }
-
-        if (Timeout <= TimeSpan.Zero)
-        {
-            return $"Jaeger:Storage:ClickHouse:Timeout must be positive, not {Timeout}.";
         }
 
         if (!string.IsNullOrEmpty(Cluster) && Replicated && (string.IsNullOrWhiteSpace(ReplicationPath) || ReplicationPath.Contains('\'', StringComparison.Ordinal) || ReplicaName.Contains('\'', StringComparison.Ordinal)))
@@ -148,6 +142,9 @@ public sealed class ClickHouseStorageOptions
 [OptionsValidator]
 internal sealed partial class ClickHouseStorageOptionsAnnotationsValidator : IValidateOptions<ClickHouseStorageOptions>
 {
+    // Options given in code are checked before AddClickHouse binds the section, so the primary's keys are known from the start.
+    static ClickHouseStorageOptionsAnnotationsValidator() =>
+        OptionKeys.Register(typeof(ClickHouseStorageOptions), null, StorageRole.Primary.SectionPath(ClickHouseStorageOptions.SectionName));
 }
 
 /// <summary>The checks of <see cref="ClickHouseStorageOptions.ValidateExtra"/> at host start.</summary>

@@ -39,6 +39,10 @@ public sealed class RegistrationTests
     [InlineData("Jaeger:Storage:ClickHouse:Endpoint", "ftp://somewhere", "Jaeger:Storage:ClickHouse:Endpoint")]
     [InlineData("Jaeger:Storage:ClickHouse:Database", "jaeger; DROP", "Jaeger:Storage:ClickHouse:Database")]
     [InlineData("Jaeger:Storage:ClickHouse:Ttl", "00:00:01.5", "Jaeger:Storage:ClickHouse:Ttl")]
+    [InlineData("Jaeger:Storage:ClickHouse:FlushInterval", "00:02:00", "Jaeger:Storage:ClickHouse:FlushInterval must be between 00:00:00 and 00:01:00, not 00:02:00.")]
+    [InlineData("Jaeger:Storage:ClickHouse:Timeout", "00:00:00", "Jaeger:Storage:ClickHouse:Timeout must be positive, not 00:00:00.")]
+    [InlineData("Jaeger:Storage:ClickHouse:MaxPendingWrites", "100001", "Jaeger:Storage:ClickHouse:MaxPendingWrites must be between 1 and 100000, not 100001.")]
+    [InlineData("Jaeger:Storage:ClickHouse:BatchMaxBytes", "1000", "Jaeger:Storage:ClickHouse:BatchMaxBytes must be at least 1024, not 1000.")]
     public async Task An_invalid_option_fails_the_host_start_with_a_message_naming_its_key(string key, string value, string named)
     {
         using var host = Host(new Dictionary<string, string?> { ["Jaeger:Storage:Type"] = "clickhouse", [key] = value });
@@ -49,13 +53,28 @@ public sealed class RegistrationTests
     }
 
     [Fact]
+    public async Task An_invalid_archive_option_names_the_archive_key()
+    {
+        using var host = Host(new Dictionary<string, string?>
+        {
+            ["Jaeger:Storage:Type"] = "clickhouse",
+            ["Jaeger:Storage:Archive:Type"] = "clickhouse",
+            ["Jaeger:Storage:Archive:ClickHouse:BatchSize"] = "0",
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal(["Jaeger:Storage:Archive:ClickHouse:BatchSize must be between 1 and 1000000, not 0."], error.Failures);
+    }
+
+    [Fact]
     public void An_invalid_option_given_in_code_throws_at_once()
     {
         var services = new ServiceCollection();
 
         var error = Assert.Throws<ArgumentException>(() => services.AddJaegerStorage(b => b.AddClickHouse(o => o.MaxConcurrentInserts = 0)));
 
-        Assert.Contains("Jaeger:Storage:ClickHouse:MaxConcurrentInserts", error.Message, StringComparison.Ordinal);
+        Assert.Equal("Jaeger:Storage:ClickHouse:MaxConcurrentInserts must be between 1 and 64, not 0.", error.Message);
     }
 
     private static IHost Host(Dictionary<string, string?> settings)
