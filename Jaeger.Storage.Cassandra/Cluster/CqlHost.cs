@@ -38,6 +38,9 @@ internal sealed partial class CqlHost : IAsyncDisposable
     /// <summary>False after the node refused connections or was announced down, until it is reached again.</summary>
     public bool IsUp { get; private set; } = true;
 
+    /// <summary>Up, or down with its backoff passed: worth trying now.</summary>
+    public bool IsWorthTrying => IsUp || _session.Time.GetTimestamp() >= Interlocked.Read(ref _retryAt);
+
     /// <summary>Open connections now.</summary>
     public int OpenConnections => _connections.Count(c => c is { IsOpen: true });
 

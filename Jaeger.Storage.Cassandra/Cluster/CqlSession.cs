@@ -317,9 +317,11 @@ internal sealed partial class CqlSession : IAsyncDisposable
             }
         }
 
-        // Hosts known down go last, still tried: an attempt may find them back.
-        plan.Sort(static (a, b) => a.IsUp == b.IsUp ? 0 : a.IsUp ? -1 : 1);
-        return plan;
+        // Hosts down and still in their backoff go last (stable order otherwise); they cost no attempt.
+        var ordered = new List<CqlHost>(plan.Count);
+        ordered.AddRange(plan.Where(h => h.IsWorthTrying));
+        ordered.AddRange(plan.Where(h => !h.IsWorthTrying));
+        return ordered;
     }
 
     private bool IsLocal(CqlHost host) => _settings.LocalDataCenter is null || host.DataCenter is null || host.DataCenter == _settings.LocalDataCenter;

@@ -143,6 +143,55 @@ public sealed class CqlSessionTests
     }
 
     [Fact]
+    public async Task ADownNodeIsLeftAloneUntilItsBackoffHasPassedThenUsedAgain()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        await using var cluster = await FakeCluster.StartAsync(2);
+        await using var session = cluster.Session(time: time);
+        await session.ConnectAsync(CancellationToken.None);
+        var statement = await session.PrepareAsync(ByName.Query, CancellationToken.None);
+        var second = cluster.Nodes[1];
+        var key = Enumerable.Range(0, 1000).Select(i => $"k{i}").First(k => cluster.Owner(Murmur3Token.Compute(System.Text.Encoding.UTF8.GetBytes(k))) == second);
+        var endPoint = second.EndPoint;
+        var tokens = second.Tokens;
+        await second.DisposeAsync();
+        var host = session.Hosts.Single(h => h.EndPoint.Equals(endPoint));
+        await Eventually.UntilAsync(() => host.OpenConnections == 0, "the node's connections are closed");
+
+        await session.ExecuteAsync(statement, [key], new CqlExecution(CqlConsistency.LocalOne, Idempotent: true), CancellationToken.None);
+        Assert.False(host.IsUp);
+
+        // The node is back, but its backoff (50 ms of fake time) has not passed: the replica is skipped.
+        await using var revived = new FakeCqlServer(endPoint.Address, endPoint.Port) { Tokens = tokens }.Start();
+        revived.Define(ByName);
+        await session.ExecuteAsync(statement, [key], new CqlExecution(CqlConsistency.LocalOne, Idempotent: true), CancellationToken.None);
+        Assert.DoesNotContain(revived.Requests, r => r.Opcode == CqlOpcode.Execute);
+        Assert.Equal(2, cluster.Nodes[0].Requests.Count(r => r.Opcode == CqlOpcode.Execute && (string)r.Values[0]! == key));
+
+        time.Advance(TimeSpan.FromMilliseconds(60));
+        await session.ExecuteAsync(statement, [key], new CqlExecution(CqlConsistency.LocalOne, Idempotent: true), CancellationToken.None);
+        Assert.True(host.IsUp);
+        Assert.Single(revived.Requests, r => r.Opcode == CqlOpcode.Execute && (string)r.Values[0]! == key);
+    }
+
+    [Fact]
+    public async Task ARequestTheNodeNeverAnswersFailsAfterTheTimeoutAndIsRetriedElsewhereWhenIdempotent()
+    {
+        await using var cluster = await FakeCluster.StartAsync(2);
+        cluster.Nodes[1].HoldExecutes = 1000;
+        await using var session = cluster.Session(requestTimeout: TimeSpan.FromMilliseconds(300));
+        await session.ConnectAsync(CancellationToken.None);
+        var statement = await session.PrepareAsync(ByName.Query, CancellationToken.None);
+        var key = Enumerable.Range(0, 1000).Select(i => $"k{i}").First(k => cluster.Owner(Murmur3Token.Compute(System.Text.Encoding.UTF8.GetBytes(k))) == cluster.Nodes[1]);
+
+        await session.ExecuteAsync(statement, [key], new CqlExecution(CqlConsistency.LocalOne, Idempotent: true), CancellationToken.None);
+        Assert.Contains(cluster.Nodes[0].Requests, r => r.Opcode == CqlOpcode.Execute && (string)r.Values[0]! == key);
+
+        var error = await Assert.ThrowsAsync<CqlConnectionException>(() => session.ExecuteAsync(statement, [key], new CqlExecution(CqlConsistency.LocalOne, Idempotent: false), CancellationToken.None));
+        Assert.Contains("did not answer", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AStatusDownEventMarksTheNodeDownAndUpBringsItBack()
     {
         await using var cluster = await FakeCluster.StartAsync(2);
@@ -265,14 +314,14 @@ internal sealed class FakeCluster : IAsyncDisposable
         }
     }
 
-    public CqlSession Session(int maxAttempts = 3, string? keyspace = "ks") => new(new CqlSessionSettings
+    public CqlSession Session(int maxAttempts = 3, string? keyspace = "ks", TimeProvider? time = null, TimeSpan? requestTimeout = null) => new(new CqlSessionSettings
     {
         ContactPoints = [Nodes[0].EndPoint.ToString()],
         ConnectionsPerHost = 2,
         MaxAttempts = maxAttempts,
         ReconnectBase = TimeSpan.FromMilliseconds(50),
-        Connection = new CqlConnectionSettings { Keyspace = keyspace, HeartbeatInterval = TimeSpan.Zero, ConnectTimeout = TimeSpan.FromSeconds(2) },
-    }, TimeProvider.System, NullLoggerFactory.Instance);
+        Connection = new CqlConnectionSettings { Keyspace = keyspace, HeartbeatInterval = TimeSpan.Zero, ConnectTimeout = TimeSpan.FromSeconds(2), RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(12) },
+    }, time ?? TimeProvider.System, NullLoggerFactory.Instance);
 
     /// <summary>The node owning <paramref name="token"/>: the first node token at or above it, wrapping around.</summary>
     public FakeCqlServer Owner(long token)
