@@ -103,32 +103,33 @@ public sealed class ClickHouseStorageOptions
     /// The first problem the attributes cannot express, naming its configuration key; null when there is none. The
     /// ranges are attributes (<see cref="BetweenAttribute"/>, ...), checked by <see cref="ClickHouseStorageOptionsAnnotationsValidator"/>.
     /// </summary>
-    internal string? ValidateExtra()
+    /// <param name="role">The role whose section the options come from, named in the messages.</param>
+    internal string? ValidateExtra(StorageRole role = StorageRole.Primary)
     {
-        const string Key = "Jaeger:Storage:ClickHouse:";
+        var key = role.SectionPath(SectionName) + ":";
         if (string.IsNullOrWhiteSpace(Database) || !IsIdentifier(Database))
         {
-            return $"{Key}Database must be letters, digits and underscores, not starting with a digit, not '{Database}'.";
+            return $"{key}Database must be letters, digits and underscores, not starting with a digit, not '{Database}'.";
         }
 
         if (!string.IsNullOrEmpty(Cluster) && !Cluster.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '{' or '}'))
         {
-            return $"{Key}Cluster must be a plain cluster name (letters, digits, _ - {{ }}), not '{Cluster}'.";
+            return $"{key}Cluster must be a plain cluster name (letters, digits, _ - {{ }}), not '{Cluster}'.";
         }
 
         if (!Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            return $"{Key}Endpoint must be an absolute http or https URL, not '{Endpoint}'.";
+            return $"{key}Endpoint must be an absolute http or https URL, not '{Endpoint}'.";
         }
 
         if (Ttl < TimeSpan.Zero || Ttl.Ticks % TimeSpan.TicksPerSecond != 0)
         {
-            return $"Jaeger:Storage:ClickHouse:Ttl must be zero or a positive whole number of seconds, not {Ttl}.";
+            return $"{key}Ttl must be zero or a positive whole number of seconds, not {Ttl}.";
         }
 
         if (!string.IsNullOrEmpty(Cluster) && Replicated && (string.IsNullOrWhiteSpace(ReplicationPath) || ReplicationPath.Contains('\'', StringComparison.Ordinal) || ReplicaName.Contains('\'', StringComparison.Ordinal)))
         {
-            return "Jaeger:Storage:ClickHouse:ReplicationPath and ReplicaName must be set and contain no quote.";
+            return $"{key}ReplicationPath and {key}ReplicaName must be set and contain no quote.";
         }
 
         return null;
@@ -151,5 +152,7 @@ internal sealed partial class ClickHouseStorageOptionsAnnotationsValidator : IVa
 internal sealed class ClickHouseStorageOptionsValidator : IValidateOptions<ClickHouseStorageOptions>
 {
     public ValidateOptionsResult Validate(string? name, ClickHouseStorageOptions options) =>
-        options.ValidateExtra() is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
+        options.ValidateExtra(name == StorageRoles.ArchiveOptionsName ? StorageRole.Archive : StorageRole.Primary) is { } error
+            ? ValidateOptionsResult.Fail(error)
+            : ValidateOptionsResult.Success;
 }

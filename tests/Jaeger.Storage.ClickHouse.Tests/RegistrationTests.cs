@@ -52,19 +52,21 @@ public sealed class RegistrationTests
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task An_invalid_archive_option_names_the_archive_key()
+    [Theory]
+    [InlineData("BatchSize", "0", "Jaeger:Storage:Archive:ClickHouse:BatchSize must be between 1 and 1000000, not 0.")]
+    [InlineData("Endpoint", "ftp://somewhere", "Jaeger:Storage:Archive:ClickHouse:Endpoint must be an absolute http or https URL, not 'ftp://somewhere'.")]
+    public async Task An_invalid_archive_option_names_the_archive_key(string option, string value, string message)
     {
         using var host = Host(new Dictionary<string, string?>
         {
             ["Jaeger:Storage:Type"] = "clickhouse",
             ["Jaeger:Storage:Archive:Type"] = "clickhouse",
-            ["Jaeger:Storage:Archive:ClickHouse:BatchSize"] = "0",
+            ["Jaeger:Storage:Archive:ClickHouse:" + option] = value,
         });
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
-        Assert.Equal(["Jaeger:Storage:Archive:ClickHouse:BatchSize must be between 1 and 1000000, not 0."], error.Failures);
+        Assert.Equal([message], error.Failures);
     }
 
     [Fact]
