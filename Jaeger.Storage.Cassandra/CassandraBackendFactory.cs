@@ -27,6 +27,7 @@ internal static class CassandraBackendFactory
             DependencyWriter = dependencies,
             SamplingStore = sampling,
             LeaseStore = sampling,
+            Maintenance = new CassandraMaintenance(store),
             OnStart = store.StartAsync,
             OnDispose = store.DisposeAsync,
         };

@@ -207,6 +207,26 @@ public sealed class CqlSessionTests
     }
 
     [Fact]
+    public async Task ANewNodeEventRefreshesTheTopologyAndARemovedOneLeavesIt()
+    {
+        await using var cluster = await FakeCluster.StartAsync(2);
+        var first = cluster.Nodes[0];
+        var peer = first.Peers.Single();
+        first.Peers.Clear();
+        await using var session = cluster.Session();
+        await session.ConnectAsync(CancellationToken.None);
+        Assert.Single(session.Hosts);
+
+        first.Peers.Add(peer);
+        await first.PushTopologyEventAsync("NEW_NODE", cluster.Nodes[1].EndPoint);
+        await Eventually.UntilAsync(() => session.Hosts.Count == 2, "the new node is known");
+
+        first.Peers.Clear();
+        await first.PushTopologyEventAsync("REMOVED_NODE", cluster.Nodes[1].EndPoint);
+        await Eventually.UntilAsync(() => session.Hosts.Count == 1, "the removed node is forgotten");
+    }
+
+    [Fact]
     public async Task PagesAreFetchedWithThePagingStateUntilTheLastPage()
     {
         await using var cluster = await FakeCluster.StartAsync(1);

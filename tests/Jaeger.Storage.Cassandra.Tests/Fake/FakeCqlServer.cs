@@ -129,11 +129,16 @@ internal sealed class FakeCqlServer : IAsyncDisposable
     }
 
     /// <summary>Sends an EVENT to every connection that registered for it.</summary>
-    public async Task PushStatusEventAsync(string change, IPEndPoint node)
+    public Task PushStatusEventAsync(string change, IPEndPoint node) => PushEventAsync("STATUS_CHANGE", change, node);
+
+    /// <summary>Sends a TOPOLOGY_CHANGE (NEW_NODE, REMOVED_NODE) to every connection that registered.</summary>
+    public Task PushTopologyEventAsync(string change, IPEndPoint node) => PushEventAsync("TOPOLOGY_CHANGE", change, node);
+
+    private async Task PushEventAsync(string type, string change, IPEndPoint node)
     {
         using var writer = new CqlBufferWriter();
         var start = BeginResponse(writer, CqlOpcode.Event, -1);
-        writer.WriteString("STATUS_CHANGE");
+        writer.WriteString(type);
         writer.WriteString(change);
         writer.WriteInet(node);
         writer.EndFrame(start);

@@ -38,6 +38,23 @@ public sealed class SchemaAndDependencyTests
     }
 
     [Fact]
+    public async Task PurgeTruncatesEveryTableOfTheKeyspaceAndRetentionIsTheTraceTtl()
+    {
+        await using var node = new FakeCqlServer().Start();
+        JaegerStatements.DefineAll(node);
+        await using var backend = await CassandraSpanWriterTests.StartedBackendAsync(node, o => o.Schema.TraceTtl = TimeSpan.FromHours(36));
+
+        await backend.Maintenance!.PurgeAsync();
+
+        Assert.Equal(TimeSpan.FromHours(36), backend.Maintenance.Retention.MaxAge);
+        var truncates = node.Requests.Where(r => r.Query.StartsWith("TRUNCATE", StringComparison.Ordinal)).Select(r => r.Query).ToList();
+        Assert.Equal(CassandraMaintenance.Tables.Select(t => $"TRUNCATE jaeger_v1_test.{t}"), truncates);
+        var schemaTables = JaegerSchema.Statements(new CassandraStorageOptions()).Where(s => s.Contains("CREATE TABLE", StringComparison.Ordinal))
+            .Select(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries)[5].Replace("jaeger_v1_test.", string.Empty, StringComparison.Ordinal));
+        Assert.Equal(schemaTables.Order(StringComparer.Ordinal), CassandraMaintenance.Tables.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void TheTracesTableTakesTheTtlAndCreateShsCompactionWindow()
     {
         var options = new CassandraStorageOptions();
