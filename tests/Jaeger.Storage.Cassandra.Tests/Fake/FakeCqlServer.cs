@@ -104,6 +104,15 @@ internal sealed class FakeCqlServer : IAsyncDisposable
     /// <summary>Forgets every prepared id, as a restarted node does: the next EXECUTE of each gets UNPREPARED.</summary>
     public void ForgetPrepared() => _prepared.Clear();
 
+    /// <summary>The next PREPARE is answered but not remembered, so the EXECUTE that follows gets UNPREPARED.</summary>
+    public void ForgetNextPrepare() => Volatile.Write(ref _forgetNextPrepare, 1);
+
+    private int _forgetNextPrepare;
+
+    private int _prepares;
+
+    public int PreparesReceived => Volatile.Read(ref _prepares);
+
     /// <summary>The next EXECUTEs fail with these codes, one each.</summary>
     public void FailNext(params CqlErrorCode[] codes)
     {
@@ -318,6 +327,7 @@ internal sealed class FakeCqlServer : IAsyncDisposable
                 start = BeginResponse(writer, CqlOpcode.Ready, header.StreamId);
                 break;
             case CqlOpcode.Prepare:
+                Interlocked.Increment(ref _prepares);
                 var text = reader.ReadLongString();
                 if (!_definitions.TryGetValue(text, out var definition))
                 {
@@ -325,7 +335,11 @@ internal sealed class FakeCqlServer : IAsyncDisposable
                     break;
                 }
 
-                _prepared[Convert.ToHexString(IdOf(text))] = definition;
+                if (Interlocked.Exchange(ref _forgetNextPrepare, 0) == 0)
+                {
+                    _prepared[Convert.ToHexString(IdOf(text))] = definition;
+                }
+
                 start = BeginResponse(writer, CqlOpcode.Result, header.StreamId);
                 WritePrepared(writer, text, definition, connection.Keyspace ?? "ks");
                 break;
