@@ -25,5 +25,8 @@ internal sealed class CassandraMaintenance(CassandraStore store) : IStorageMaint
                 throw storage;
             }
         }
+
+        // The names are gone from the tables: the next span carrying one writes it again.
+        store.WrittenNames.Clear();
     }
 }

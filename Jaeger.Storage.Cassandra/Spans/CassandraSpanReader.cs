@@ -75,9 +75,10 @@ internal sealed class CassandraSpanReader : ISpanReader
         foreach (var id in ids)
         {
             var trace = await GetTraceAsync(new TraceGetParameters(id), cancellationToken).ConfigureAwait(false);
-            if (trace is not null && Matches(trace, query, window) is { } start)
+            if (trace is not null && Matches(trace, query, window))
             {
-                found.Add((trace, start));
+                // Traces are ordered by their start, the earliest span start, newest first.
+                found.Add((trace, trace.Spans.Min(s => s.StartTimeMicros)));
             }
         }
 
@@ -93,14 +94,11 @@ internal sealed class CassandraSpanReader : ISpanReader
     public ValueTask<IReadOnlyList<TraceSummary>> FindTraceSummariesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) =>
         this.SummarizeFoundTracesAsync(query, cancellationToken);
 
-    /// <summary>The start-time window in microseconds; an open end is the store's TTL back from now, or an hour ahead.</summary>
-    internal (long Min, long Max) Window(TraceQueryParameters query)
-    {
-        var now = _store.Time.GetUtcNow();
-        var min = query.StartTimeMin ?? now - _store.Options.Schema.TraceTtl;
-        var max = query.StartTimeMax ?? now + TimeSpan.FromHours(1);
-        return ((min - DateTimeOffset.UnixEpoch).Ticks / 10, (max - DateTimeOffset.UnixEpoch).Ticks / 10);
-    }
+    /// <summary>The start-time window in microseconds; an open end is unbounded (the TTL removes old rows anyway).</summary>
+    internal static (long Min, long Max) Window(TraceQueryParameters query) =>
+        (query.StartTimeMin is { } min ? Micros(min) : 0, query.StartTimeMax is { } max ? Micros(max) : long.MaxValue);
+
+    private static long Micros(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks / 10;
 
     /// <summary>Candidate trace ids from the index tables, in the order the indexes gave them (newest first per query).</summary>
     internal async Task<List<TraceId>> FindCandidateIdsAsync(TraceQueryParameters query, (long Min, long Max) window, CancellationToken cancellationToken)
@@ -133,8 +131,10 @@ internal sealed class CassandraSpanReader : ISpanReader
     {
         var min = (long)((query.DurationMin ?? TimeSpan.Zero).Ticks / 10);
         var max = query.DurationMax is { } dmax ? dmax.Ticks / 10 : 86_400_000_000L;
-        var first = CassandraSpanWriter.DurationBucket(window.Max);
-        var last = CassandraSpanWriter.DurationBucket(window.Min);
+        // The duration index is bucketed by hour: an open window is walked from an hour ahead back over the TTL.
+        var now = _store.Time.GetUtcNow();
+        var first = CassandraSpanWriter.DurationBucket(query.StartTimeMax is null ? Micros(now + TimeSpan.FromHours(1)) : window.Max);
+        var last = CassandraSpanWriter.DurationBucket(query.StartTimeMin is null ? Micros(now - _store.Options.Schema.TraceTtl) : window.Min);
         var ids = new List<TraceId>();
         var seen = new HashSet<TraceId>();
         for (var bucket = first; bucket >= last && ids.Count < limit; bucket -= TimeSpan.FromHours(1))
@@ -178,10 +178,9 @@ internal sealed class CassandraSpanReader : ISpanReader
         return [.. first.Where(other.Contains)];
     }
 
-    /// <summary>The start of the newest span matching every condition, or null when none does.</summary>
-    private static long? Matches(Trace trace, TraceQueryParameters query, (long Min, long Max) window)
+    /// <summary>True when one span of the trace matches every condition.</summary>
+    private static bool Matches(Trace trace, TraceQueryParameters query, (long Min, long Max) window)
     {
-        long? best = null;
         foreach (var span in trace.Spans)
         {
             if (span.Process.ServiceName != query.ServiceName
@@ -205,11 +204,11 @@ internal sealed class CassandraSpanReader : ISpanReader
 
             if (all)
             {
-                best = Math.Max(best ?? long.MinValue, span.StartTimeMicros);
+                return true;
             }
         }
 
-        return best;
+        return false;
     }
 
     private static bool HasTag(Span span, string key, string value)

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Jaeger.Model;
 
@@ -15,7 +14,6 @@ internal sealed class CassandraSpanWriter : ISpanWriter
 {
     private const int MaxIndexedLength = 256;
     private readonly CassandraStore _store;
-    private readonly ConcurrentDictionary<string, long> _writtenNames = new(StringComparer.Ordinal);
     private readonly HashSet<string>? _blacklist;
     private readonly HashSet<string>? _whitelist;
     private readonly Counter<long>? _tagIndexSkipped;
@@ -200,7 +198,7 @@ internal sealed class CassandraSpanWriter : ISpanWriter
         }
         catch
         {
-            _writtenNames.TryRemove(key, out _);
+            _store.WrittenNames.TryRemove(key, out _);
             throw;
         }
     }
@@ -209,12 +207,12 @@ internal sealed class CassandraSpanWriter : ISpanWriter
     {
         var now = _store.Time.GetTimestamp();
         var ttl = (long)(_store.Options.WriteCacheTtl.TotalSeconds * _store.Time.TimestampFrequency);
-        if (_writtenNames.TryGetValue(key, out var expires) && expires > now)
+        if (_store.WrittenNames.TryGetValue(key, out var expires) && expires > now)
         {
             return false;
         }
 
-        _writtenNames[key] = now + ttl;
+        _store.WrittenNames[key] = now + ttl;
         return true;
     }
 

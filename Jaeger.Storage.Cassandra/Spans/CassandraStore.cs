@@ -40,6 +40,9 @@ internal sealed partial class CassandraStore : IAsyncDisposable
 
     public CqlConsistency Consistency { get; }
 
+    /// <summary>Service and operation names written, with when the write cache forgets them (cleared by a purge).</summary>
+    public ConcurrentDictionary<string, long> WrittenNames { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Connects, and creates the schema when asked.</summary>
     public async ValueTask StartAsync(CancellationToken cancellationToken)
     {

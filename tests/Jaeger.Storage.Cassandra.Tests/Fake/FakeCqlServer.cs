@@ -83,6 +83,9 @@ internal sealed class FakeCqlServer : IAsyncDisposable
 
     public Func<FakeRequest, FakeReply>? OnStatement { get; set; }
 
+    /// <summary>When set, statements are interpreted over these in-memory tables (unless <see cref="OnStatement"/> answers).</summary>
+    public FakeTables? Tables { get; init; }
+
     /// <summary>EXECUTE responses are held until this many are held, then sent in reverse order; 0 sends at once.</summary>
     public int HoldExecutes { get; set; }
 
@@ -222,7 +225,20 @@ internal sealed class FakeCqlServer : IAsyncDisposable
                     body = Jaeger.Storage.Cassandra.Cluster.Lz4Compressor.Instance.Decompress(body);
                 }
 
-                var reply = Handle(connection, frameHeader, body);
+                byte[]? reply;
+                try
+                {
+                    reply = Handle(connection, frameHeader, body);
+                }
+                catch (Exception e) when (e is not IOException and not OperationCanceledException)
+                {
+                    // A statement the fake cannot handle is a server error, as a node would answer, not a dropped connection.
+                    using var error = new CqlBufferWriter();
+                    var errorStart = WriteError(error, frameHeader.StreamId, CqlErrorCode.ServerError, $"fake node: {e.GetType().Name}: {e.Message}");
+                    error.EndFrame(errorStart);
+                    reply = error.ToArray();
+                }
+
                 if (reply is not null && connection.Compress)
                 {
                     reply = CompressReply(reply);
@@ -329,7 +345,13 @@ internal sealed class FakeCqlServer : IAsyncDisposable
             case CqlOpcode.Prepare:
                 Interlocked.Increment(ref _prepares);
                 var text = reader.ReadLongString();
-                if (!_definitions.TryGetValue(text, out var definition))
+                if (!_definitions.TryGetValue(text, out var definition) && Tables?.Describe(text) is { } described)
+                {
+                    definition = described;
+                    _definitions[text] = described;
+                }
+
+                if (definition is null)
                 {
                     start = WriteError(writer, header.StreamId, CqlErrorCode.Invalid, $"unconfigured statement: {text}");
                     break;
@@ -439,7 +461,9 @@ internal sealed class FakeCqlServer : IAsyncDisposable
     {
         var request = Request(connection, header, query, values, parameters);
         Requests.Enqueue(request);
-        var reply = OnStatement?.Invoke(request) ?? (statement is { ResultColumns.Count: > 0 } ? FakeReply.Of(statement.ResultColumns) : FakeReply.Void);
+        var reply = OnStatement?.Invoke(request)
+            ?? (Tables is not null && !query.StartsWith("CREATE", StringComparison.Ordinal) ? Tables.Execute(query, values) : null)
+            ?? (statement is { ResultColumns.Count: > 0 } ? FakeReply.Of(statement.ResultColumns) : FakeReply.Void);
         if (reply.Error is { } code)
         {
             var errorStart = WriteError(writer, header.StreamId, code, reply.ErrorMessage);
