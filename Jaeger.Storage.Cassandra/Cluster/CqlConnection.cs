@@ -61,7 +61,7 @@ internal sealed partial class CqlConnection : IAsyncDisposable
     private Socket? _socket;
     private Stream? _stream;
     private ITimer? _heartbeat;
-    private long _lastActivity;
+    private long _lastRead;
     private int _heartbeatRunning;
     private int _state; // 0 new, 1 open, 2 closed
     private Exception? _closeReason;
@@ -120,7 +120,7 @@ internal sealed partial class CqlConnection : IAsyncDisposable
 
             _stream = stream;
             Volatile.Write(ref _state, 1);
-            Touch();
+            Interlocked.Exchange(ref _lastRead, _time.GetTimestamp());
             _ = Task.Run(ReadLoopAsync, CancellationToken.None);
             await HandshakeAsync(timeout.Token).ConfigureAwait(false);
             if (_settings.HeartbeatInterval > TimeSpan.Zero)
@@ -376,7 +376,6 @@ internal sealed partial class CqlConnection : IAsyncDisposable
             var stream = _stream ?? throw new CqlConnectionException($"The connection to {EndPoint} is not open.");
             await stream.WriteAsync(frame, _closing.Token).ConfigureAwait(false);
             await stream.FlushAsync(_closing.Token).ConfigureAwait(false);
-            Touch();
         }
         finally
         {
@@ -396,7 +395,7 @@ internal sealed partial class CqlConnection : IAsyncDisposable
                 var frameHeader = CqlFrameHeader.Read(header);
                 var body = new byte[frameHeader.BodyLength];
                 await stream.ReadExactlyAsync(body, _closing.Token).ConfigureAwait(false);
-                Touch();
+                Interlocked.Exchange(ref _lastRead, _time.GetTimestamp());
                 if ((frameHeader.Flags & CqlFrameFlags.Compression) != 0)
                 {
                     body = _settings.Compression?.Decompress(body) ?? throw new CqlProtocolException("A compressed frame arrived on a connection that did not ask for compression.");
@@ -456,7 +455,9 @@ internal sealed partial class CqlConnection : IAsyncDisposable
 
     private void OnHeartbeatTimer()
     {
-        if (!IsOpen || InFlight > 0 || _time.GetElapsedTime(Interlocked.Read(ref _lastActivity)) < _settings.HeartbeatInterval)
+        // Idle means nothing read for an interval, requests in flight or not: a node that stopped answering is found
+        // even when every stream id is taken by requests it will never answer.
+        if (!IsOpen || _time.GetElapsedTime(Interlocked.Read(ref _lastRead)) < _settings.HeartbeatInterval)
         {
             return;
         }
@@ -495,8 +496,6 @@ internal sealed partial class CqlConnection : IAsyncDisposable
 
     /// <summary>Heartbeats answered (for tests and metrics).</summary>
     public int Heartbeats { get; private set; }
-
-    private void Touch() => Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
 
     private void ThrowIfClosed()
     {

@@ -120,6 +120,26 @@ public sealed class CqlConnectionTests
     }
 
     [Fact]
+    public async Task ANodeThatStopsAnsweringIsFoundByTheHeartbeatEvenWithRequestsInFlight()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        await using var server = new FakeCqlServer().Start();
+        server.Define(Echo);
+        await using var connection = new CqlConnection(server.EndPoint, new CqlConnectionSettings { HeartbeatInterval = TimeSpan.FromSeconds(30), RequestTimeout = TimeSpan.FromSeconds(10) }, time, NullLogger.Instance);
+        await connection.OpenAsync(CancellationToken.None);
+        var prepared = (await connection.PrepareAsync(Echo.Query, CancellationToken.None)).Prepared!;
+        server.Silent = true;
+
+        var stuck = connection.ExecuteAsync(1, (w, id, k) => CqlRequests.WriteExecute(w, id, prepared.Id, [k], new CqlQueryParameters(), [CqlType.Int]), CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(31));
+        await Eventually.UntilAsync(() => server.OptionsReceived == 1, "the heartbeat is sent although a request is in flight");
+        time.Advance(TimeSpan.FromSeconds(11));
+
+        await connection.Closed.WaitAsync(TimeSpan.FromSeconds(30));
+        await Assert.ThrowsAsync<CqlConnectionException>(() => stuck);
+    }
+
+    [Fact]
     public async Task TlsWithAClientCertificateConnectsAndTheServerSeesTheCertificate()
     {
         using var serverCertificate = SelfSigned("CN=cassandra-test", server: true);

@@ -86,6 +86,9 @@ internal sealed class FakeCqlServer : IAsyncDisposable
     /// <summary>When set, statements are interpreted over these in-memory tables (unless <see cref="OnStatement"/> answers).</summary>
     public FakeTables? Tables { get; init; }
 
+    /// <summary>When set, the node reads frames and answers none (a hung node).</summary>
+    public bool Silent { get; set; }
+
     /// <summary>EXECUTE responses are held until this many are held, then sent in reverse order; 0 sends at once.</summary>
     public int HoldExecutes { get; set; }
 
@@ -223,6 +226,16 @@ internal sealed class FakeCqlServer : IAsyncDisposable
                 {
                     Interlocked.Increment(ref _compressedFrames);
                     body = Jaeger.Storage.Cassandra.Cluster.Lz4Compressor.Instance.Decompress(body);
+                }
+
+                if (Silent)
+                {
+                    if (frameHeader.Opcode == CqlOpcode.Options)
+                    {
+                        Interlocked.Increment(ref _options);
+                    }
+
+                    continue;
                 }
 
                 byte[]? reply;
