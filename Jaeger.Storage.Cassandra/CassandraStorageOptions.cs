@@ -58,7 +58,7 @@ public sealed class CassandraStorageOptions
     /// <summary>How long to wait for an answer to one request. Jaeger's default is no timeout; here 12 s, so a lost node cannot hang a write.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(12);
 
-    /// <summary>An idle connection sends OPTIONS this often; zero turns heartbeats off.</summary>
+    /// <summary>A connection that read nothing for this long sends OPTIONS; no answer within <see cref="Timeout"/> closes it. Zero turns heartbeats off.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Frame compression: <c>none</c> or <c>lz4</c>, used when the node offers it. Jaeger compresses with Snappy by default, which this client does not have.</summary>
