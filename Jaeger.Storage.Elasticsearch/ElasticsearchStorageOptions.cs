@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using Jaeger.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Jaeger.Storage.Elasticsearch;
@@ -35,7 +35,7 @@ public sealed class ElasticsearchStorageOptions
     public ElasticsearchTlsOptions Tls { get; set; } = new();
 
     /// <summary>The timeout of one HTTP request.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    [DurationBetween("00:00:00.001", "01:00:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Compresses request bodies with gzip (and accepts compressed answers); Elasticsearch and OpenSearch inflate them.</summary>
@@ -63,35 +63,34 @@ public sealed class ElasticsearchStorageOptions
     public bool CreateIndexTemplates { get; set; } = true;
 
     /// <summary>Primary shards per index, in the templates.</summary>
-    [Range(1, 1024)]
+    [Between(1, 1024)]
     public int Shards { get; set; } = 5;
 
     /// <summary>Replicas per shard, in the templates.</summary>
-    [Range(0, 64)]
+    [Between(0, 64)]
     public int Replicas { get; set; } = 1;
 
     /// <summary>Priority of the composable templates.</summary>
-    [Range(0, int.MaxValue)]
+    [Between(0, int.MaxValue)]
     public int TemplatePriority { get; set; }
 
     /// <summary>Tags-as-fields: which tags are stored as object fields (<c>tag.*</c>) instead of in the nested <c>tags</c> array.</summary>
-    [ValidateObjectMembers]
     public ElasticsearchTagsAsFieldsOptions TagsAsFields { get; set; } = new();
 
     /// <summary>How far back services, operations and traces without a time window are looked for, on dated indices.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "36500.00:00:00")]
+    [DurationBetween("00:00:01", "36500.00:00:00")]
     public TimeSpan MaxSpanAge { get; set; } = TimeSpan.FromHours(72);
 
     /// <summary>The page size of reads and the size of term aggregations (Jaeger's <c>max_doc_count</c>).</summary>
-    [Range(1, 1_000_000)]
+    [Between(1, 1_000_000)]
     public int MaxDocCount { get; set; } = 10_000;
 
     /// <summary>How many matching traces a search considers before ordering them by start; a search is exact when fewer traces match.</summary>
-    [Range(1, 1_000_000)]
+    [Between(1, 1_000_000)]
     public int MaxCandidateTraces { get; set; } = 10_000;
 
     /// <summary>How long a written service/operation pair is remembered, so it is written once per index in that time.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
+    [DurationBetween("00:00:00", "30.00:00:00")]
     public TimeSpan ServiceCacheTtl { get; set; } = TimeSpan.FromHours(12);
 
     /// <summary>Bulk writes.</summary>
@@ -105,7 +104,7 @@ public sealed class ElasticsearchStorageOptions
     public TimeSpan? Retention { get; set; }
 
     /// <summary>How often retention runs.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    [DurationBetween("00:00:01", "1.00:00:00")]
     public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromHours(1);
 }
 
@@ -134,9 +133,7 @@ public sealed class ElasticsearchTagsAsFieldsOptions
     /// <summary>Keys stored as fields when <see cref="All"/> is false.</summary>
     public string[] Include { get; set; } = [];
 
-    /// <summary>The character that replaces <c>.</c> in field names.</summary>
-    [Required]
-    [MinLength(1)]
+    /// <summary>The character that replaces <c>.</c> in field names; required (checked by the rules validator, so the message names the key).</summary>
     public string DotReplacement { get; set; } = "@";
 }
 
@@ -144,35 +141,35 @@ public sealed class ElasticsearchTagsAsFieldsOptions
 public sealed class ElasticsearchBulkOptions
 {
     /// <summary>Actions (documents) per bulk.</summary>
-    [Range(1, 100_000)]
+    [Between(1, 100_000)]
     public int MaxActions { get; set; } = 1000;
 
     /// <summary>Bytes per bulk.</summary>
-    [Range(1024, 100_000_000)]
+    [Between(1024, 100_000_000)]
     public int MaxBytes { get; set; } = 5_000_000;
 
     /// <summary>The longest a write waits for its bulk to fill.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    [DurationBetween("00:00:00", "00:10:00")]
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Bulk requests in flight at once.</summary>
-    [Range(1, 64)]
+    [Between(1, 64)]
     public int Workers { get; set; } = 1;
 
     /// <summary>Bytes buffered or in flight; a write waits for room beyond it (back-pressure).</summary>
-    [Range(1024, 1_000_000_000)]
+    [Between(1024, 1_000_000_000)]
     public int MaxBufferedBytes { get; set; } = 20_000_000;
 
     /// <summary>Times an item rejected with 429 or 503 is sent again before the write fails.</summary>
-    [Range(0, 100)]
+    [Between(0, 100)]
     public int MaxItemRetries { get; set; } = 5;
 
     /// <summary>The wait before the first resend; it doubles up to <see cref="MaxRetryBackoff"/>.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    [DurationBetween("00:00:00", "00:01:00")]
     public TimeSpan InitialRetryBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The longest wait between resends.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    [DurationBetween("00:00:00", "00:10:00")]
     public TimeSpan MaxRetryBackoff { get; set; } = TimeSpan.FromSeconds(10);
 }
 
@@ -182,8 +179,8 @@ internal sealed partial class ElasticsearchStorageOptionsValidator : IValidateOp
 {
 }
 
-/// <summary>Checks what attributes cannot (URLs, credentials given twice, tags-as-fields keys), naming the configuration key.</summary>
-internal sealed class ElasticsearchStorageOptionsKeyValidator : IValidateOptions<ElasticsearchStorageOptions>
+/// <summary>Checks what attributes cannot (URLs, credentials given twice, required text), naming the configuration key of the role's section.</summary>
+internal sealed class ElasticsearchStorageOptionsRules : IValidateOptions<ElasticsearchStorageOptions>
 {
     public ValidateOptionsResult Validate(string? name, ElasticsearchStorageOptions options)
     {
@@ -232,9 +229,9 @@ internal sealed class ElasticsearchStorageOptionsKeyValidator : IValidateOptions
             failures.Add($"{section}:Tls:KeyFile is given without Tls:CertFile.");
         }
 
-        if (options.Shards < 1 || options.Replicas < 0 || options.MaxDocCount < 1)
+        if (string.IsNullOrEmpty(options.TagsAsFields?.DotReplacement))
         {
-            failures.Add($"{section}: Shards and MaxDocCount must be positive and Replicas not negative.");
+            failures.Add($"{section}:TagsAsFields:DotReplacement is required.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

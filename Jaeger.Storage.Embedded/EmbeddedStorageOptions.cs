@@ -1,4 +1,6 @@
-using System.ComponentModel.DataAnnotations;
+using Jaeger.Configuration;
+using Jaeger.Storage.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Jaeger.Storage.Embedded;
@@ -9,6 +11,11 @@ namespace Jaeger.Storage.Embedded;
 /// </summary>
 public sealed class EmbeddedStorageOptions
 {
+    // Options checked outside a host (AddEmbedded's configure action, a store opened in code) are the primary's: the
+    // host binds the same section, so this only names the keys before it does.
+    static EmbeddedStorageOptions() =>
+        OptionKeys.Register(typeof(EmbeddedStorageOptions), Options.DefaultName, StorageRole.Primary.SectionPath(EmbeddedStorageServiceCollectionExtensions.SectionName));
+
     /// <summary>One mebibyte.</summary>
     private const long MiB = 1024 * 1024;
 
@@ -24,32 +31,32 @@ public sealed class EmbeddedStorageOptions
     /// Jaeger's Badger, 72 hours by default). Expired hours are deleted and compacted away, so the disk space comes
     /// back. <see cref="TimeSpan.Zero"/> keeps everything.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00", ErrorMessage = "Jaeger:Storage:Embedded:Ttl must be between 0 (keep everything) and 3650 days.")]
+    [DurationBetween("00:00:00", "3650.00:00:00")]
     public TimeSpan Ttl { get; set; } = TimeSpan.FromHours(72);
 
     /// <summary>
     /// The most bytes the data folder may hold; above it, the oldest hours are removed first (never the newest hour).
     /// 0, the default, sets no bound.
     /// </summary>
-    [Range(0, long.MaxValue, ErrorMessage = "Jaeger:Storage:Embedded:MaxDiskBytes must be 0 (no bound) or positive.")]
+    [Between(0, long.MaxValue)]
     public long MaxDiskBytes { get; set; }
 
     /// <summary>The block cache shared by every column family, in bytes (64 MiB by default).</summary>
-    [Range(MiB, 1L << 40, ErrorMessage = "Jaeger:Storage:Embedded:BlockCacheBytes must be between 1 MiB and 1 TiB.")]
+    [Between(MiB, 1L << 40)]
     public long BlockCacheBytes { get; set; } = 64 * MiB;
 
     /// <summary>
     /// The bytes of one generation of memtables (write buffers), 32 MiB by default: the spans and the index column
     /// families take half each.
     /// </summary>
-    [Range(MiB, 4L << 30, ErrorMessage = "Jaeger:Storage:Embedded:WriteBufferBytes must be between 1 MiB and 4 GiB.")]
+    [Between(MiB, 4L << 30)]
     public long WriteBufferBytes { get; set; } = 32 * MiB;
 
     /// <summary>
     /// The most memtable generations held (2 by default: one filling, one flushing). All memtables of the store together
     /// stay under <see cref="WriteBufferBytes"/> x <see cref="MaxWriteBuffers"/> (plus 2 MiB for the small default family).
     /// </summary>
-    [Range(2, 16, ErrorMessage = "Jaeger:Storage:Embedded:MaxWriteBuffers must be between 2 and 16.")]
+    [Between(2, 16)]
     public int MaxWriteBuffers { get; set; } = 2;
 
     /// <summary>
@@ -61,21 +68,25 @@ public sealed class EmbeddedStorageOptions
     public bool SyncWrites { get; set; }
 
     /// <summary>How often retention (TTL and disk budget) runs; it also runs once right after the store opens.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Jaeger:Storage:Embedded:RetentionInterval must be between 1 second and 1 day.")]
+    [DurationBetween("00:00:01", "1.00:00:00")]
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The data folder used when <see cref="Path"/> is empty: <c>jaeger-dotnet/data</c> under the user's local application data folder.</summary>
     public static string DefaultPath =>
         System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "jaeger-dotnet", "data");
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentOutOfRangeException"/> whose message names the first invalid option by its key in
+    /// <c>Jaeger:Storage:Embedded</c>: <c>Jaeger:Storage:Embedded:MaxWriteBuffers must be between 2 and 16, not 1.</c>
+    /// </summary>
     public void Validate()
     {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+        var result = new EmbeddedStorageOptionsValidator().Validate(Options.DefaultName, this);
+        if (result.Failed)
         {
-            var first = results[0];
-            throw new ArgumentOutOfRangeException(first.MemberNames.FirstOrDefault() ?? nameof(EmbeddedStorageOptions), first.ErrorMessage);
+            var first = (result.Failures ?? [result.FailureMessage]).First();
+            var key = first.Split(' ', 2)[0];
+            throw new ArgumentOutOfRangeException(key[(key.LastIndexOf(':') + 1)..], first);
         }
     }
 
@@ -83,32 +94,11 @@ public sealed class EmbeddedStorageOptions
     internal EmbeddedStorageOptions Clone() => (EmbeddedStorageOptions)MemberwiseClone();
 }
 
-/// <summary>Validates <see cref="EmbeddedStorageOptions"/> (source-generated from the DataAnnotations attributes).</summary>
+/// <summary>
+/// Validates <see cref="EmbeddedStorageOptions"/> (source-generated from the <c>Jaeger.Configuration</c> attributes,
+/// whose messages name the configuration key of the role's section).
+/// </summary>
 [OptionsValidator]
-internal sealed partial class EmbeddedStorageOptionsAnnotationsValidator : IValidateOptions<EmbeddedStorageOptions>
+internal sealed partial class EmbeddedStorageOptionsValidator : IValidateOptions<EmbeddedStorageOptions>
 {
-}
-
-/// <summary>Runs the generated validator and names each failing option by its configuration key, for the role's section.</summary>
-internal sealed class EmbeddedStorageOptionsValidator : IValidateOptions<EmbeddedStorageOptions>
-{
-    private readonly EmbeddedStorageOptionsAnnotationsValidator _annotations = new();
-
-    public ValidateOptionsResult Validate(string? name, EmbeddedStorageOptions options)
-    {
-        var result = _annotations.Validate(name, options);
-        if (!result.Failed)
-        {
-            return result;
-        }
-
-        var section = name == Jaeger.Storage.Builder.StorageRoles.ArchiveOptionsName ? "Jaeger:Storage:Archive:Embedded" : "Jaeger:Storage:Embedded";
-        var failures = new List<string>();
-        foreach (var failure in result.Failures ?? [result.FailureMessage])
-        {
-            failures.Add(failure.Replace($"{nameof(EmbeddedStorageOptions)}.", section + ":", StringComparison.Ordinal));
-        }
-
-        return ValidateOptionsResult.Fail(failures);
-    }
 }

@@ -37,7 +37,7 @@ public static class ElasticsearchStorageServiceCollectionExtensions
             services.AddOptions<ElasticsearchStorageOptions>().BindSection(StorageRole.Primary.SectionPath(SectionName)).ValidateOnStart();
             services.AddOptions<ElasticsearchStorageOptions>(StorageRoles.ArchiveOptionsName).BindSection(StorageRole.Archive.SectionPath(SectionName));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ElasticsearchStorageOptions>, ElasticsearchStorageOptionsValidator>());
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ElasticsearchStorageOptions>, ElasticsearchStorageOptionsKeyValidator>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ElasticsearchStorageOptions>, ElasticsearchStorageOptionsRules>());
             builder.AddBackend(ElasticsearchType, static (sp, role) => Create(sp, role, ElasticsearchType, ServerFamily.Elasticsearch));
             builder.AddBackend(OpenSearchType, static (sp, role) => Create(sp, role, OpenSearchType, ServerFamily.OpenSearch));
         }

@@ -96,4 +96,62 @@ public sealed class RegistrationTests
         Assert.Contains("Jaeger:Storage:Elasticsearch:ServerUrls: 'localhost:9200' is not an http or https URL.", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Jaeger:Storage:Elasticsearch:IndexRolloverFrequency must be 'day' or 'hour'", ex.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Shards", "0", "Jaeger:Storage:Elasticsearch:Shards must be between 1 and 1024, not 0.")]
+    [InlineData("Replicas", "65", "Jaeger:Storage:Elasticsearch:Replicas must be between 0 and 64, not 65.")]
+    [InlineData("TemplatePriority", "-1", "Jaeger:Storage:Elasticsearch:TemplatePriority must be at least 0, not -1.")]
+    [InlineData("MaxDocCount", "1000001", "Jaeger:Storage:Elasticsearch:MaxDocCount must be between 1 and 1000000, not 1000001.")]
+    [InlineData("MaxCandidateTraces", "0", "Jaeger:Storage:Elasticsearch:MaxCandidateTraces must be between 1 and 1000000, not 0.")]
+    [InlineData("RequestTimeout", "00:00:00", "Jaeger:Storage:Elasticsearch:RequestTimeout must be between 00:00:00.0010000 and 01:00:00, not 00:00:00.")]
+    [InlineData("MaxSpanAge", "00:00:00", "Jaeger:Storage:Elasticsearch:MaxSpanAge must be between 00:00:01 and 36500.00:00:00, not 00:00:00.")]
+    [InlineData("ServiceCacheTtl", "30.00:00:01", "Jaeger:Storage:Elasticsearch:ServiceCacheTtl must be between 00:00:00 and 30.00:00:00, not 30.00:00:01.")]
+    [InlineData("RetentionCheckInterval", "1.00:00:01", "Jaeger:Storage:Elasticsearch:RetentionCheckInterval must be between 00:00:01 and 1.00:00:00, not 1.00:00:01.")]
+    [InlineData("Bulk:MaxActions", "100001", "Jaeger:Storage:Elasticsearch:Bulk:MaxActions must be between 1 and 100000, not 100001.")]
+    [InlineData("Bulk:MaxBytes", "1023", "Jaeger:Storage:Elasticsearch:Bulk:MaxBytes must be between 1024 and 100000000, not 1023.")]
+    [InlineData("Bulk:FlushInterval", "00:10:01", "Jaeger:Storage:Elasticsearch:Bulk:FlushInterval must be between 00:00:00 and 00:10:00, not 00:10:01.")]
+    [InlineData("Bulk:Workers", "65", "Jaeger:Storage:Elasticsearch:Bulk:Workers must be between 1 and 64, not 65.")]
+    [InlineData("Bulk:MaxBufferedBytes", "1000000001", "Jaeger:Storage:Elasticsearch:Bulk:MaxBufferedBytes must be between 1024 and 1000000000, not 1000000001.")]
+    [InlineData("Bulk:MaxItemRetries", "101", "Jaeger:Storage:Elasticsearch:Bulk:MaxItemRetries must be between 0 and 100, not 101.")]
+    [InlineData("Bulk:InitialRetryBackoff", "-00:00:01", "Jaeger:Storage:Elasticsearch:Bulk:InitialRetryBackoff must be between 00:00:00 and 00:01:00, not -00:00:01.")]
+    [InlineData("Bulk:MaxRetryBackoff", "00:10:00.001", "Jaeger:Storage:Elasticsearch:Bulk:MaxRetryBackoff must be between 00:00:00 and 00:10:00, not 00:10:00.0010000.")]
+    [InlineData("TagsAsFields:DotReplacement", "", "Jaeger:Storage:Elasticsearch:TagsAsFields:DotReplacement is required.")]
+    public async Task Each_bounded_option_out_of_range_fails_the_start_with_its_key_bounds_and_value(string option, string value, string message)
+    {
+        using var host = Build(new Dictionary<string, string?>
+        {
+            ["Jaeger:Storage:Type"] = "elasticsearch",
+            [$"Jaeger:Storage:Elasticsearch:{option}"] = value,
+        });
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal([message], ex.Failures);
+    }
+
+    [Fact]
+    public async Task Invalid_archive_options_fail_the_start_naming_the_archive_keys()
+    {
+        await using var primary = await FakeSearchServer.StartAsync();
+        using var host = Build(new Dictionary<string, string?>
+        {
+            ["Jaeger:Storage:Type"] = "elasticsearch",
+            ["Jaeger:Storage:Archive:Type"] = "elasticsearch",
+            ["Jaeger:Storage:Elasticsearch:ServerUrls:0"] = primary.Url.ToString(),
+            ["Jaeger:Storage:Archive:Elasticsearch:ServerUrls:0"] = primary.Url.ToString(),
+            ["Jaeger:Storage:Archive:Elasticsearch:MaxSpanAge"] = "00:00:00",
+            ["Jaeger:Storage:Archive:Elasticsearch:Bulk:Workers"] = "0",
+            ["Jaeger:Storage:Archive:Elasticsearch:TagsAsFields:DotReplacement"] = "",
+        });
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal(
+            [
+                "Jaeger:Storage:Archive:Elasticsearch:MaxSpanAge must be between 00:00:01 and 36500.00:00:00, not 00:00:00.",
+                "Jaeger:Storage:Archive:Elasticsearch:Bulk:Workers must be between 1 and 64, not 0.",
+                "Jaeger:Storage:Archive:Elasticsearch:TagsAsFields:DotReplacement is required.",
+            ],
+            ex.Failures);
+    }
 }

@@ -94,10 +94,67 @@ public sealed class EmbeddedHostTests : IDisposable
     {
         using var host = Build(new() { ["Jaeger:Storage:Type"] = "embedded", ["Jaeger:Storage:Embedded:Path"] = _folder.Sub("data"), ["Jaeger:Storage:Embedded:MaxWriteBuffers"] = "1" });
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
-        Assert.Contains("Jaeger:Storage:Embedded:MaxWriteBuffers", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["Jaeger:Storage:Embedded:MaxWriteBuffers must be between 2 and 16, not 1."], error.Failures);
         Assert.False(Directory.Exists(_folder.Sub("data")));
+    }
+
+    [Fact]
+    public async Task An_invalid_archive_option_in_configuration_stops_the_start_naming_the_archive_key()
+    {
+        using var host = Build(new()
+        {
+            ["Jaeger:Storage:Type"] = "embedded",
+            ["Jaeger:Storage:Embedded:Path"] = _folder.Sub("data"),
+            ["Jaeger:Storage:Archive:Type"] = "embedded",
+            ["Jaeger:Storage:Archive:Embedded:Path"] = _folder.Sub("archive"),
+            ["Jaeger:Storage:Archive:Embedded:Ttl"] = "-01:00:00",
+            ["Jaeger:Storage:Archive:Embedded:BlockCacheBytes"] = "1024",
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal(
+            [
+                "Jaeger:Storage:Archive:Embedded:Ttl must be between 00:00:00 and 3650.00:00:00, not -01:00:00.",
+                "Jaeger:Storage:Archive:Embedded:BlockCacheBytes must be between 1048576 and 1099511627776, not 1024.",
+            ],
+            error.Failures);
+        Assert.False(Directory.Exists(_folder.Sub("archive")));
+    }
+
+    [Theory]
+    [InlineData("MaxDiskBytes", "-1", "Jaeger:Storage:Embedded:MaxDiskBytes must be at least 0, not -1.")]
+    [InlineData("WriteBufferBytes", "4294967297", "Jaeger:Storage:Embedded:WriteBufferBytes must be between 1048576 and 4294967296, not 4294967297.")]
+    [InlineData("MaxWriteBuffers", "17", "Jaeger:Storage:Embedded:MaxWriteBuffers must be between 2 and 16, not 17.")]
+    [InlineData("RetentionInterval", "00:00:00.5", "Jaeger:Storage:Embedded:RetentionInterval must be between 00:00:01 and 1.00:00:00, not 00:00:00.5000000.")]
+    [InlineData("Ttl", "3650.00:00:01", "Jaeger:Storage:Embedded:Ttl must be between 00:00:00 and 3650.00:00:00, not 3650.00:00:01.")]
+    public async Task Each_bounded_option_out_of_range_in_configuration_gives_its_key_bounds_and_value(string option, string value, string message)
+    {
+        using var host = Build(new() { ["Jaeger:Storage:Type"] = "embedded", ["Jaeger:Storage:Embedded:Path"] = _folder.Sub("data"), [$"Jaeger:Storage:Embedded:{option}"] = value });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal([message], error.Failures);
+    }
+
+    [Theory]
+    [InlineData("Ttl", "00:00:00")]
+    [InlineData("Ttl", "3650.00:00:00")]
+    [InlineData("MaxDiskBytes", "9223372036854775807")]
+    [InlineData("BlockCacheBytes", "1048576")]
+    [InlineData("BlockCacheBytes", "1099511627776")]
+    [InlineData("WriteBufferBytes", "4294967296")]
+    [InlineData("MaxWriteBuffers", "2")]
+    [InlineData("RetentionInterval", "1.00:00:00")]
+    public void The_bounds_themselves_are_accepted(string option, string value)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [option] = value }).Build();
+        var options = new EmbeddedStorageOptions();
+        configuration.Bind(options);
+
+        options.Validate();
     }
 
     [Fact]
@@ -122,7 +179,8 @@ public sealed class EmbeddedHostTests : IDisposable
 
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => services.AddJaegerStorage(b => b.AddEmbedded(o => o.BlockCacheBytes = 10)));
 
-        Assert.Contains("Jaeger:Storage:Embedded:BlockCacheBytes", error.Message, StringComparison.Ordinal);
+        Assert.Equal("BlockCacheBytes", error.ParamName);
+        Assert.StartsWith("Jaeger:Storage:Embedded:BlockCacheBytes must be between 1048576 and 1099511627776, not 10.", error.Message, StringComparison.Ordinal);
     }
 
     private static IHost Build(Dictionary<string, string?> configuration)
