@@ -46,11 +46,11 @@ public sealed class EmbeddedStorageOptions
     public long BlockCacheBytes { get; set; } = 64 * MiB;
 
     /// <summary>
-    /// The bytes of one generation of memtables (write buffers), 32 MiB by default: the spans and the index column
+    /// The bytes of one generation of memtables (write buffers), 64 MiB by default: the spans and the index column
     /// families take half each.
     /// </summary>
     [Between(MiB, 4L << 30)]
-    public long WriteBufferBytes { get; set; } = 32 * MiB;
+    public long WriteBufferBytes { get; set; } = 64 * MiB;
 
     /// <summary>
     /// The most memtable generations held (2 by default: one filling, one flushing). All memtables of the store together

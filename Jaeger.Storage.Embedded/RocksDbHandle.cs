@@ -71,6 +71,9 @@ internal sealed class RocksDbHandle : IDisposable
             .SetWalRecoveryMode(Recovery.PointInTime)
             .SetDbLogDir(Path.Combine(path, LogFolder));
 
+        // Several collector workers write at once: the log and the memtables are written in a pipeline.
+        Native.Instance.rocksdb_options_set_enable_pipelined_write(_dbOptions.Handle, 1);
+
         // Every memtable of every column family together stays under the budget the options give.
         _dbOptions.SetDbWriteBufferSize(writeBuffer * 2 * (ulong)buffers);
         _dbOptions.SetMaxTotalWalSize(writeBuffer * 4 * (ulong)buffers);
@@ -130,7 +133,13 @@ internal sealed class RocksDbHandle : IDisposable
             .SetMaxWriteBufferNumber(buffers)
             .SetTargetFileSizeBase(64 * 1024 * 1024)
             .SetMaxBytesForLevelBase(256 * 1024 * 1024)
+            .SetLevel0FileNumCompactionTrigger(8)
             .SetCompression(Compression.Lz4);
+
+        // Spans arrive faster than two cores can compress them twice: the first levels (rewritten soonest) stay
+        // uncompressed, the levels that keep data for its lifetime are compressed (bottommost with zstd).
+        var perLevel = new[] { Compression.No, Compression.No, Compression.Lz4, Compression.Lz4, Compression.Lz4, Compression.Lz4, Compression.Lz4 };
+        Native.Instance.rocksdb_options_set_compression_per_level(options.Handle, Array.ConvertAll(perLevel, static c => (int)c), (UIntPtr)perLevel.Length);
         Native.Instance.rocksdb_options_set_bottommost_compression(options.Handle, (int)Compression.Zstd);
     }
 }

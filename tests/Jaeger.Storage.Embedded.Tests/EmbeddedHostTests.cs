@@ -85,7 +85,7 @@ public sealed class EmbeddedHostTests : IDisposable
         Assert.Equal(string.Empty, new EmbeddedStorageOptions().Path);
         Assert.Equal(TimeSpan.FromHours(72), new EmbeddedStorageOptions().Ttl);
         Assert.Equal(64L << 20, new EmbeddedStorageOptions().BlockCacheBytes);
-        Assert.Equal(32L << 20, new EmbeddedStorageOptions().WriteBufferBytes);
+        Assert.Equal(64L << 20, new EmbeddedStorageOptions().WriteBufferBytes);
         Assert.Equal(2, new EmbeddedStorageOptions().MaxWriteBuffers);
     }
 
