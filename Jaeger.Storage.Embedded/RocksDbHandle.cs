@@ -74,6 +74,9 @@ internal sealed class RocksDbHandle : IDisposable
         // Several collector workers write at once: the log and the memtables are written in a pipeline.
         Native.Instance.rocksdb_options_set_enable_pipelined_write(_dbOptions.Handle, 1);
 
+        // The write-ahead log holds what the memtables hold: a stop does not flush them (the next open replays the log).
+        Native.Instance.rocksdb_options_set_avoid_flush_during_shutdown(_dbOptions.Handle, 1);
+
         // Every memtable of every column family together stays under the budget the options give.
         _dbOptions.SetDbWriteBufferSize(writeBuffer * 2 * (ulong)buffers);
         _dbOptions.SetMaxTotalWalSize(writeBuffer * 4 * (ulong)buffers);
@@ -117,6 +120,9 @@ internal sealed class RocksDbHandle : IDisposable
 
     public void Dispose()
     {
+        // A stop must not wait for compactions to finish: running ones are abandoned (their input files stay valid)
+        // and resume after the next open.
+        Native.Instance.rocksdb_cancel_all_background_work(Db.Handle, 1);
         Db.Dispose();
         GC.KeepAlive(_dbOptions);
         GC.KeepAlive(_defaultOptions);
