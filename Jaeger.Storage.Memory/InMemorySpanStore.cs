@@ -108,21 +108,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
     {
         ArgumentNullException.ThrowIfNull(batches);
         cancellationToken.ThrowIfCancellationRequested();
-        var spanCount = 0;
-        for (var b = 0; b < batches.Count; b++)
-        {
-            var batch = batches[b] ?? throw new ArgumentException($"Batch {b} is null.", nameof(batches));
-            var spans = batch.Spans;
-            for (var i = 0; i < spans.Count; i++)
-            {
-                if (spans[i] is null)
-                {
-                    throw new ArgumentException($"Span {i} of batch {b} is null.", nameof(batches));
-                }
-            }
-
-            spanCount += spans.Count;
-        }
+        var spanCount = batches.CheckedSpanCount();
 
         int newTraces = 0, evicted = 0;
         _lock.EnterWriteLock();

@@ -44,6 +44,32 @@ public static class SpanWriterExtensions
         return batches;
     }
 
+    /// <summary>
+    /// The number of spans in <paramref name="batches"/>, for a writer that first checks its input: throws
+    /// <see cref="ArgumentException"/> naming the first null batch or span, so a bad call changes nothing.
+    /// </summary>
+    public static int CheckedSpanCount(this IReadOnlyList<Batch> batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        var count = 0;
+        for (var b = 0; b < batches.Count; b++)
+        {
+            var batch = batches[b] ?? throw new ArgumentException($"Batch {b} is null.", nameof(batches));
+            var spans = batch.Spans;
+            for (var i = 0; i < spans.Count; i++)
+            {
+                if (spans[i] is null)
+                {
+                    throw new ArgumentException($"Span {i} of batch {b} is null.", nameof(batches));
+                }
+            }
+
+            count += spans.Count;
+        }
+
+        return count;
+    }
+
     /// <summary>The number of spans in <paramref name="batches"/>.</summary>
     public static int SpanCount(this IReadOnlyList<Batch> batches)
     {
