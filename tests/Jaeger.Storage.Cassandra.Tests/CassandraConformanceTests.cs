@@ -3,11 +3,11 @@ using Jaeger.Storage.Conformance;
 
 namespace Jaeger.Storage.Cassandra.Tests;
 
-/// <summary>A fact that needs a real Cassandra cluster named by JAEGER_TEST_CASSANDRA_HOSTS; skipped, with the reason shown, when it is unset.</summary>
+/// <summary>A fact that needs a real Cassandra cluster named by JAEGER_TEST_CASSANDRA; skipped, with the reason shown, when it is unset.</summary>
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class CassandraClusterFactAttribute : FactAttribute
 {
-    public const string HostsVariable = "JAEGER_TEST_CASSANDRA_HOSTS";
+    public const string HostsVariable = "JAEGER_TEST_CASSANDRA";
 
     public CassandraClusterFactAttribute()
     {
