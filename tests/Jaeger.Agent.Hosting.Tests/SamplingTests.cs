@@ -33,6 +33,46 @@ public sealed class SamplingTests
     }
 
     [Fact]
+    public async Task An_in_process_agent_without_a_collector_address_asks_the_hosts_strategy_provider_directly()
+    {
+        var provider = new RecordingProvider();
+        await using var agent = await AgentHost.StartAsync(
+            o => o.Protocol = AgentForwardingProtocol.InProcess,
+            services =>
+            {
+                services.AddSingleton<Jaeger.Storage.ISpanSink>(new NullSink());
+                services.AddSingleton<Jaeger.Sampling.ISamplingStrategyProvider>(provider);
+            });
+        using var http = new HttpClient { BaseAddress = agent.Agent.HttpEndpoint };
+
+        var json = await http.GetStringAsync("/sampling?service=direct");
+
+        Assert.Equal("""{"strategyType":"RATE_LIMITING","rateLimitingSampling":{"maxTracesPerSecond":7}}""", json);
+        Assert.Equal(["direct"], provider.Asked);
+    }
+
+    private sealed class RecordingProvider : Jaeger.Sampling.ISamplingStrategyProvider
+    {
+        public List<string> Asked { get; } = [];
+
+        public ValueTask<Jaeger.Sampling.SamplingStrategy> GetSamplingStrategyAsync(string serviceName, CancellationToken cancellationToken = default)
+        {
+            lock (Asked)
+            {
+                Asked.Add(serviceName);
+            }
+
+            return ValueTask.FromResult(Jaeger.Sampling.SamplingStrategy.RateLimiting(7));
+        }
+    }
+
+    private sealed class NullSink : Jaeger.Storage.ISpanSink
+    {
+        public ValueTask<Jaeger.Storage.SpanSinkResult> SubmitAsync(Jaeger.Model.Batch batch, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(new Jaeger.Storage.SpanSinkResult(batch.Spans.Count, 0));
+    }
+
+    [Fact]
     public async Task The_legacy_root_endpoint_serves_the_strategy_with_the_integer_enum()
     {
         await using var collector = await FakeCollector.StartAsync();
