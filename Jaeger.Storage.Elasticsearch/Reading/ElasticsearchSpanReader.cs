@@ -196,59 +196,16 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
         w.WriteStartArray("filter");
         if (query.DurationMin is not null || query.DurationMax is not null)
         {
-            w.WriteStartObject();
-            w.WriteStartObject("range");
-            w.WriteStartObject("duration");
-            if (query.DurationMin is { } dmin)
-            {
-                w.WriteNumber("gte", Time.ToMicros(dmin));
-            }
-
-            if (query.DurationMax is { } dmax)
-            {
-                w.WriteNumber("lte", Time.ToMicros(dmax));
-            }
-
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.WriteEndObject();
+            WriteRange(w, "duration", query.DurationMin is { } dmin ? Time.ToMicros(dmin) : null, query.DurationMax is { } dmax ? Time.ToMicros(dmax) : null);
         }
 
         if (query.StartTimeMin is not null || query.StartTimeMax is not null)
         {
             // startTimeMillis (a date) lets Elasticsearch skip shards; startTime (µs) makes the bounds exact.
-            w.WriteStartObject();
-            w.WriteStartObject("range");
-            w.WriteStartObject("startTimeMillis");
-            if (query.StartTimeMin is { } min)
-            {
-                w.WriteNumber("gte", Time.ToUnixMicros(min) / 1000);
-            }
-
-            if (query.StartTimeMax is { } max)
-            {
-                w.WriteNumber("lte", Time.ToUnixMicros(max) / 1000);
-            }
-
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.WriteStartObject();
-            w.WriteStartObject("range");
-            w.WriteStartObject("startTime");
-            if (query.StartTimeMin is { } min2)
-            {
-                w.WriteNumber("gte", Time.ToUnixMicros(min2));
-            }
-
-            if (query.StartTimeMax is { } max2)
-            {
-                w.WriteNumber("lte", Time.ToUnixMicros(max2));
-            }
-
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.WriteEndObject();
+            long? min = query.StartTimeMin is { } from ? Time.ToUnixMicros(from) : null;
+            long? max = query.StartTimeMax is { } to ? Time.ToUnixMicros(to) : null;
+            WriteRange(w, "startTimeMillis", min / 1000, max / 1000);
+            WriteRange(w, "startTime", min, max);
         }
 
         if (!string.IsNullOrEmpty(query.ServiceName))
@@ -601,6 +558,27 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
         Term(w, path + ".value", value);
         w.WriteEndArray();
         w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>One <c>{"range":{field:{"gte":..,"lte":..}}}</c> filter; a null bound is left out.</summary>
+    private static void WriteRange(Utf8JsonWriter w, string field, long? gte, long? lte)
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("range");
+        w.WriteStartObject(field);
+        if (gte is { } low)
+        {
+            w.WriteNumber("gte", low);
+        }
+
+        if (lte is { } high)
+        {
+            w.WriteNumber("lte", high);
+        }
+
         w.WriteEndObject();
         w.WriteEndObject();
         w.WriteEndObject();
