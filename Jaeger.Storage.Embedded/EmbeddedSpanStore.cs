@@ -285,13 +285,9 @@ public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDepen
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<Operation>> GetOperationsAsync(OperationQueryParameters query, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrEmpty(query.ServiceName))
-        {
-            throw new ArgumentException("The service name is required.", nameof(query));
-        }
-
+        query.Validate();
         cancellationToken.ThrowIfCancellationRequested();
-        var kind = string.IsNullOrEmpty(query.SpanKind) ? null : query.SpanKind;
+        var kind = query.SpanKindFilter;
         var found = new HashSet<Operation>();
         _gate.EnterReadLock();
         try

@@ -251,13 +251,9 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<Operation>> GetOperationsAsync(OperationQueryParameters query, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrEmpty(query.ServiceName))
-        {
-            throw new ArgumentException("The service name is required.", nameof(query));
-        }
-
+        query.Validate();
         cancellationToken.ThrowIfCancellationRequested();
-        var kind = string.IsNullOrEmpty(query.SpanKind) ? null : query.SpanKind;
+        var kind = query.SpanKindFilter;
         var operations = new List<Operation>();
         _lock.EnterReadLock();
         try

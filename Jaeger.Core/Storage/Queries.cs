@@ -8,7 +8,20 @@ public readonly record struct Operation(string Name, string SpanKind = "");
 /// <summary>Which operations to list.</summary>
 /// <param name="ServiceName">The service; required.</param>
 /// <param name="SpanKind">Only operations seen with this kind; null or "" for all.</param>
-public readonly record struct OperationQueryParameters(string ServiceName, string? SpanKind = null);
+public readonly record struct OperationQueryParameters(string ServiceName, string? SpanKind = null)
+{
+    /// <summary>The span kind to filter by, or null for every kind ("" counts as none).</summary>
+    public string? SpanKindFilter => string.IsNullOrEmpty(SpanKind) ? null : SpanKind;
+
+    /// <summary>Throws <see cref="ArgumentException"/> when the service name is missing.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrEmpty(ServiceName))
+        {
+            throw new ArgumentException("The service name is required.", nameof(ServiceName));
+        }
+    }
+}
 
 /// <summary>
 /// A trace search. A trace matches when one of its spans matches every condition given: service, operation,
