@@ -46,6 +46,9 @@ public sealed class StorageBackend : IAsyncDisposable
     /// <summary>The leader-election lease; null when the backend has none.</summary>
     public ILeaseStore? LeaseStore { get; init; }
 
+    /// <summary>Span-derived RED metrics; null when the backend has none.</summary>
+    public IMetricsReader? MetricsReader { get; init; }
+
     /// <summary>Purge and retention; null when the backend has none.</summary>
     public IStorageMaintenance? Maintenance { get; init; }
 
@@ -73,7 +76,7 @@ public sealed class StorageBackend : IAsyncDisposable
         }
 
         var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        foreach (var part in new object?[] { Writer, Reader, DependencyReader, DependencyWriter, SamplingStore, LeaseStore, Maintenance })
+        foreach (var part in new object?[] { Writer, Reader, DependencyReader, DependencyWriter, SamplingStore, LeaseStore, MetricsReader, Maintenance })
         {
             if (part is null || !seen.Add(part))
             {
