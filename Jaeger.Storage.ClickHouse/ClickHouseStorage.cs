@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Jaeger.Storage.ClickHouse.Metrics;
 using Jaeger.Storage.ClickHouse.Reading;
 using Jaeger.Storage.ClickHouse.Schema;
 using Jaeger.Storage.ClickHouse.Stores;
@@ -8,7 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Jaeger.Storage.ClickHouse;
 
-/// <summary>One ClickHouse store: its database client, span writer and reader, dependency and sampling stores, schema and maintenance.</summary>
+/// <summary>One ClickHouse store: its database client, span writer and reader, dependency and sampling stores, RED metrics reader, schema and maintenance.</summary>
 internal sealed class ClickHouseStorage : IStorageMaintenance, IAsyncDisposable
 {
     public const string StorageType = "clickhouse";
@@ -30,6 +31,7 @@ internal sealed class ClickHouseStorage : IStorageMaintenance, IAsyncDisposable
         Reader = new ClickHouseSpanReader(Database, options);
         Dependencies = new ClickHouseDependencyStore(Database);
         Sampling = new ClickHouseSamplingStore(Database, time);
+        Metrics = new ClickHouseMetricsReader(Database);
     }
 
     public ClickHouseDatabase Database { get; }
@@ -43,6 +45,8 @@ internal sealed class ClickHouseStorage : IStorageMaintenance, IAsyncDisposable
     public ClickHouseDependencyStore Dependencies { get; }
 
     public ClickHouseSamplingStore Sampling { get; }
+
+    public ClickHouseMetricsReader Metrics { get; }
 
     public StorageRetention Retention => new(MaxAge: _options.Ttl > TimeSpan.Zero ? _options.Ttl : null);
 
@@ -78,6 +82,7 @@ internal sealed class ClickHouseStorage : IStorageMaintenance, IAsyncDisposable
         DependencyWriter = Dependencies,
         SamplingStore = Sampling,
         LeaseStore = Sampling,
+        MetricsReader = Metrics,
         Maintenance = this,
         OnStart = StartAsync,
         OnDispose = DisposeAsync,

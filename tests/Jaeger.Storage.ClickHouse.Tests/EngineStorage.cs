@@ -37,6 +37,7 @@ internal static class EngineStorage
             DependencyWriter = parts.DependencyWriter,
             SamplingStore = parts.SamplingStore,
             LeaseStore = parts.LeaseStore,
+            MetricsReader = parts.MetricsReader,
             Maintenance = parts.Maintenance,
             OnDispose = async () =>
             {
@@ -57,6 +58,7 @@ internal static class EngineStorage
             DependencyWriter = parts.DependencyWriter,
             SamplingStore = parts.SamplingStore,
             LeaseStore = parts.LeaseStore,
+            MetricsReader = parts.MetricsReader,
             Maintenance = parts.Maintenance,
             OnDispose = async () =>
             {

@@ -4,58 +4,196 @@ using Jaeger.Storage.ClickHouse.Tests.Engine;
 
 namespace Jaeger.Storage.ClickHouse.Tests;
 
-/// <summary>RED metrics computed by the real engine from stored spans: per step, service, operation and span kind.</summary>
+/// <summary>
+/// RED metrics computed by the real engine from stored spans, through <see cref="IMetricsReader"/>: three one-minute
+/// steps ending at 10:03 (points at 10:01, 10:02, 10:03), rates over the two minutes before each point.
+/// </summary>
 public sealed class RedMetricsTests
 {
-    // Two one-minute steps: 10:00 and 10:01.
-    private static readonly DateTimeOffset Step0 = new(2026, 12, 5, 10, 0, 0, TimeSpan.Zero);
-    private static readonly DateTimeOffset End = Step0.AddMinutes(2);
+    private static readonly DateTimeOffset Ten = new(2026, 12, 5, 10, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset End = Ten.AddMinutes(3);
+    private static readonly DateTimeOffset At1001 = Ten.AddMinutes(1), At1002 = Ten.AddMinutes(2), At1003 = End;
+
+    private static readonly MetricsQueryParameters Query = new()
+    {
+        ServiceNames = ["api"],
+        EndTime = End,
+        Lookback = TimeSpan.FromMinutes(3),
+        Step = TimeSpan.FromMinutes(1),
+        RatePer = TimeSpan.FromMinutes(2),
+    };
 
     [EngineFact]
-    public async Task Latency_quantiles_call_rates_and_error_rates_are_computed_per_step_service_and_operation()
+    public async Task Call_rates_are_calls_per_second_over_the_rate_window_before_each_point_of_server_spans_by_default()
+    {
+        await using var storage = await StoreWithSpansAsync();
+
+        var family = await storage.Metrics.GetCallRatesAsync(Query);
+
+        Assert.Equal((MetricFamily.CallRateName, "calls/sec, grouped by service"), (family.Name, family.Help));
+        var series = Assert.Single(family.Metrics);
+        Assert.Equal([new("service_name", "api")], series.Labels);
+        // 10:01 counts 09:59:00 (inclusive) to 10:01: E, A, B, C; 10:02 counts A, B, C, D, D2; 10:03 counts D, D2.
+        Assert.Equal([new(At1001, 4 / 120.0), new(At1002, 5 / 120.0), new(At1003, 2 / 120.0)], series.Points);
+    }
+
+    [EngineFact]
+    public async Task Error_rates_are_the_share_of_calls_with_the_error_status_in_the_same_window()
+    {
+        await using var storage = await StoreWithSpansAsync();
+
+        var family = await storage.Metrics.GetErrorRatesAsync(Query with { ServiceNames = ["api", "db"] });
+
+        Assert.Equal(MetricFamily.ErrorRateName, family.Name);
+        Assert.Equal(["api", "db"], family.Metrics.Select(s => s.Labels.Single().Value));
+        Assert.Equal([new(At1001, 1 / 4.0), new(At1002, 1 / 5.0), new(At1003, 0)], family.Metrics[0].Points);
+        Assert.Equal([new(At1001, 1), new(At1002, 1)], family.Metrics[1].Points);
+    }
+
+    [EngineFact]
+    public async Task Latencies_are_quantiles_in_milliseconds_per_step_and_a_step_without_calls_has_no_point()
+    {
+        await using var storage = await StoreWithSpansAsync();
+
+        var median = await storage.Metrics.GetLatenciesAsync(Query, 0.5);
+
+        Assert.Equal((MetricFamily.LatenciesName, "0.50th quantile latency, grouped by service"), (median.Name, median.Help));
+        // [10:00, 10:01): 10, 20, 30 ms; [10:01, 10:02): 40, 60 ms; [10:02, 10:03): nothing (the span at 10:03 is outside).
+        Assert.Equal([new(At1001, 20), new(At1002, 50)], Assert.Single(median.Metrics).Points);
+    }
+
+    [EngineFact]
+    public async Task Grouping_by_operation_gives_one_series_per_service_and_operation_under_Jaeger_names()
+    {
+        await using var storage = await StoreWithSpansAsync();
+        var byOperation = Query with { GroupByOperation = true };
+
+        var latencies = await storage.Metrics.GetLatenciesAsync(byOperation, 0.95);
+        var calls = await storage.Metrics.GetCallRatesAsync(byOperation);
+        var errors = await storage.Metrics.GetErrorRatesAsync(byOperation);
+
+        Assert.Equal(("service_operation_latencies", "0.95th quantile latency, grouped by service & operation"), (latencies.Name, latencies.Help));
+        Assert.Equal(("service_operation_call_rate", "service_operation_error_rate"), (calls.Name, errors.Name));
+        Assert.Equal([[new("service_name", "api"), new("operation", "GET /a")], [new("service_name", "api"), new("operation", "GET /b")]], latencies.Metrics.Select(s => s.Labels));
+        Assert.Equal(29, Assert.Single(latencies.Metrics[0].Points).Value, precision: 9); // 10, 20, 30 ms: the 95th percentile interpolates to 29
+        Assert.Equal(59, Assert.Single(latencies.Metrics[1].Points).Value, precision: 9);
+        Assert.Equal([new(At1001, 4 / 120.0), new(At1002, 3 / 120.0)], calls.Metrics[0].Points);
+        Assert.Equal([new(At1002, 2 / 120.0), new(At1003, 2 / 120.0)], calls.Metrics[1].Points);
+        Assert.Equal([new(At1001, 1 / 4.0), new(At1002, 1 / 3.0)], errors.Metrics[0].Points);
+    }
+
+    [EngineFact]
+    public async Task Span_kinds_select_the_kind_column_including_unspecified()
+    {
+        await using var storage = await StoreWithSpansAsync();
+
+        var client = await storage.Metrics.GetCallRatesAsync(Query with { SpanKinds = ["client"] });
+        var unspecified = await storage.Metrics.GetCallRatesAsync(Query with { SpanKinds = [""] });
+        var both = await storage.Metrics.GetCallRatesAsync(Query with { SpanKinds = ["client", ""] });
+
+        Assert.Equal([new(At1001, 1 / 120.0), new(At1002, 1 / 120.0)], Assert.Single(client.Metrics).Points);
+        Assert.Equal([new(At1001, 1 / 120.0), new(At1002, 1 / 120.0)], Assert.Single(unspecified.Metrics).Points);
+        Assert.Equal([new(At1001, 2 / 120.0), new(At1002, 2 / 120.0)], Assert.Single(both.Metrics).Points);
+    }
+
+    [EngineFact]
+    public async Task A_rate_window_that_is_not_a_multiple_of_the_step_counts_exactly_the_spans_inside_it()
+    {
+        await using var storage = await StoreWithSpansAsync();
+
+        // Points at 10:01:40, 10:02:20, 10:03; each counts the minute before it.
+        var family = await storage.Metrics.GetCallRatesAsync(Query with { Lookback = TimeSpan.FromMinutes(2), Step = TimeSpan.FromSeconds(40), RatePer = TimeSpan.FromMinutes(1) });
+
+        // [10:00:40, 10:01:40) holds D (10:01:10); [10:01:20, 10:02:20) holds D2 (10:01:59.999); [10:02, 10:03) nothing.
+        Assert.Equal([new(Ten.AddSeconds(100), 1 / 60.0), new(Ten.AddSeconds(140), 1 / 60.0)], Assert.Single(family.Metrics).Points);
+    }
+
+    [EngineFact]
+    public async Task A_quantile_of_many_spans_is_within_the_engine_quantile_error()
     {
         await using var storage = await EngineStorage.CreateAsync();
+        var process = new Process("many");
+        var spans = Enumerable.Range(1, 10_000).Select(i => Span((ulong)i, process, "op", Ten.AddMilliseconds(i), i * 1000L, "server")).ToList();
+        await storage.Writer.WriteSpansAsync(spans);
+
+        var family = await storage.Metrics.GetLatenciesAsync(Query with { ServiceNames = ["many"] }, 0.95);
+
+        // Durations 1 .. 10,000 ms in the first step; ClickHouse's quantile samples 8,192 values, so allow 2%.
+        var point = Assert.Single(Assert.Single(family.Metrics).Points);
+        Assert.Equal(At1001, point.Timestamp);
+        Assert.InRange(point.Value, 9_500 * 0.98, 9_500 * 1.02);
+    }
+
+    [Fact]
+    public void The_minimum_step_is_one_second()
+    {
+        using var db = new ClickHouseDatabase(new ClickHouseStorageOptions());
+
+        Assert.Equal(TimeSpan.FromSeconds(1), new ClickHouseMetricsReader(db).MinStep);
+    }
+
+    public static TheoryData<string, MetricsQueryParameters> BadQueries => new()
+    {
+        { "ServiceNames", Query with { ServiceNames = [] } },
+        { "ServiceNames", Query with { ServiceNames = ["api", ""] } },
+        { "Lookback", Query with { Lookback = TimeSpan.Zero } },
+        { "Step", Query with { Step = TimeSpan.FromSeconds(-5) } },
+        { "RatePer", Query with { RatePer = TimeSpan.Zero } },
+        { "SpanKinds", Query with { SpanKinds = ["SPAN_KIND_SERVER"] } },
+        { "query", Query with { Step = TimeSpan.FromMilliseconds(500) } },
+        { "query", Query with { Lookback = TimeSpan.FromDays(1), Step = TimeSpan.FromSeconds(1) } },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadQueries))]
+    public async Task A_bad_query_is_refused_with_an_argument_exception_naming_what_is_wrong(string parameter, MetricsQueryParameters query)
+    {
+        using var db = new ClickHouseDatabase(new ClickHouseStorageOptions { Endpoint = "http://127.0.0.1:1/" });
+        var reader = new ClickHouseMetricsReader(db);
+
+        var calls = await Assert.ThrowsAsync<ArgumentException>(() => reader.GetCallRatesAsync(query).AsTask());
+        var errors = await Assert.ThrowsAsync<ArgumentException>(() => reader.GetErrorRatesAsync(query).AsTask());
+        var latencies = await Assert.ThrowsAsync<ArgumentException>(() => reader.GetLatenciesAsync(query, 0.95).AsTask());
+
+        Assert.All([calls, errors, latencies], e => Assert.Equal(parameter, e.ParamName));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public async Task A_quantile_outside_zero_to_one_is_refused(double quantile)
+    {
+        using var db = new ClickHouseDatabase(new ClickHouseStorageOptions { Endpoint = "http://127.0.0.1:1/" });
+
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => new ClickHouseMetricsReader(db).GetLatenciesAsync(Query, quantile).AsTask());
+
+        Assert.Equal("quantile", error.ParamName);
+    }
+
+    private static async Task<ClickHouseStorage> StoreWithSpansAsync()
+    {
+        var storage = await EngineStorage.CreateAsync();
         var api = new Process("api");
         var db = new Process("db");
         await storage.Writer.WriteSpansAsync(
         [
-            Span(1, api, "GET /a", Step0.AddSeconds(1), 10_000, "server"),
-            Span(2, api, "GET /a", Step0.AddSeconds(2), 20_000, "server", error: true),
-            Span(3, api, "GET /a", Step0.AddSeconds(3), 30_000, "server"),
-            Span(4, api, "GET /b", Step0.AddSeconds(70), 40_000, "server"),
-            Span(5, api, "call db", Step0.AddSeconds(4), 5_000, "client"),
-            Span(6, db, "SELECT", Step0.AddSeconds(5), 4_000, "server", error: true),
-            Span(7, api, "GET /a", End.AddSeconds(1), 99_000, "server"), // after the window
+            Span(1, api, "GET /a", Ten.AddSeconds(-120), 1_000, "server"), // 09:58, before every window
+            Span(2, api, "GET /a", Ten.AddSeconds(-60), 50_000, "server"), // E: 09:59:00, first instant of 10:01's window
+            Span(3, api, "GET /a", Ten.AddSeconds(1), 10_000, "server"), // A
+            Span(4, api, "GET /a", Ten.AddSeconds(2), 20_000, "server", error: true), // B
+            Span(5, api, "GET /a", Ten.AddSeconds(3), 30_000, "server"), // C
+            Span(6, api, "GET /b", Ten.AddSeconds(70), 40_000, "server"), // D
+            Span(7, api, "GET /b", Ten.AddSeconds(120).AddTicks(-10), 60_000, "server"), // D2: 10:01:59.999999
+            Span(8, api, "GET /a", End, 99_000, "server"), // at the end, which is exclusive
+            Span(9, api, "call db", Ten.AddSeconds(4), 5_000, "client"),
+            Span(10, api, "tick", Ten.AddSeconds(5), 1_000, kind: null),
+            Span(11, db, "SELECT", Ten.AddSeconds(5), 4_000, "server", error: true),
         ]);
-        var metrics = new RedMetricsQuery(storage.Database);
-        var query = new RedQuery(["api"], End, TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(1), SpanKinds: ["server"]);
-
-        var calls = await metrics.GetCallRatesAsync(query);
-        var errors = await metrics.GetErrorRatesAsync(query);
-        var p50 = await metrics.GetLatenciesAsync(query, 0.5);
-        var byOperation = await metrics.GetLatenciesAsync(query with { GroupByOperation = true }, 0.95);
-        var allKinds = await metrics.GetCallRatesAsync(query with { SpanKinds = null, Services = [] });
-
-        var series = Assert.Single(calls);
-        Assert.Equal(("api", (string?)null), (series.Service, series.Operation));
-        Assert.Equal([new MetricPoint(Step0, 3 / 60.0), new MetricPoint(Step0.AddMinutes(1), 1 / 60.0)], series.Points);
-        Assert.Equal([new MetricPoint(Step0, 1 / 3.0), new MetricPoint(Step0.AddMinutes(1), 0)], Assert.Single(errors).Points);
-        Assert.Equal([new MetricPoint(Step0, 20), new MetricPoint(Step0.AddMinutes(1), 40)], Assert.Single(p50).Points);
-
-        Assert.Equal(["GET /a", "GET /b"], byOperation.Select(s => s.Operation));
-        Assert.Equal(29, byOperation[0].Points.Single().Value, precision: 6); // 10, 20, 30 ms: the 95th percentile interpolates to 29
-        Assert.Equal([("api", 4 / 60.0, 1 / 60.0), ("db", 1 / 60.0, double.NaN)], allKinds.Select(s => (s.Service, s.Points[0].Value, s.Points.Count > 1 ? s.Points[1].Value : double.NaN)));
+        return storage;
     }
 
-    [Fact]
-    public async Task A_quantile_outside_zero_to_one_is_refused()
-    {
-        using var db = new ClickHouseDatabase(new ClickHouseStorageOptions());
-
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => new RedMetricsQuery(db).GetLatenciesAsync(new RedQuery([], End, TimeSpan.FromHours(1), TimeSpan.FromMinutes(1)), 1.5));
-    }
-
-    private static Span Span(ulong id, Process process, string operation, DateTimeOffset start, long durationMicros, string kind, bool error = false) => new()
+    private static Span Span(ulong id, Process process, string operation, DateTimeOffset start, long durationMicros, string? kind, bool error = false) => new()
     {
         TraceId = new TraceId(0x4ED, id),
         SpanId = new SpanId(id),
@@ -63,6 +201,6 @@ public sealed class RedMetricsTests
         Process = process,
         StartTime = start,
         DurationMicros = durationMicros,
-        Tags = error ? [KeyValue.String("span.kind", kind), KeyValue.Bool("error", true)] : [KeyValue.String("span.kind", kind)],
+        Tags = [.. kind is null ? [] : new[] { KeyValue.String("span.kind", kind) }, .. error ? new[] { KeyValue.Bool("error", true) } : []],
     };
 }

@@ -31,6 +31,9 @@ public sealed class RegistrationTests
         Assert.Equal(["from-config"], await host.Services.GetRequiredService<ISpanReader>().GetServicesAsync());
         Assert.Equal(TimeSpan.FromDays(2), host.Services.GetRequiredService<IStorageMaintenance>().Retention.MaxAge);
         Assert.NotNull(host.Services.GetRequiredService<ILeaseStore>());
+        var metrics = host.Services.GetRequiredService<IMetricsReader>();
+        var calls = await metrics.GetCallRatesAsync(new MetricsQueryParameters { ServiceNames = ["from-config"], EndTime = DateTimeOffset.UtcNow.AddMinutes(1), SpanKinds = [""] });
+        Assert.Equal(1 / 600.0, Assert.Single(calls.Metrics).Points[^1].Value);
         await host.StopAsync();
     }
 
