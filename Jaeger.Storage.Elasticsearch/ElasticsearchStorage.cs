@@ -47,10 +47,11 @@ internal sealed partial class ElasticsearchStorage : IStorageMaintenance, IAsync
         var document = new SpanDocument(tagsAsFields);
         _serviceCache = new ServiceOperationCache(_time, options.ServiceCacheTtl);
         Bulk = new BulkIndexer(_connection, options.Bulk, _time, _metrics, _logger);
-        Writer = new ElasticsearchSpanWriter(Bulk, Names, document, _serviceCache);
+        Writer = new ElasticsearchSpanWriter(Bulk, new SpanBulkEncoder(Names, document, _serviceCache), _serviceCache);
         Reader = new ElasticsearchSpanReader(Client, Names, document, tagsAsFields, options, _time);
         Dependencies = new ElasticsearchDependencyStore(Bulk, Client, Names, options.MaxDocCount);
         Sampling = new ElasticsearchSamplingStore(Bulk, Client, Names, _time, options.MaxDocCount);
+        Leases = new ElasticsearchLeaseStore(Client, Names, _time);
     }
 
     public IndexNames Names { get; }
@@ -66,6 +67,8 @@ internal sealed partial class ElasticsearchStorage : IStorageMaintenance, IAsync
     public ElasticsearchDependencyStore Dependencies { get; }
 
     public ElasticsearchSamplingStore Sampling { get; }
+
+    public ElasticsearchLeaseStore Leases { get; }
 
     private string ServerList => _options.ServerUrls is { Length: > 0 } urls ? string.Join(", ", urls) : ElasticsearchStorageOptions.DefaultServerUrl;
 

@@ -69,6 +69,7 @@ public static class ElasticsearchStorageServiceCollectionExtensions
         DependencyReader = storage.Dependencies,
         DependencyWriter = storage.Names.Archive ? null : storage.Dependencies,
         SamplingStore = storage.Names.Archive ? null : storage.Sampling,
+        LeaseStore = storage.Names.Archive ? null : storage.Leases,
         Maintenance = storage,
         OnStart = storage.StartAsync,
         OnDispose = storage.DisposeAsync,

@@ -25,35 +25,35 @@ internal sealed class SpanDocument
     public void Write(Utf8JsonWriter w, Span span, Process process)
     {
         w.WriteStartObject();
-        WriteTraceId(w, "traceID"u8, span.TraceId);
-        WriteSpanId(w, "spanID"u8, span.SpanId);
+        WriteTraceId(w, SpanDocumentNames.TraceID, span.TraceId);
+        WriteSpanId(w, SpanDocumentNames.SpanID, span.SpanId);
         if (span.Flags != SpanFlags.None)
         {
-            w.WriteNumber("flags"u8, (uint)span.Flags);
+            w.WriteNumber(SpanDocumentNames.Flags, (uint)span.Flags);
         }
 
-        w.WriteString("operationName"u8, span.OperationName);
-        w.WriteStartArray("references"u8);
+        w.WriteString(SpanDocumentNames.OperationName, span.OperationName);
+        w.WriteStartArray(SpanDocumentNames.References);
         foreach (var reference in span.References)
         {
             w.WriteStartObject();
-            w.WriteString("refType"u8, reference.RefType == SpanRefType.FollowsFrom ? "FOLLOWS_FROM"u8 : "CHILD_OF"u8);
-            WriteTraceId(w, "traceID"u8, reference.TraceId);
-            WriteSpanId(w, "spanID"u8, reference.SpanId);
+            w.WriteString(SpanDocumentNames.RefType, reference.RefType == SpanRefType.FollowsFrom ? SpanDocumentNames.FollowsFrom : SpanDocumentNames.ChildOf);
+            WriteTraceId(w, SpanDocumentNames.TraceID, reference.TraceId);
+            WriteSpanId(w, SpanDocumentNames.SpanID, reference.SpanId);
             w.WriteEndObject();
         }
 
         w.WriteEndArray();
-        w.WriteNumber("startTime"u8, span.StartTimeMicros);
-        w.WriteNumber("startTimeMillis"u8, span.StartTimeMicros / 1000);
-        w.WriteNumber("duration"u8, span.DurationMicros);
-        WriteTags(w, "tags"u8, "tag"u8, span.Tags);
-        w.WriteStartArray("logs"u8);
+        w.WriteNumber(SpanDocumentNames.StartTime, span.StartTimeMicros);
+        w.WriteNumber(SpanDocumentNames.StartTimeMillis, span.StartTimeMicros / 1000);
+        w.WriteNumber(SpanDocumentNames.Duration, span.DurationMicros);
+        WriteTags(w, SpanDocumentNames.Tags, SpanDocumentNames.Tag, span.Tags);
+        w.WriteStartArray(SpanDocumentNames.Logs);
         foreach (var log in span.Logs)
         {
             w.WriteStartObject();
-            w.WriteNumber("timestamp"u8, log.TimestampMicros);
-            w.WritePropertyName("fields"u8);
+            w.WriteNumber(SpanDocumentNames.Timestamp, log.TimestampMicros);
+            w.WritePropertyName(SpanDocumentNames.Fields);
             if (log.Fields.IsEmpty)
             {
                 // Jaeger (Go) writes a nil slice: null.
@@ -68,13 +68,13 @@ internal sealed class SpanDocument
         }
 
         w.WriteEndArray();
-        w.WriteStartObject("process"u8);
-        w.WriteString("serviceName"u8, process.ServiceName);
-        WriteTags(w, "tags"u8, "tag"u8, process.Tags);
+        w.WriteStartObject(SpanDocumentNames.Process);
+        w.WriteString(SpanDocumentNames.ServiceName, process.ServiceName);
+        WriteTags(w, SpanDocumentNames.Tags, SpanDocumentNames.Tag, process.Tags);
         w.WriteEndObject();
         if (span.Warnings.Length > 0)
         {
-            w.WriteStartArray("warnings"u8);
+            w.WriteStartArray(SpanDocumentNames.Warnings);
             foreach (var warning in span.Warnings)
             {
                 w.WriteStringValue(warning);
@@ -172,21 +172,21 @@ internal sealed class SpanDocument
     }
 
     /// <summary>Jaeger's trace-id text: 16 lower-case hex characters when the high half is 0, else 32.</summary>
-    public static void WriteTraceId(Utf8JsonWriter w, ReadOnlySpan<byte> name, TraceId id)
+    public static void WriteTraceId(Utf8JsonWriter w, JsonEncodedText name, TraceId id)
     {
         Span<byte> buffer = stackalloc byte[32];
         id.TryFormat(buffer, out var n);
         w.WriteString(name, buffer[..n]);
     }
 
-    private static void WriteSpanId(Utf8JsonWriter w, ReadOnlySpan<byte> name, SpanId id)
+    private static void WriteSpanId(Utf8JsonWriter w, JsonEncodedText name, SpanId id)
     {
         Span<byte> buffer = stackalloc byte[16];
         id.TryFormat(buffer, out var n);
         w.WriteString(name, buffer[..n]);
     }
 
-    private void WriteTags(Utf8JsonWriter w, ReadOnlySpan<byte> arrayName, ReadOnlySpan<byte> mapName, ImmutableArray<KeyValue> tags)
+    private void WriteTags(Utf8JsonWriter w, JsonEncodedText arrayName, JsonEncodedText mapName, ImmutableArray<KeyValue> tags)
     {
         w.WritePropertyName(arrayName);
         var asFields = _tagsAsFields.IsEnabled ? WriteKeyValues(w, tags, _tagsAsFields) : WriteKeyValues(w, tags, null);
@@ -243,9 +243,9 @@ internal sealed class SpanDocument
             }
 
             w.WriteStartObject();
-            w.WriteString("key"u8, tag.Key);
-            w.WriteString("type"u8, TypeName(tag.Type));
-            w.WritePropertyName("value"u8);
+            w.WriteString(SpanDocumentNames.Key, tag.Key);
+            w.WriteString(SpanDocumentNames.Type, TypeName(tag.Type));
+            w.WritePropertyName(SpanDocumentNames.Value);
             WriteValueText(w, tag);
             w.WriteEndObject();
         }
@@ -254,13 +254,13 @@ internal sealed class SpanDocument
         return fields;
     }
 
-    private static ReadOnlySpan<byte> TypeName(KeyValueType type) => type switch
+    private static JsonEncodedText TypeName(KeyValueType type) => type switch
     {
-        KeyValueType.Bool => "bool"u8,
-        KeyValueType.Int64 => "int64"u8,
-        KeyValueType.Float64 => "float64"u8,
-        KeyValueType.Binary => "binary"u8,
-        _ => "string"u8,
+        KeyValueType.Bool => SpanDocumentNames.Bool,
+        KeyValueType.Int64 => SpanDocumentNames.Int64,
+        KeyValueType.Float64 => SpanDocumentNames.Float64,
+        KeyValueType.Binary => SpanDocumentNames.Binary,
+        _ => SpanDocumentNames.String,
     };
 
     /// <summary>The value as text, as Jaeger's <c>KeyValue.AsString</c>: floats as Go's <c>%.10g</c>, binary as lower-case hex.</summary>
@@ -272,7 +272,7 @@ internal sealed class SpanDocument
                 w.WriteStringValue(tag.StringValue);
                 break;
             case KeyValueType.Bool:
-                w.WriteStringValue(tag.BoolValue ? "true"u8 : "false"u8);
+                w.WriteStringValue(tag.BoolValue ? SpanDocumentNames.True : SpanDocumentNames.False);
                 break;
             case KeyValueType.Int64:
             {
@@ -455,4 +455,38 @@ internal sealed class TagsAsFields
 
     /// <summary>The tag key of a field name: the replacement turned back into ".".</summary>
     public string KeyFromFieldName(string name) => name.Replace(_dotReplacement, ".", StringComparison.Ordinal);
+}
+
+/// <summary>The span document's property names and fixed values, encoded once: the writer then copies them without checking each for escaping.</summary>
+internal static class SpanDocumentNames
+{
+    public static readonly JsonEncodedText ChildOf = JsonEncodedText.Encode("CHILD_OF");
+    public static readonly JsonEncodedText FollowsFrom = JsonEncodedText.Encode("FOLLOWS_FROM");
+    public static readonly JsonEncodedText Binary = JsonEncodedText.Encode("binary");
+    public static readonly JsonEncodedText Bool = JsonEncodedText.Encode("bool");
+    public static readonly JsonEncodedText Duration = JsonEncodedText.Encode("duration");
+    public static readonly JsonEncodedText False = JsonEncodedText.Encode("false");
+    public static readonly JsonEncodedText Fields = JsonEncodedText.Encode("fields");
+    public static readonly JsonEncodedText Float64 = JsonEncodedText.Encode("float64");
+    public static readonly JsonEncodedText Flags = JsonEncodedText.Encode("flags");
+    public static readonly JsonEncodedText Int64 = JsonEncodedText.Encode("int64");
+    public static readonly JsonEncodedText Key = JsonEncodedText.Encode("key");
+    public static readonly JsonEncodedText Logs = JsonEncodedText.Encode("logs");
+    public static readonly JsonEncodedText OperationName = JsonEncodedText.Encode("operationName");
+    public static readonly JsonEncodedText Process = JsonEncodedText.Encode("process");
+    public static readonly JsonEncodedText RefType = JsonEncodedText.Encode("refType");
+    public static readonly JsonEncodedText References = JsonEncodedText.Encode("references");
+    public static readonly JsonEncodedText ServiceName = JsonEncodedText.Encode("serviceName");
+    public static readonly JsonEncodedText SpanID = JsonEncodedText.Encode("spanID");
+    public static readonly JsonEncodedText StartTime = JsonEncodedText.Encode("startTime");
+    public static readonly JsonEncodedText StartTimeMillis = JsonEncodedText.Encode("startTimeMillis");
+    public static readonly JsonEncodedText String = JsonEncodedText.Encode("string");
+    public static readonly JsonEncodedText Tag = JsonEncodedText.Encode("tag");
+    public static readonly JsonEncodedText Tags = JsonEncodedText.Encode("tags");
+    public static readonly JsonEncodedText Timestamp = JsonEncodedText.Encode("timestamp");
+    public static readonly JsonEncodedText TraceID = JsonEncodedText.Encode("traceID");
+    public static readonly JsonEncodedText True = JsonEncodedText.Encode("true");
+    public static readonly JsonEncodedText Type = JsonEncodedText.Encode("type");
+    public static readonly JsonEncodedText Value = JsonEncodedText.Encode("value");
+    public static readonly JsonEncodedText Warnings = JsonEncodedText.Encode("warnings");
 }

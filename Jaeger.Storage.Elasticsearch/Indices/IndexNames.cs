@@ -22,6 +22,10 @@ internal sealed class IndexNames
     private readonly string _dailyFormat;
     private readonly bool _hourly;
 
+    // The last dated write index per kind: spans arrive in time order mostly, so one entry per kind saves formatting
+    // a string per span. Replaced whole (immutable entries), so readers on other threads see a consistent pair.
+    private readonly DatedName?[] _lastWritten = new DatedName?[4];
+
     public IndexNames(string? prefix, string dateSeparator, bool hourly, bool useAliases, bool archive)
     {
         Prefix = ApplyPrefix(prefix);
@@ -73,7 +77,16 @@ internal sealed class IndexNames
             return Prefix + BaseName(kind) + "-archive";
         }
 
-        return Dated(kind, time);
+        var period = time.UtcTicks / Period(kind).Ticks;
+        var last = Volatile.Read(ref _lastWritten[(int)kind]);
+        if (last is not null && last.Period == period)
+        {
+            return last.Name;
+        }
+
+        var name = Dated(kind, time);
+        Volatile.Write(ref _lastWritten[(int)kind], new DatedName(period, name));
+        return name;
     }
 
     /// <summary>The dated index name of <paramref name="kind"/> for <paramref name="time"/> (UTC).</summary>
@@ -147,4 +160,6 @@ internal sealed class IndexNames
     public TimeSpan Period(IndexKind kind) => IsHourly(kind) ? TimeSpan.FromHours(1) : TimeSpan.FromDays(1);
 
     private bool IsHourly(IndexKind kind) => _hourly && kind is IndexKind.Span or IndexKind.Service;
+
+    private sealed record DatedName(long Period, string Name);
 }

@@ -37,10 +37,10 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
         _time = time;
     }
 
-    /// <summary>Searches without a service name, tags with duration, process tags, log fields and binary tags (as hex text).</summary>
+    /// <summary>Searches without a service name, tags with duration, process tags, log fields, binary tags (as hex text), with an exact limit, and lists operations with their span kinds.</summary>
     public SearchCapabilities Capabilities =>
         SearchCapabilities.SearchWithoutServiceName | SearchCapabilities.TagsWithDuration | SearchCapabilities.ProcessTags |
-        SearchCapabilities.LogFields | SearchCapabilities.BinaryTags;
+        SearchCapabilities.LogFields | SearchCapabilities.BinaryTags | SearchCapabilities.ExactLimit | SearchCapabilities.OperationSpanKinds;
 
     public async ValueTask<IReadOnlyList<string>> GetServicesAsync(CancellationToken cancellationToken = default)
     {
@@ -59,69 +59,138 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
         return names;
     }
 
+    /// <summary>The span kinds an operation is listed with: OpenTracing's and OpenTelemetry's values of the <c>span.kind</c> tag.</summary>
+    internal static readonly string[] SpanKinds = ["server", "client", "producer", "consumer", "internal"];
+
+    // Service documents carry no span kind (as in Jaeger, whose reader lists every operation without one), so the kinds
+    // come from the span documents of the same window: one _msearch with the service document aggregation, one
+    // aggregation of operations per kind (spans whose span.kind tag has it), and one of operations of spans without a
+    // span.kind tag. An operation only in the service index (its spans gone, or with another span.kind value) is listed
+    // without a kind.
     public async ValueTask<IReadOnlyList<Operation>> GetOperationsAsync(OperationQueryParameters query, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(query.ServiceName, nameof(query));
         if (!string.IsNullOrEmpty(query.SpanKind))
         {
-            return await GetOperationsOfKindAsync(query.ServiceName, query.SpanKind, cancellationToken).ConfigureAwait(false);
+            var names = await AggregationKeysAsync(SpanIndicesOfMaxSpanAge(), OperationsOfKindBody(query.ServiceName, query.SpanKind), "distinct_operations", cancellationToken).ConfigureAwait(false);
+            names.Sort(StringComparer.Ordinal);
+            return [.. names.Select(n => new Operation(n, query.SpanKind))];
         }
 
-        var (indices, serviceField) = ServiceSource();
-        var body = SearchClient.Json(w =>
+        var (serviceIndices, serviceField) = ServiceSource();
+        var service = query.ServiceName;
+        var searches = new List<(IReadOnlyList<string> Indices, byte[] Body)>
         {
-            w.WriteStartObject();
-            w.WriteNumber("size", 0);
-            w.WriteStartObject("query");
-            w.WriteStartObject("term");
-            w.WriteString(serviceField, query.ServiceName);
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.WriteStartObject("aggregations");
-            WriteTermsAggregation(w, "distinct_operations", "operationName", _options.MaxDocCount);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        });
-        var names = await AggregationKeysAsync(indices, body, "distinct_operations", cancellationToken).ConfigureAwait(false);
-        names.Sort(StringComparer.Ordinal);
-        return [.. names.Select(n => new Operation(n))];
+            (serviceIndices, SearchClient.Json(w =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("size", 0);
+                w.WriteStartObject("query");
+                w.WriteStartObject("term");
+                w.WriteString(serviceField, service);
+                w.WriteEndObject();
+                w.WriteEndObject();
+                w.WriteStartObject("aggregations");
+                WriteTermsAggregation(w, "distinct_operations", "operationName", _options.MaxDocCount);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            })),
+        };
+        var spanIndices = SpanIndicesOfMaxSpanAge();
+        foreach (var kind in SpanKinds)
+        {
+            searches.Add((spanIndices, OperationsOfKindBody(service, kind)));
+        }
+
+        searches.Add((spanIndices, OperationsOfKindBody(service, null)));
+        var answers = await MultiAggregationKeysAsync(searches, "distinct_operations", cancellationToken).ConfigureAwait(false);
+
+        var operations = new HashSet<Operation>();
+        var withKind = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < SpanKinds.Length; i++)
+        {
+            foreach (var name in answers[i + 1])
+            {
+                operations.Add(new Operation(name, SpanKinds[i]));
+                withKind.Add(name);
+            }
+        }
+
+        foreach (var name in answers[^1])
+        {
+            operations.Add(new Operation(name));
+        }
+
+        foreach (var name in answers[0])
+        {
+            if (!withKind.Contains(name))
+            {
+                operations.Add(new Operation(name));
+            }
+        }
+
+        return [.. operations.OrderBy(o => o.Name, StringComparer.Ordinal).ThenBy(o => o.SpanKind, StringComparer.Ordinal)];
     }
 
-    // Service documents carry no span kind (Jaeger ignores the filter and lists every operation). Asked for one kind,
-    // the operations come from the span documents of the same window whose span.kind tag has that value.
-    private async Task<IReadOnlyList<Operation>> GetOperationsOfKindAsync(string service, string kind, CancellationToken cancellationToken)
+    private IReadOnlyList<string> SpanIndicesOfMaxSpanAge()
     {
         var now = _time.GetUtcNow();
-        IReadOnlyList<string> indices = _names.Archive ? [_names.AllForRead(IndexKind.Span)] : _names.ForRange(IndexKind.Span, now - _options.MaxSpanAge, now);
-        var body = SearchClient.Json(w =>
+        return _names.Archive ? [_names.AllForRead(IndexKind.Span)] : _names.ForRange(IndexKind.Span, now - _options.MaxSpanAge, now);
+    }
+
+    // The operations of the service's spans whose span.kind tag (nested, or a tags-as-fields field) is `kind`; with a
+    // null kind, of its spans without a span.kind tag.
+    private byte[] OperationsOfKindBody(string service, string? kind) => SearchClient.Json(w =>
+    {
+        var field = "tag." + _tagsAsFields.FieldName("span.kind");
+        w.WriteStartObject();
+        w.WriteNumber("size", 0);
+        w.WriteStartObject("query");
+        w.WriteStartObject("bool");
+        w.WriteStartArray("filter");
+        Term(w, "process.serviceName", service);
+        if (kind is not null)
         {
-            w.WriteStartObject();
-            w.WriteNumber("size", 0);
-            w.WriteStartObject("query");
-            w.WriteStartObject("bool");
-            w.WriteStartArray("filter");
-            Term(w, "process.serviceName", service);
             w.WriteStartObject();
             w.WriteStartObject("bool");
             w.WriteStartArray("should");
-            Term(w, "tag." + _tagsAsFields.FieldName("span.kind"), kind);
+            Term(w, field, kind);
             NestedKeyValue(w, "tags", "span.kind", kind);
             w.WriteEndArray();
             w.WriteNumber("minimum_should_match", 1);
             w.WriteEndObject();
             w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        if (kind is null)
+        {
+            w.WriteStartArray("must_not");
+            w.WriteStartObject();
+            w.WriteStartObject("exists");
+            w.WriteString("field", field);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteStartObject();
+            w.WriteStartObject("nested");
+            w.WriteString("path", "tags");
+            w.WriteStartObject("query");
+            w.WriteStartObject("term");
+            w.WriteString("tags.key", "span.kind");
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndObject();
             w.WriteEndArray();
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.WriteStartObject("aggregations");
-            WriteTermsAggregation(w, "distinct_operations", "operationName", _options.MaxDocCount);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        });
-        var names = await AggregationKeysAsync(indices, body, "distinct_operations", cancellationToken).ConfigureAwait(false);
-        names.Sort(StringComparer.Ordinal);
-        return [.. names.Select(n => new Operation(n, kind))];
-    }
+        }
+
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteStartObject("aggregations");
+        WriteTermsAggregation(w, "distinct_operations", "operationName", _options.MaxDocCount);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    });
 
     public async ValueTask<Trace?> GetTraceAsync(TraceGetParameters query, CancellationToken cancellationToken = default)
     {
@@ -138,8 +207,134 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
         return await ReadTracesAsync(ids, [_names.AllForRead(IndexKind.Span)], cancellationToken).ConfigureAwait(false);
     }
 
-    public ValueTask<IReadOnlyList<TraceSummary>> FindTraceSummariesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) =>
-        this.SummarizeFoundTracesAsync(query, cancellationToken);
+    /// <summary>The span fields a summary needs: no tags, logs or process tags are read.</summary>
+    private static readonly string[] SummaryFields = ["traceID", "spanID", "parentSpanID", "references", "startTime", "duration", "operationName", "process.serviceName"];
+
+    /// <summary>
+    /// Summaries of the found traces, exact in every field, without reading whole span documents: every span of the
+    /// traces with only <see cref="SummaryFields"/> (a <c>_source</c> filter: ids, references, times, operation and
+    /// service), and the ids of their spans tagged <c>error=true</c> from one search. Each summary is then computed as
+    /// <see cref="TraceSummary.FromTrace"/> does (root, orphans and first-appearance order need span-level data, which
+    /// an aggregation could only give through scripts).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<TraceSummary>> FindTraceSummariesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default)
+    {
+        var ids = await FindTraceIdsAsync(query, cancellationToken).ConfigureAwait(false);
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        IReadOnlyList<string> indices = [_names.AllForRead(IndexKind.Span)];
+        var traces = await ReadTracesAsync(ids, indices, cancellationToken, SummaryFields).ConfigureAwait(false);
+        var errors = await ErrorSpansAsync(ids, indices, cancellationToken).ConfigureAwait(false);
+        var summaries = new List<TraceSummary>(traces.Count);
+        foreach (var trace in traces)
+        {
+            foreach (var span in trace.Spans)
+            {
+                if (errors.Contains((span.TraceId, span.SpanId)))
+                {
+                    span.Tags = [KeyValue.Bool(WellKnownTags.Error, true)];
+                }
+            }
+
+            summaries.Add(TraceSummary.FromTrace(trace));
+        }
+
+        return summaries;
+    }
+
+    /// <summary>The spans of <paramref name="traceIds"/> tagged <c>error=true</c> (as text or bool, nested or as a field), paged with search_after.</summary>
+    private async Task<HashSet<(TraceId, SpanId)>> ErrorSpansAsync(IReadOnlyList<TraceId> traceIds, IReadOnlyList<string> indices, CancellationToken cancellationToken)
+    {
+        var errors = new HashSet<(TraceId, SpanId)>();
+        var path = SearchClient.SearchPath(indices);
+        string? afterTrace = null, afterSpan = null;
+        while (true)
+        {
+            var body = SearchClient.Json(w =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("size", _options.MaxDocCount);
+                w.WriteStartArray("_source");
+                w.WriteStringValue("traceID");
+                w.WriteStringValue("spanID");
+                w.WriteEndArray();
+                w.WriteStartObject("query");
+                w.WriteStartObject("bool");
+                w.WriteStartArray("filter");
+                w.WriteStartObject();
+                w.WriteStartObject("bool");
+                w.WriteStartArray("should");
+                foreach (var id in traceIds)
+                {
+                    WriteTraceIdQuery(w, id);
+                }
+
+                w.WriteEndArray();
+                w.WriteNumber("minimum_should_match", 1);
+                w.WriteEndObject();
+                w.WriteEndObject();
+                w.WriteStartObject();
+                w.WriteStartObject("bool");
+                w.WriteStartArray("should");
+                Term(w, "tag." + _tagsAsFields.FieldName(WellKnownTags.Error), "true");
+                NestedKeyValue(w, "tags", WellKnownTags.Error, "true");
+                w.WriteEndArray();
+                w.WriteNumber("minimum_should_match", 1);
+                w.WriteEndObject();
+                w.WriteEndObject();
+                w.WriteEndArray();
+                w.WriteEndObject();
+                w.WriteEndObject();
+                w.WriteStartArray("sort");
+                w.WriteStartObject();
+                w.WriteString("traceID", "asc");
+                w.WriteEndObject();
+                w.WriteStartObject();
+                w.WriteString("spanID", "asc");
+                w.WriteEndObject();
+                w.WriteEndArray();
+                if (afterTrace is not null)
+                {
+                    w.WriteStartArray("search_after");
+                    w.WriteStringValue(afterTrace);
+                    w.WriteStringValue(afterSpan);
+                    w.WriteEndArray();
+                }
+
+                w.WriteEndObject();
+            });
+            using var doc = await _client.SendJsonAsync(HttpMethod.POST, path, body, cancellationToken).ConfigureAwait(false);
+            if (doc is null)
+            {
+                return errors;
+            }
+
+            var count = 0;
+            foreach (var hit in doc.RootElement.GetProperty("hits").GetProperty("hits").EnumerateArray())
+            {
+                count++;
+                var source = hit.GetProperty("_source");
+                afterTrace = source.GetProperty("traceID").GetString();
+                afterSpan = source.GetProperty("spanID").GetString();
+                if (TraceId.TryParse(afterTrace, out var traceId) && SpanId.TryParse(afterSpan, out var spanId))
+                {
+                    errors.Add((traceId, spanId));
+                }
+                else
+                {
+                    throw new StorageException("bad_document", $"Span document {hit.GetProperty("_id")} has no valid traceID/spanID.", isTransient: false);
+                }
+            }
+
+            if (count < _options.MaxDocCount)
+            {
+                return errors;
+            }
+        }
+    }
 
     public async ValueTask<IReadOnlyList<TraceId>> FindTraceIdsAsync(TraceQueryParameters query, CancellationToken cancellationToken = default)
     {
@@ -150,43 +345,104 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
             ? _names.ForRange(IndexKind.Span, min, max)
             : [_names.AllForRead(IndexKind.Span)];
 
-        // 1. The traces with a matching span, newest matching span first (Jaeger's aggregation).
-        var candidates = await TraceIdAggregationAsync(indices, BuildFindQuery(query), "max", _options.MaxCandidateTraces, cancellationToken).ConfigureAwait(false);
-        if (candidates.Count == 0)
+        // Candidates come newest matching span (M) first, MaxCandidateTraces at a time; each one's true start S (its
+        // earliest span) comes from a second aggregation. S <= M, so once the limit-th newest S found is later than
+        // the M of the last candidate, no unseen trace can rank above it: the result is exact. Otherwise the next page
+        // is the traces whose matching spans all start at or before that M, except those already seen at exactly it.
+        var find = BuildFindQuery(query);
+        var startOf = new Dictionary<TraceId, long>();
+        var seenAtBound = new List<TraceId>();
+        long? bound = null;
+        while (true)
         {
-            return [];
+            var page = bound is { } below ? FollowingPage(find, below, seenAtBound) : find;
+            var candidates = await TraceIdAggregationAsync(indices, page, "max", _options.MaxCandidateTraces, cancellationToken).ConfigureAwait(false);
+            await AddTrueStartsAsync(candidates, startOf, cancellationToken).ConfigureAwait(false);
+            if (candidates.Count < _options.MaxCandidateTraces)
+            {
+                break;
+            }
+
+            var last = candidates[^1].Start;
+            if (bound != last)
+            {
+                seenAtBound.Clear();
+            }
+
+            foreach (var (id, latest) in candidates)
+            {
+                if (latest == last && !seenAtBound.Contains(id))
+                {
+                    seenAtBound.Add(id);
+                }
+            }
+
+            bound = last;
+            if (startOf.Count >= query.Limit && Ranked(startOf, query.Limit)[^1].Start > last)
+            {
+                break;
+            }
         }
 
-        // 2. Their true starts: the earliest span of each whole trace, wherever it is stored.
-        var starts = await TraceIdAggregationAsync(
-            [_names.AllForRead(IndexKind.Span)],
-            w =>
-            {
-                w.WriteStartObject("terms");
-                w.WriteStartArray("traceID");
-                foreach (var (id, _) in candidates)
-                {
-                    w.WriteStringValue(id.ToString());
-                }
+        return [.. Ranked(startOf, query.Limit).Select(c => c.Id)];
+    }
 
-                w.WriteEndArray();
-                w.WriteEndObject();
-            },
-            "min",
-            candidates.Count,
-            cancellationToken).ConfigureAwait(false);
-        var startOf = new Dictionary<TraceId, long>(starts.Count);
+    private static List<(TraceId Id, long Start)> Ranked(Dictionary<TraceId, long> startOf, int limit) =>
+        [.. startOf.Select(p => (Id: p.Key, Start: p.Value)).OrderByDescending(c => c.Start).ThenBy(c => c.Id).Take(limit)];
+
+    // The search restricted to spans starting at or before `bound`, without the traces already seen with a matching span at it.
+    private static Action<Utf8JsonWriter> FollowingPage(Action<Utf8JsonWriter> find, long bound, List<TraceId> seenAtBound) => w =>
+    {
+        w.WriteStartObject("bool");
+        w.WriteStartArray("filter");
+        w.WriteStartObject();
+        find(w);
+        w.WriteEndObject();
+        WriteRange(w, "startTime", null, bound);
+        w.WriteEndArray();
+        w.WriteStartArray("must_not");
+        w.WriteStartObject();
+        WriteTraceIdTerms(w, seenAtBound);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    };
+
+    // The earliest span of each new candidate's whole trace, wherever it is stored.
+    private async Task AddTrueStartsAsync(List<(TraceId Id, long Start)> candidates, Dictionary<TraceId, long> startOf, CancellationToken cancellationToken)
+    {
+        var fresh = new List<TraceId>();
+        foreach (var (id, latest) in candidates)
+        {
+            if (startOf.TryAdd(id, latest))
+            {
+                fresh.Add(id);
+            }
+        }
+
+        if (fresh.Count == 0)
+        {
+            return;
+        }
+
+        var starts = await TraceIdAggregationAsync([_names.AllForRead(IndexKind.Span)], w => WriteTraceIdTerms(w, fresh), "min", fresh.Count, cancellationToken).ConfigureAwait(false);
         foreach (var (id, start) in starts)
         {
             startOf[id] = start;
         }
+    }
 
-        return [.. candidates
-            .Select(c => (c.Id, Start: startOf.TryGetValue(c.Id, out var s) ? s : c.Start))
-            .OrderByDescending(c => c.Start)
-            .ThenBy(c => c.Id)
-            .Take(query.Limit)
-            .Select(c => c.Id)];
+    private static void WriteTraceIdTerms(Utf8JsonWriter w, IEnumerable<TraceId> ids)
+    {
+        w.WriteStartObject("terms");
+        w.WriteStartArray("traceID");
+        foreach (var id in ids)
+        {
+            w.WriteStringValue(id.ToString());
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 
     /// <summary>The query of a search, as one bool of filters on one span document.</summary>
@@ -308,9 +564,9 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
     /// Several traces, as Jaeger's multiRead: the first page of every trace in one <c>_msearch</c>, then the traces with
     /// more spans page by page. Traces come back in the order of <paramref name="traceIds"/>; unknown ones are left out.
     /// </summary>
-    private async Task<List<Trace>> ReadTracesAsync(IReadOnlyList<TraceId> traceIds, IReadOnlyList<string> indices, CancellationToken cancellationToken)
+    private async Task<List<Trace>> ReadTracesAsync(IReadOnlyList<TraceId> traceIds, IReadOnlyList<string> indices, CancellationToken cancellationToken, string[]? sourceFields = null)
     {
-        var pages = traceIds.Select(id => new TracePage(id)).ToList();
+        var pages = traceIds.Select(id => new TracePage(id) { SourceFields = sourceFields }).ToList();
         if (pages.Count == 0)
         {
             return [];
@@ -319,23 +575,7 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
         var buffer = new ArrayBufferWriter<byte>();
         foreach (var page in pages)
         {
-            buffer.Write(SearchClient.Json(w =>
-            {
-                w.WriteStartObject();
-                w.WriteStartArray("index");
-                foreach (var index in indices)
-                {
-                    foreach (var part in index.Split(','))
-                    {
-                        w.WriteStringValue(part);
-                    }
-                }
-
-                w.WriteEndArray();
-                w.WriteBoolean("ignore_unavailable", true);
-                w.WriteBoolean("allow_no_indices", true);
-                w.WriteEndObject();
-            }));
+            buffer.Write(MultiSearchHeader(indices));
             buffer.Write("\n"u8);
             buffer.Write(TraceSearchBody(page));
             buffer.Write("\n"u8);
@@ -343,29 +583,16 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
 
         using (var doc = await _client.SendJsonAsync(HttpMethod.POST, "/_msearch", buffer.WrittenSpan.ToArray(), cancellationToken, "application/x-ndjson").ConfigureAwait(false))
         {
-            var responses = doc?.RootElement.GetProperty("responses");
-            if (responses is not { ValueKind: JsonValueKind.Array } array || array.GetArrayLength() != pages.Count)
-            {
-                throw new StorageException("bad_response", $"_msearch answered {(responses?.ValueKind == JsonValueKind.Array ? responses.Value.GetArrayLength() : 0)} responses for {pages.Count} searches.", isTransient: false);
-            }
-
             var i = 0;
-            foreach (var response in array.EnumerateArray())
+            foreach (var response in MultiSearchResponses(doc, pages.Count))
             {
                 var page = pages[i++];
-                if (response.TryGetProperty("error", out var error))
+                if (MultiSearchError(response, $"Reading trace {page.TraceId}"))
                 {
-                    var (type, reason) = (error.TryGetProperty("type", out var t) ? t.GetString() : null, error.TryGetProperty("reason", out var r) ? r.GetString() : null);
-                    if (type == "index_not_found_exception")
-                    {
-                        page.Done = true;
-                        continue;
-                    }
-
-                    throw new StorageException(type ?? "search_failed", $"Reading trace {page.TraceId} failed: {type}: {reason}", isTransient: response.TryGetProperty("status", out var st) && st.GetInt32() is 429 or >= 500);
+                    page.Done = true;
+                    continue;
                 }
 
-                SearchClient.ThrowOnShardFailures(response, $"Reading trace {page.TraceId}");
                 AddHits(page, response);
             }
         }
@@ -402,6 +629,16 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
     {
         w.WriteStartObject();
         w.WriteNumber("size", _options.MaxDocCount);
+        if (page.SourceFields is { } fields)
+        {
+            w.WriteStartArray("_source");
+            foreach (var field in fields)
+            {
+                w.WriteStringValue(field);
+            }
+
+            w.WriteEndArray();
+        }
         w.WriteStartObject("query");
         w.WriteStartObject("bool");
         w.WriteStartArray("filter");
@@ -514,6 +751,92 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
         return keys;
     }
 
+    /// <summary>Several aggregation searches in one <c>_msearch</c>: the keys of aggregation <paramref name="name"/> of each, in order; a missing index answers none.</summary>
+    private async Task<List<string>[]> MultiAggregationKeysAsync(List<(IReadOnlyList<string> Indices, byte[] Body)> searches, string name, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        foreach (var (indices, body) in searches)
+        {
+            buffer.Write(MultiSearchHeader(indices));
+            buffer.Write("\n"u8);
+            buffer.Write(body);
+            buffer.Write("\n"u8);
+        }
+
+        using var doc = await _client.SendJsonAsync(HttpMethod.POST, "/_msearch", buffer.WrittenSpan.ToArray(), cancellationToken, "application/x-ndjson").ConfigureAwait(false);
+        var responses = MultiSearchResponses(doc, searches.Count);
+        var result = new List<string>[searches.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            var keys = result[i] = [];
+            var response = responses[i];
+            if (MultiSearchError(response, "Listing operations") || !response.TryGetProperty("aggregations", out var aggs) || !aggs.TryGetProperty(name, out var agg))
+            {
+                continue;
+            }
+
+            foreach (var bucket in agg.GetProperty("buckets").EnumerateArray())
+            {
+                var key = bucket.GetProperty("key");
+                keys.Add(key.ValueKind == JsonValueKind.String ? key.GetString()! : throw new StorageException("bad_aggregation", $"A non-string key in aggregation {name}.", isTransient: false));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>An <c>_msearch</c> header line: the indices (comma lists split), missing ones skipped.</summary>
+    private static byte[] MultiSearchHeader(IReadOnlyList<string> indices) => SearchClient.Json(w =>
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("index");
+        foreach (var index in indices)
+        {
+            foreach (var part in index.Split(','))
+            {
+                w.WriteStringValue(part);
+            }
+        }
+
+        w.WriteEndArray();
+        w.WriteBoolean("ignore_unavailable", true);
+        w.WriteBoolean("allow_no_indices", true);
+        w.WriteEndObject();
+    });
+
+    /// <summary>The <c>responses</c> of an <c>_msearch</c> answer, checked to hold one per search.</summary>
+    private static List<JsonElement> MultiSearchResponses(JsonDocument? doc, int count)
+    {
+        var responses = doc?.RootElement.GetProperty("responses");
+        if (responses is not { ValueKind: JsonValueKind.Array } array || array.GetArrayLength() != count)
+        {
+            throw new StorageException("bad_response", $"_msearch answered {(responses?.ValueKind == JsonValueKind.Array ? responses.Value.GetArrayLength() : 0)} responses for {count} searches.", isTransient: false);
+        }
+
+        return [.. array.EnumerateArray()];
+    }
+
+    /// <summary>
+    /// True when one <c>_msearch</c> response is a missing index (nothing found); throws for any other error and for
+    /// partial answers (shard failures); false for a whole answer.
+    /// </summary>
+    private static bool MultiSearchError(JsonElement response, string what)
+    {
+        if (response.TryGetProperty("error", out var error))
+        {
+            var (type, reason) = (error.TryGetProperty("type", out var t) ? t.GetString() : null, error.TryGetProperty("reason", out var r) ? r.GetString() : null);
+            if (type == "index_not_found_exception")
+            {
+                return true;
+            }
+
+            throw new StorageException(type ?? "search_failed", $"{what} failed: {type}: {reason}", isTransient: response.TryGetProperty("status", out var st) && st.GetInt32() is 429 or >= 500);
+        }
+
+        SearchClient.ThrowOnShardFailures(response, what);
+        return false;
+    }
+
     private sealed class TracePage(TraceId traceId)
     {
         public TraceId TraceId { get; } = traceId;
@@ -525,6 +848,9 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
         public string? AfterSpan { get; set; }
 
         public bool Done { get; set; }
+
+        /// <summary>The document fields to read (a <c>_source</c> filter); null for whole documents.</summary>
+        public string[]? SourceFields { get; init; }
     }
 
     private static void WriteTermsAggregation(Utf8JsonWriter w, string name, string field, int size)

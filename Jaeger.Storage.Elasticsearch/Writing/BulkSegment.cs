@@ -21,7 +21,7 @@ internal sealed class BulkSegment
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
-    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+    private readonly PooledBufferWriter _buffer = new(16 * 1024);
     private readonly List<int> _offsets = [];
     private readonly List<BulkItemKind> _kinds = [];
     private readonly Utf8JsonWriter _writer;
@@ -40,11 +40,32 @@ internal sealed class BulkSegment
 
     public Task Completion => _completion.Task;
 
+    /// <summary>
+    /// Gives the segment's buffer back to the pool once nothing can read it any more: when the segment is settled (its
+    /// bulk answered) or was never submitted (no items). A segment still pending (its writer was cancelled while the
+    /// bulk waits) keeps its buffer, which is then collected as garbage.
+    /// </summary>
+    public void ReleaseIfSettled()
+    {
+        if (Count == 0 || _completion.Task.IsCompleted)
+        {
+            _buffer.Return();
+        }
+    }
+
     /// <summary>Starts an item: writes its action line; the caller then writes the document with the returned writer and calls <see cref="EndItem"/>.</summary>
     public Utf8JsonWriter BeginItem(BulkItemKind kind, string index, string? id)
     {
         _offsets.Add(_buffer.WrittenCount);
         _kinds.Add(kind);
+        if (id is null)
+        {
+            // Span documents have no id: their action line depends on the index alone, which changes once a day (or
+            // hour), so its bytes are encoded once per index name and copied.
+            _buffer.Write(ActionLine(index));
+            return _writer;
+        }
+
         _writer.WriteStartObject();
         _writer.WriteStartObject("index"u8);
         _writer.WriteString("_index"u8, index);
@@ -60,6 +81,33 @@ internal sealed class BulkSegment
     }
 
     public void EndItem() => EndLine();
+
+    [ThreadStatic]
+    private static (string Index, byte[] Line)? t_lastActionLine;
+
+    /// <summary><c>{"index":{"_index":"…"}}\n</c> for <paramref name="index"/>, the last one cached per thread.</summary>
+    private static byte[] ActionLine(string index)
+    {
+        if (t_lastActionLine is { } last && ReferenceEquals(last.Index, index))
+        {
+            return last.Line;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(64);
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("index"u8);
+            w.WriteString("_index"u8, index);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        buffer.Write("\n"u8);
+        var line = buffer.WrittenSpan.ToArray();
+        t_lastActionLine = (index, line);
+        return line;
+    }
 
     /// <summary>The bytes of item <paramref name="index"/> (action and document lines).</summary>
     public ReadOnlyMemory<byte> Item(int index)

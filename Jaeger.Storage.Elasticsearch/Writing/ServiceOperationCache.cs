@@ -9,7 +9,7 @@ namespace Jaeger.Storage.Elasticsearch.Writing;
 internal sealed class ServiceOperationCache
 {
     private const int Capacity = 100_000;
-    private readonly Dictionary<(string Index, string Id), long> _expiry = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Index, string Service, string Operation), long> _expiry = new();
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private readonly TimeSpan _ttl;
@@ -20,18 +20,30 @@ internal sealed class ServiceOperationCache
         _ttl = ttl;
     }
 
-    /// <summary>True when the pair must be written now (and remembers it as written).</summary>
-    public bool ShouldWrite(string index, string id)
+    /// <summary>
+    /// True when the pair must be written now (and remembers it as written), with the document id in
+    /// <paramref name="id"/>; the id is computed only then, so a cached pair costs no allocation.
+    /// </summary>
+    public bool ShouldWrite(string index, string service, string operation, out string id)
     {
+        id = string.Empty;
         if (_ttl <= TimeSpan.Zero)
         {
+            id = Id(service, operation);
             return true;
         }
 
         var now = _time.GetUtcNow().UtcTicks;
+        var key = (index, service, operation);
+        if (_expiry.TryGetValue(key, out var cached) && cached > now)
+        {
+            // The common case, without the lock: ConcurrentDictionary reads are lock-free.
+            return false;
+        }
+
         lock (_lock)
         {
-            if (_expiry.TryGetValue((index, id), out var until) && until > now)
+            if (_expiry.TryGetValue(key, out var until) && until > now)
             {
                 return false;
             }
@@ -40,7 +52,7 @@ internal sealed class ServiceOperationCache
             {
                 foreach (var entry in _expiry.Where(e => e.Value <= now).Select(e => e.Key).ToList())
                 {
-                    _expiry.Remove(entry);
+                    _expiry.TryRemove(entry, out _);
                 }
 
                 if (_expiry.Count >= Capacity)
@@ -49,17 +61,19 @@ internal sealed class ServiceOperationCache
                 }
             }
 
-            _expiry[(index, id)] = now + _ttl.Ticks;
-            return true;
+            _expiry[key] = now + _ttl.Ticks;
         }
+
+        id = Id(service, operation);
+        return true;
     }
 
     /// <summary>Forgets a pair whose write failed, so the next span writes it again.</summary>
-    public void Forget(string index, string id)
+    public void Forget(string index, string service, string operation)
     {
         lock (_lock)
         {
-            _expiry.Remove((index, id));
+            _expiry.TryRemove((index, service, operation), out _);
         }
     }
 

@@ -26,7 +26,9 @@ internal sealed class FakeSearchEngine
     private readonly Lock _lock = new();
     private readonly Dictionary<string, List<(string Id, JsonObject Source)>> _indices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<(string Index, bool Write)>> _aliases = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Index, string Id), long> _seqNos = new();
     private long _nextId;
+    private long _nextSeqNo;
 
     public IReadOnlyList<string> IndexNames
     {
@@ -74,6 +76,74 @@ internal sealed class FakeSearchEngine
         }
 
         return new FakeAnswer(200, new JsonObject { ["took"] = 1, ["errors"] = false, ["items"] = items }.ToJsonString());
+    }
+
+    /// <summary>
+    /// The single-document API with optimistic concurrency, as Elasticsearch documents it: <c>GET /{index}/_doc/{id}</c>
+    /// (realtime, with <c>_seq_no</c> and <c>_primary_term</c>; 404 with <c>found:false</c>), <c>PUT /{index}/_create/{id}</c>
+    /// (409 <c>version_conflict_engine_exception</c> when the id exists), <c>PUT /{index}/_doc/{id}</c> and
+    /// <c>DELETE /{index}/_doc/{id}</c> with <c>if_seq_no</c>/<c>if_primary_term</c> (409 when they are not the document's).
+    /// Every write takes the next sequence number; the primary term is always 1 (no fail-over here).
+    /// </summary>
+    public FakeAnswer Document(string method, string index, string endpoint, string id, string query, JsonNode? body)
+    {
+        var parameters = System.Web.HttpUtility.ParseQueryString(query);
+        long? ifSeqNo = parameters["if_seq_no"] is { } seq ? long.Parse(seq, CultureInfo.InvariantCulture) : null;
+        long? ifTerm = parameters["if_primary_term"] is { } term ? long.Parse(term, CultureInfo.InvariantCulture) : null;
+        lock (_lock)
+        {
+            var docs = _indices.TryGetValue(index, out var list) ? list : null;
+            var at = docs?.FindIndex(d => d.Id == id) ?? -1;
+            var current = at >= 0 ? _seqNos.GetValueOrDefault((index, id)) : -1;
+            if ((ifSeqNo is not null || ifTerm is not null) && (at < 0 || ifSeqNo != current || ifTerm != 1))
+            {
+                return Conflict(index, id, at < 0 ? "document missing" : $"required seqNo [{ifSeqNo}], primary term [{ifTerm}]. current document has seqNo [{current}] and primary term [1]");
+            }
+
+            switch (method, endpoint)
+            {
+                case ("GET", "_doc"):
+                    return at < 0
+                        ? new FakeAnswer(404, new JsonObject { ["_index"] = index, ["_id"] = id, ["found"] = false }.ToJsonString())
+                        : new FakeAnswer(200, new JsonObject { ["_index"] = index, ["_id"] = id, ["_version"] = current + 1, ["_seq_no"] = current, ["_primary_term"] = 1, ["found"] = true, ["_source"] = docs![at].Source.DeepClone() }.ToJsonString());
+                case ("PUT" or "POST", "_create") when at >= 0:
+                    return Conflict(index, id, "document already exists");
+                case ("PUT" or "POST", "_create" or "_doc"):
+                    if (docs is null)
+                    {
+                        docs = [];
+                        _indices[index] = docs;
+                    }
+
+                    var source = body?.AsObject().DeepClone().AsObject() ?? throw new FakeEngineException("a document write needs a body");
+                    if (at >= 0)
+                    {
+                        docs[at] = (id, source);
+                    }
+                    else
+                    {
+                        docs.Add((id, source));
+                    }
+
+                    var seqNo = _nextSeqNo++;
+                    _seqNos[(index, id)] = seqNo;
+                    return new FakeAnswer(at >= 0 ? 200 : 201, new JsonObject { ["_index"] = index, ["_id"] = id, ["result"] = at >= 0 ? "updated" : "created", ["_seq_no"] = seqNo, ["_primary_term"] = 1 }.ToJsonString());
+                case ("DELETE", "_doc"):
+                    if (at < 0)
+                    {
+                        return new FakeAnswer(404, new JsonObject { ["_index"] = index, ["_id"] = id, ["result"] = "not_found" }.ToJsonString());
+                    }
+
+                    docs!.RemoveAt(at);
+                    _seqNos.Remove((index, id));
+                    return new FakeAnswer(200, new JsonObject { ["_index"] = index, ["_id"] = id, ["result"] = "deleted", ["_seq_no"] = _nextSeqNo++, ["_primary_term"] = 1 }.ToJsonString());
+                default:
+                    throw new FakeEngineException($"{method} /{index}/{endpoint}/{id} is not interpreted");
+            }
+        }
+
+        static FakeAnswer Conflict(string index, string id, string why) =>
+            new(409, new JsonObject { ["error"] = new JsonObject { ["type"] = "version_conflict_engine_exception", ["reason"] = $"[{id}]: version conflict, {why}", ["index"] = index }, ["status"] = 409 }.ToJsonString());
     }
 
     public FakeAnswer CreateIndex(string name, JsonNode? body)
@@ -168,11 +238,11 @@ internal sealed class FakeSearchEngine
             }
 
             ordered = keyed.Select(k => k.Doc);
-            result["hits"] = Hits(matching.Count, keyed.Take(size).Select(k => (k.Doc, (JsonArray?)new JsonArray([.. k.Keys.Select(SortJson)]))));
+            result["hits"] = Hits(matching.Count, keyed.Take(size).Select(k => (k.Doc, (JsonArray?)new JsonArray([.. k.Keys.Select(SortJson)]))), body?["_source"]);
         }
         else
         {
-            result["hits"] = Hits(matching.Count, ordered.Take(size).Select(d => (d, (JsonArray?)null)));
+            result["hits"] = Hits(matching.Count, ordered.Take(size).Select(d => (d, (JsonArray?)null)), body?["_source"]);
         }
 
         if (body?["aggregations"] is JsonObject aggregations)
@@ -213,13 +283,19 @@ internal sealed class FakeSearchEngine
         return new FakeAnswer(200, new JsonObject { ["took"] = 1, ["responses"] = responses }.ToJsonString());
     }
 
-    private static JsonObject Hits(int total, IEnumerable<(JsonObject Doc, JsonArray? Sort)> hits)
+    private static JsonObject Hits(int total, IEnumerable<(JsonObject Doc, JsonArray? Sort)> hits, JsonNode? sourceFilter)
     {
+        string[]? includes = sourceFilter switch
+        {
+            null => null,
+            JsonArray fields => [.. fields.Select(f => f!.GetValue<string>())],
+            _ => throw new FakeEngineException($"_source {sourceFilter.ToJsonString()} is not interpreted (only a list of field paths)"),
+        };
         var array = new JsonArray();
         var n = 0;
         foreach (var (doc, sort) in hits)
         {
-            var hit = new JsonObject { ["_index"] = "fake", ["_id"] = $"hit{n++}", ["_score"] = null, ["_source"] = doc.DeepClone() };
+            var hit = new JsonObject { ["_index"] = "fake", ["_id"] = $"hit{n++}", ["_score"] = null, ["_source"] = includes is null ? doc.DeepClone() : FilterSource(doc, includes) };
             if (sort is not null)
             {
                 hit["sort"] = sort;
@@ -229,6 +305,66 @@ internal sealed class FakeSearchEngine
         }
 
         return new JsonObject { ["total"] = new JsonObject { ["value"] = total, ["relation"] = "eq" }, ["max_score"] = null, ["hits"] = array };
+    }
+
+    /// <summary>A <c>_source</c> filter of field paths: only those fields, through objects and arrays of objects, as Elasticsearch returns them.</summary>
+    private static JsonObject FilterSource(JsonObject doc, string[] includes)
+    {
+        var result = new JsonObject();
+        foreach (var path in includes)
+        {
+            if (path.Contains('*', StringComparison.Ordinal))
+            {
+                throw new FakeEngineException($"_source pattern '{path}' is not interpreted");
+            }
+
+            Copy(doc, result, path.Split('.'), 0);
+        }
+
+        return result;
+
+        static void Copy(JsonObject from, JsonObject to, string[] parts, int at)
+        {
+            if (!from.TryGetPropertyValue(parts[at], out var value))
+            {
+                return;
+            }
+
+            if (at == parts.Length - 1)
+            {
+                to[parts[at]] = value?.DeepClone();
+                return;
+            }
+
+            switch (value)
+            {
+                case JsonObject child:
+                    if (to[parts[at]] is not JsonObject target)
+                    {
+                        target = new JsonObject();
+                        to[parts[at]] = target;
+                    }
+
+                    Copy(child, target, parts, at + 1);
+                    break;
+                case JsonArray items:
+                    if (to[parts[at]] is not JsonArray targets)
+                    {
+                        targets = new JsonArray([.. items.Select(_ => (JsonNode)new JsonObject())]);
+                        to[parts[at]] = targets;
+                    }
+
+                    for (var k = 0; k < items.Count; k++)
+                    {
+                        if (items[k] is JsonObject item)
+                        {
+                            Copy(item, targets[k]!.AsObject(), parts, at + 1);
+                        }
+                    }
+
+                    break;
+            }
+        }
     }
 
     private static JsonObject Aggregate(JsonObject definition, List<JsonObject> docs)

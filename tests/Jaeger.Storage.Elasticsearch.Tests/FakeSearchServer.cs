@@ -254,6 +254,8 @@ public sealed class FakeSearchServer : IAsyncDisposable
                 return new FakeAnswer(200, new JsonArray([.. engine.CatIndices(path["/_cat/indices/".Length..]).Select(i => (JsonNode)new JsonObject { ["index"] = i })]).ToJsonString());
             case "HEAD" when path.StartsWith("/_alias/", StringComparison.Ordinal):
                 return new FakeAnswer(engine.AliasExists(path["/_alias/".Length..]) ? 200 : 404, "{}");
+            case "GET" or "PUT" or "POST" or "DELETE" when path.Split('/') is [_, var index, var endpoint, var id] && endpoint is "_doc" or "_create" && !index.StartsWith('_'):
+                return engine.Document(request.Method, Uri.UnescapeDataString(index), endpoint, Uri.UnescapeDataString(id), request.Query, request.Body.Length == 0 ? null : request.Json);
             case "PUT" when !path.StartsWith("/_", StringComparison.Ordinal):
                 return engine.CreateIndex(path[1..], request.Json);
             case "DELETE" when !path.StartsWith("/_", StringComparison.Ordinal):

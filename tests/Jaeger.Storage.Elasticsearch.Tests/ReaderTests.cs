@@ -50,16 +50,40 @@ public sealed class ReaderTests
     }
 
     [Fact]
-    public async Task Operations_of_a_service_come_from_a_term_query_and_an_aggregation_without_span_kinds()
+    public async Task Operations_of_a_service_come_from_one_msearch_of_the_service_documents_and_the_span_documents_per_kind()
     {
         await using var server = await FakeSearchServer.StartAsync();
-        server.Script(r => r.Path.EndsWith("/_search", StringComparison.Ordinal), _ => FakeSearchServer.SearchAnswer(aggregations: Buckets("distinct_operations", ("b-op", null), ("a-op", null))));
+        server.Script(r => r.Path == "/_msearch", r =>
+        {
+            // Answers in order: service documents, then server, client, producer, consumer, internal, no kind.
+            string[][] keys = [["b-op", "a-op", "c-op"], ["a-op"], ["a-op", "b-op"], [], [], [], ["b-op"]];
+            Assert.Equal(keys.Length * 2, r.Lines.Count);
+            return new FakeAnswer(200, new JsonObject
+            {
+                ["took"] = 1,
+                ["responses"] = new JsonArray([.. keys.Select(k => (JsonNode)JsonNode.Parse(FakeSearchServer.SearchAnswer(aggregations: Buckets("distinct_operations", [.. k.Select(n => (n, (long?)null))])).Body)!)]),
+            }.ToJsonString());
+        });
         await using var storage = StorageFactory.Create(server);
 
         var operations = await storage.Reader.GetOperationsAsync(new OperationQueryParameters("frontend"));
 
-        Assert.Equal([new Operation("a-op"), new Operation("b-op")], operations);
-        TestData.JsonEqual(JsonNode.Parse("""{"size":0,"query":{"term":{"serviceName":"frontend"}},"aggregations":{"distinct_operations":{"terms":{"field":"operationName","size":10000}}}}"""), server.Requests.Single().Json);
+        // c-op is only in the service index: listed without a kind; b-op has spans with and without one.
+        Assert.Equal([new Operation("a-op", "client"), new Operation("a-op", "server"), new Operation("b-op"), new Operation("b-op", "client"), new Operation("c-op")], operations);
+        var lines = server.Requests.Single().Lines;
+        TestData.JsonEqual(JsonNode.Parse("""{"index":["jaeger-service-2024-05-03","jaeger-service-2024-05-02","jaeger-service-2024-05-01","jaeger-service-2024-04-30"],"ignore_unavailable":true,"allow_no_indices":true}"""), lines[0]);
+        TestData.JsonEqual(JsonNode.Parse("""{"size":0,"query":{"term":{"serviceName":"frontend"}},"aggregations":{"distinct_operations":{"terms":{"field":"operationName","size":10000}}}}"""), lines[1]);
+        TestData.JsonEqual(JsonNode.Parse("""{"index":["jaeger-span-2024-05-03","jaeger-span-2024-05-02","jaeger-span-2024-05-01","jaeger-span-2024-04-30"],"ignore_unavailable":true,"allow_no_indices":true}"""), lines[2]);
+        TestData.JsonEqual(JsonNode.Parse("""
+            {"size":0,"query":{"bool":{"filter":[{"term":{"process.serviceName":"frontend"}},
+              {"bool":{"should":[{"term":{"tag.span@kind":"server"}},{"nested":{"path":"tags","query":{"bool":{"filter":[{"term":{"tags.key":"span.kind"}},{"term":{"tags.value":"server"}}]}}}}],"minimum_should_match":1}}]}},
+             "aggregations":{"distinct_operations":{"terms":{"field":"operationName","size":10000}}}}
+            """), lines[3]);
+        TestData.JsonEqual(JsonNode.Parse("""
+            {"size":0,"query":{"bool":{"filter":[{"term":{"process.serviceName":"frontend"}}],
+              "must_not":[{"exists":{"field":"tag.span@kind"}},{"nested":{"path":"tags","query":{"term":{"tags.key":"span.kind"}}}}]}},
+             "aggregations":{"distinct_operations":{"terms":{"field":"operationName","size":10000}}}}
+            """), lines[13]);
     }
 
     [Fact]
@@ -211,16 +235,14 @@ public sealed class ReaderTests
     }
 
     [Fact]
-    public async Task The_reader_declares_what_it_answers_and_never_span_kinds_or_an_exact_limit()
+    public async Task The_reader_declares_every_search_capability()
     {
         await using var server = await FakeSearchServer.StartAsync();
         await using var storage = StorageFactory.Create(server);
 
         var capabilities = storage.Reader.Capabilities;
 
-        Assert.Equal(
-            SearchCapabilities.SearchWithoutServiceName | SearchCapabilities.TagsWithDuration | SearchCapabilities.ProcessTags | SearchCapabilities.LogFields | SearchCapabilities.BinaryTags,
-            capabilities);
+        Assert.Equal(SearchCapabilities.All, capabilities);
     }
 }
 

@@ -69,6 +69,7 @@ internal static class ElasticsearchStorageServiceCollectionExtensionsAccess
         DependencyReader = storage.Dependencies,
         DependencyWriter = storage.Dependencies,
         SamplingStore = storage.Sampling,
+        LeaseStore = storage.Leases,
         Maintenance = storage,
         OnDispose = dispose,
     };
