@@ -17,6 +17,7 @@ internal static class QueryEndpoints
         group.MapGet("/api/traces", handler.Guard("/api/traces", handler.SearchTracesAsync));
         group.MapGet("/api/traces/{traceID}", handler.Guard("/api/traces/{traceID}", handler.GetTraceAsync));
         group.MapGet("/api/dependencies", handler.Guard("/api/dependencies", handler.GetDependenciesAsync));
+        group.MapGet("/api/ui/capabilities", handler.Guard("/api/ui/capabilities", handler.GetUiCapabilitiesAsync));
 
         var v3 = new ApiV3Handler(handler);
         group.MapGet("/api/v3/services", handler.Guard("/api/v3/services", v3.GetServicesAsync));

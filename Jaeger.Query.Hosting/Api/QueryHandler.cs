@@ -159,7 +159,8 @@ internal sealed partial class QueryHandler
             return;
         }
 
-        if (!TraceSearchRequest.TryParse(context.Request.Query, _options, _time.GetUtcNow(), out var request, out var error))
+        var serviceRequired = (Reader.Capabilities & SearchCapabilities.SearchWithoutServiceName) == 0;
+        if (!TraceSearchRequest.TryParse(context.Request.Query, _options, _time.GetUtcNow(), serviceRequired, out var request, out var error))
         {
             await WriteErrorAsync(context, StatusCodes.Status400BadRequest, error).ConfigureAwait(false);
             return;
@@ -216,6 +217,18 @@ internal sealed partial class QueryHandler
 
         await WriteTracesAsync(context, [trace], null, raw, pretty).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// What this query service can do, for the UI: <c>{"searchWithoutServiceName": true}</c> with the names of Jaeger's
+    /// <c>JAEGER_BACKEND_CAPABILITIES</c>.
+    /// </summary>
+    public Task GetUiCapabilitiesAsync(HttpContext context) =>
+        WriteAsync(context, StatusCodes.Status200OK, Reader.Capabilities, static (w, capabilities) =>
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("searchWithoutServiceName", (capabilities & SearchCapabilities.SearchWithoutServiceName) != 0);
+            w.WriteEndObject();
+        });
 
     public async Task GetDependenciesAsync(HttpContext context)
     {

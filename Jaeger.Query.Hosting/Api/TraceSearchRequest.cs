@@ -15,7 +15,8 @@ internal sealed class TraceSearchRequest
 
     public List<TraceId> TraceIds { get; } = [];
 
-    public static bool TryParse(IQueryCollection q, JaegerQueryOptions options, DateTimeOffset now, out TraceSearchRequest request, out string error)
+    // serviceRequired is false when the storage declares SearchWithoutServiceName: a search may then leave the service out.
+    public static bool TryParse(IQueryCollection q, JaegerQueryOptions options, DateTimeOffset now, bool serviceRequired, out TraceSearchRequest request, out string error)
     {
         request = new TraceSearchRequest();
         error = string.Empty;
@@ -43,7 +44,7 @@ internal sealed class TraceSearchRequest
             return true;
         }
 
-        if (string.IsNullOrEmpty(service))
+        if (serviceRequired && string.IsNullOrEmpty(service))
         {
             error = "parameter 'service' is required";
             return false;
@@ -162,7 +163,7 @@ internal sealed class TraceSearchRequest
         {
             Query = new TraceQueryParameters
             {
-                ServiceName = service,
+                ServiceName = service.Length == 0 ? null : service,
                 OperationName = q["operation"].ToString() is { Length: > 0 } op ? op : null,
                 Tags = tags,
                 StartTimeMin = startTime,

@@ -192,6 +192,16 @@ public sealed class FailingStorageTests
         using var summaries = await client.GetAsync($"api/v3/trace-summaries?{window}&query.operation_name=op");
         Assert.Equal(HttpStatusCode.BadRequest, summaries.StatusCode);
 
+        // Without the capability a service is required, as in Jaeger, and the UI is told so.
+        using var noService = await client.GetAsync("api/traces?operation=op");
+        Assert.Equal(HttpStatusCode.BadRequest, noService.StatusCode);
+        using (var error = JsonDocument.Parse(await noService.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal("parameter 'service' is required", error.RootElement.GetProperty("errors")[0].GetProperty("msg").GetString());
+        }
+
+        Assert.Equal("{\"searchWithoutServiceName\":false}", await client.GetStringAsync("api/ui/capabilities"));
+
         // What the storage can answer is answered, and the server keeps serving.
         using var fine = await client.GetAsync("api/traces?service=svc&tags=%7B%22a%22%3A%22b%22%7D");
         Assert.Equal(HttpStatusCode.OK, fine.StatusCode);

@@ -187,9 +187,13 @@ public sealed class HttpApiTests(QueryFixture fixture)
     }
 
     [Fact]
-    public async Task Search_without_service_or_trace_id_is_400()
+    public async Task Search_without_service_finds_traces_of_every_service_when_the_storage_declares_it()
     {
-        await AssertBadRequestAsync("api/traces", "parameter 'service' is required");
+        var (status, body, _) = await GetAsync("api/traces?operation=" + Uri.EscapeDataString("SQL SELECT"));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(Sorted(QueryFixture.DispatchTraceId.ToString()), TraceIds(body));
+        var (_, capabilities, _) = await GetAsync("api/ui/capabilities");
+        Assert.True(capabilities.GetProperty("searchWithoutServiceName").GetBoolean());
     }
 
     [Fact]

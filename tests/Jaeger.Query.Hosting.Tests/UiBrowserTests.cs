@@ -10,7 +10,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Jaeger.Query.Hosting.Tests;
 
 /// <summary>The web UI end to end in headless Chromium, against the query role over real Kestrel.</summary>
-public sealed class UiBrowserTests : IAsyncLifetime
+public sealed partial class UiBrowserTests : IAsyncLifetime
 {
     public static readonly TraceId CheckoutTraceId = new(0x4bf92f3577b34da6, 0xa3ce929d0e0e4736);
 

@@ -34,5 +34,7 @@ export const api = {
   searchTraces: (params) => getJSON('api/traces', params),
   trace: (id) => getJSON(`api/traces/${encodeURIComponent(id)}`).then((b) => b.data[0]),
   traces: (ids) => getJSON('api/traces', { traceID: ids }),
+  // What the backend can do ({ searchWithoutServiceName }); an older server without the endpoint can do nothing extra.
+  capabilities: () => getJSON('api/ui/capabilities').catch(() => ({})),
   dependencies: (endTs, lookback) => getJSON('api/dependencies', { endTs, lookback }).then((b) => b.data || []),
 };

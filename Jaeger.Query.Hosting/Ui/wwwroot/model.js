@@ -31,6 +31,7 @@ export function transformTrace(data) {
   for (const span of spans) {
     const ref = span.references.find((r) => (r.refType === 'CHILD_OF' || r.refType === 'FOLLOWS_FROM') && byId.has(r.spanID) && r.spanID !== span.spanID);
     span.parent = ref ? byId.get(ref.spanID) : null;
+    span.parentRefType = ref ? ref.refType : '';
     if (span.parent) span.parent.children.push(span);
     else {
       roots.push(span);
@@ -58,9 +59,19 @@ export function transformTrace(data) {
     }
   }
   for (const span of spans) if (!seen.has(span)) ordered.push(span);
+  for (let i = 0; i < ordered.length; i++) ordered[i].index = i;
 
-  const startTime = spans.length ? Math.min(...spans.map((s) => s.startTime)) : 0;
-  const endTime = spans.length ? Math.max(...spans.map((s) => s.startTime + s.duration)) : 0;
+  // Loops, not Math.min(...spans): a spread of 50,000 arguments can overflow the stack.
+  let startTime = spans.length ? Infinity : 0;
+  let endTime = 0;
+  let errorCount = 0;
+  let depth = 0;
+  for (const span of ordered) {
+    if (span.startTime < startTime) startTime = span.startTime;
+    if (span.startTime + span.duration > endTime) endTime = span.startTime + span.duration;
+    if (span.hasError) errorCount++;
+    if (span.depth + 1 > depth) depth = span.depth + 1;
+  }
   const services = new Map();
   for (const span of spans) {
     const name = span.process.serviceName;
@@ -79,11 +90,43 @@ export function transformTrace(data) {
     endTime,
     duration: endTime - startTime,
     services: [...services.values()].sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)),
-    errorCount: spans.filter((s) => s.hasError).length,
-    depth: ordered.reduce((m, s) => Math.max(m, s.depth + 1), 0),
+    errorCount,
+    depth,
     name: root ? `${root.process.serviceName}: ${root.operationName}` : '(no spans)',
     rootService: root ? root.process.serviceName : '',
     warnings: data.warnings || [],
     raw: data,
   };
+}
+
+/**
+ * Each span's self time (indexed by span.index): its duration minus the part of it that its children cover,
+ * overlapping children counted once, as Jaeger's trace statistics compute it.
+ */
+export function selfTimes(trace) {
+  const result = new Float64Array(trace.spans.length);
+  for (const span of trace.spans) {
+    const start = span.startTime;
+    const end = start + span.duration;
+    const intervals = [];
+    for (const child of span.children) {
+      const s = Math.max(child.startTime, start);
+      const e = Math.min(child.startTime + child.duration, end);
+      if (e > s) intervals.push([s, e]);
+    }
+    intervals.sort((a, b) => a[0] - b[0]);
+    let covered = 0;
+    let curS = -Infinity;
+    let curE = -Infinity;
+    for (const [s, e] of intervals) {
+      if (s > curE) {
+        if (curE > curS) covered += curE - curS;
+        curS = s;
+        curE = e;
+      } else if (e > curE) curE = e;
+    }
+    if (curE > curS) covered += curE - curS;
+    result[span.index] = Math.max(0, span.duration - covered);
+  }
+  return result;
 }

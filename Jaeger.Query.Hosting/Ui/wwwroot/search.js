@@ -47,11 +47,12 @@ function field(label, control) {
 }
 
 export async function renderSearch(main, params, { navigate, isCurrent }) {
-  const services = await api.services().catch(() => []);
+  const [services, capabilities] = await Promise.all([api.services().catch(() => []), api.capabilities()]);
   if (!isCurrent()) return;
+  const anyService = capabilities.searchWithoutServiceName === true;
 
-  const service = h('select', { id: 'search-service', name: 'service', required: true });
-  service.append(h('option', { value: '' }, services.length ? 'Select a service' : 'No services yet'));
+  const service = h('select', { id: 'search-service', name: 'service', required: !anyService });
+  service.append(h('option', { value: '' }, anyService ? 'All Services' : services.length ? 'Select a service' : 'No services yet'));
   for (const name of services) service.append(h('option', { value: name }, name));
   const operation = h('select', { id: 'search-operation', name: 'operation' }, h('option', { value: '' }, 'all'));
   const tags = h('input', { id: 'search-tags', name: 'tags', type: 'text', placeholder: 'http.status_code=200 error=true', spellcheck: 'false' });
@@ -79,7 +80,7 @@ export async function renderSearch(main, params, { navigate, isCurrent }) {
 
   // Restore the form from the URL, so a search survives reload and can be shared.
   if (params.get('service') && services.includes(params.get('service'))) service.value = params.get('service');
-  else if (services.length === 1) service.value = services[0];
+  else if (services.length === 1 && !anyService) service.value = services[0];
   await loadOperations(params.get('operation'));
   if (params.get('tags')) {
     try {
@@ -108,7 +109,7 @@ export async function renderSearch(main, params, { navigate, isCurrent }) {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     clear(formError);
-    if (!service.value) {
+    if (!service.value && !anyService) {
       formError.textContent = 'Select a service.';
       return;
     }
@@ -125,7 +126,7 @@ export async function renderSearch(main, params, { navigate, isCurrent }) {
       }
     }
     const q = new URLSearchParams();
-    q.set('service', service.value);
+    if (service.value) q.set('service', service.value);
     if (operation.value) q.set('operation', operation.value);
     if (Object.keys(parsedTags).length) q.set('tags', JSON.stringify(parsedTags));
     q.set('lookback', lookback.value);
@@ -154,7 +155,7 @@ export async function renderSearch(main, params, { navigate, isCurrent }) {
   const results = h('section', { class: 'results', id: 'search-results' });
   main.append(h('div', { class: 'search-page' }, h('aside', { class: 'search-side' }, form), results));
 
-  if (!params.get('service')) {
+  if (!params.get('service') && !(anyService && params.get('start'))) {
     results.append(h('div', { class: 'empty' }, h('h2', null, 'Find traces'), h('p', null, 'Pick a service and press Find Traces.')));
     results.dataset.state = 'empty';
     return;

@@ -1,72 +1,49 @@
-import { h, clear, formatDuration, formatTime, serviceColor, tagText, message } from './dom.js';
+import { h, clear, formatDuration, formatTime, serviceColor, message } from './dom.js';
 import { api, apiUrl } from './api.js';
-import { transformTrace, spanKind } from './model.js';
+import { transformTrace, selfTimes } from './model.js';
+import { criticalPath } from './criticalpath.js';
+import { findSpans } from './tracefind.js';
+import { createTimeline } from './timeline.js';
+import { createTraceGraph } from './tracegraph.js';
+import { createFlamegraph } from './flamegraph.js';
+import { createTraceStatistics } from './tracestats.js';
+import { createSpanTable } from './spantable.js';
 
-function keyValueTable(items, cls) {
-  const table = h('table', { class: `kv ${cls || ''}` });
-  const body = h('tbody');
-  for (const item of items) {
-    body.append(h('tr', { class: 'tag-row' },
-      h('td', { class: 'tag-key' }, item.key),
-      h('td', { class: 'tag-value' }, tagText(item)),
-      h('td', { class: 'tag-type muted' }, item.type || '')));
-  }
-  table.append(body);
-  return items.length ? table : h('p', { class: 'muted' }, 'none');
+const VIEWS = [
+  ['timeline', 'Timeline', createTimeline],
+  ['graph', 'Trace Graph', createTraceGraph],
+  ['flamegraph', 'Flamegraph', createFlamegraph],
+  ['statistics', 'Trace Statistics', createTraceStatistics],
+  ['spans', 'Span Table', createSpanTable],
+];
+
+const actionHooks = [];
+
+/**
+ * Adds a control to every trace page's actions (an Archive button, ...): hook(trace, data) returns an element or
+ * null, where trace is the transformed trace (model.js) and data the API's trace JSON.
+ */
+export function addTraceAction(hook) {
+  actionHooks.push(hook);
 }
 
-function section(title, content, open = true) {
-  const details = h('details', { class: 'detail-section', open }, h('summary', null, title), content);
-  return details;
-}
-
-function spanDetail(span, trace) {
-  const logs = h('div', { class: 'logs' });
-  for (const log of span.logs) {
-    logs.append(h('div', { class: 'log' },
-      h('div', { class: 'log-time' }, `${formatDuration(log.timestamp - trace.startTime)} (${formatTime(log.timestamp)})`),
-      keyValueTable(log.fields || [], 'log-fields')));
-  }
-  const refs = h('ul', { class: 'refs' });
-  for (const ref of span.references) {
-    const target = trace.spans.find((sp) => sp.spanID === ref.spanID && sp.traceID === ref.traceID);
-    refs.append(h('li', null, `${ref.refType} `,
-      ref.traceID === trace.traceID
-        ? h('span', { class: 'mono' }, target ? `${target.process.serviceName}: ${target.operationName} (${ref.spanID})` : ref.spanID)
-        : h('a', { href: `trace/${ref.traceID}`, 'data-nav': true, class: 'mono' }, `${ref.traceID} / ${ref.spanID}`)));
-  }
-  const warnings = h('ul', { class: 'warnings' });
-  for (const warning of span.warnings) warnings.append(h('li', null, warning));
-
-  return h('div', { class: 'span-detail', dataset: { spanId: span.spanID } },
-    h('div', { class: 'detail-head' },
-      h('strong', { class: 'detail-op' }, span.operationName),
-      h('span', { class: 'muted' }, ` Service: ${span.process.serviceName} · Duration: ${formatDuration(span.duration)} · Start Time: ${formatDuration(span.startTime - trace.startTime)} · SpanID: ${span.spanID}`)),
-    span.warnings.length ? section('Warnings', warnings) : null,
-    section(`Tags (${span.tags.length})`, keyValueTable(span.tags, 'span-tags')),
-    section(`Process (${span.process.tags.length})`, keyValueTable(span.process.tags, 'process-tags'), false),
-    section(`Logs (${span.logs.length})`, span.logs.length ? logs : h('p', { class: 'muted' }, 'none'), span.logs.length > 0),
-    span.references.length ? section(`References (${span.references.length})`, refs, false) : null);
-}
-
-function ticks(duration, count = 5) {
-  const cells = [];
-  for (let i = 0; i <= count; i++) cells.push(h('span', { class: 'tick', style: { left: `${(i / count) * 100}%` } }, formatDuration(Math.round((duration * i) / count))));
-  return cells;
-}
-
-export async function renderTrace(main, id, { navigate, isCurrent }) {
+export async function renderTrace(main, id, context) {
   main.append(message('Loading trace…'));
   let data;
   try {
     data = await api.trace(id);
   } catch (error) {
-    if (!isCurrent()) return;
+    if (!context.isCurrent()) return;
     clear(main).append(message(error.status === 404 ? `Trace ${id} not found.` : error.message, 'error'));
     return;
   }
-  if (!isCurrent()) return;
+  if (!context.isCurrent()) return;
   clear(main);
+  renderTraceData(main, data, context);
+}
+
+/** Draws a trace from the API's trace JSON (fetched, or read from a file). */
+export function renderTraceData(main, data, { navigate }) {
   const trace = transformTrace(data);
   document.title = `${trace.name} — Jaeger`;
 
@@ -97,11 +74,12 @@ export async function renderTrace(main, id, { navigate, isCurrent }) {
       h('div', null, h('dt', null, 'Depth'), h('dd', null, String(trace.depth))),
       h('div', null, h('dt', null, 'Total Spans'), h('dd', { id: 'trace-span-count' }, String(trace.spans.length))),
       h('div', null, h('dt', null, 'Errors'), h('dd', { class: trace.errorCount ? 'error-text' : '' }, String(trace.errorCount)))),
-    h('div', { class: 'trace-actions' },
+    h('div', { class: 'trace-actions', id: 'trace-actions' },
       download,
       h('a', { href: apiUrl(`api/traces/${trace.traceID}`, { prettyPrint: 'true' }).href, target: '_blank', rel: 'noopener', class: 'button' }, 'Trace JSON'),
       h('a', { href: apiUrl(`api/traces/${trace.traceID}`, { prettyPrint: 'true', raw: 'true' }).href, target: '_blank', rel: 'noopener', class: 'button' }, 'Trace JSON (unadjusted)'),
-      compareForm));
+      compareForm,
+      actionHooks.map((hook) => hook(trace, data))));
   if (trace.warnings.length) header.append(h('ul', { class: 'warnings' }, trace.warnings.map((w) => h('li', null, w))));
 
   const legend = h('ul', { class: 'legend' });
@@ -109,65 +87,90 @@ export async function renderTrace(main, id, { navigate, isCurrent }) {
     legend.append(h('li', null, h('span', { class: 'swatch', style: { background: serviceColor(svc.name) } }), `${svc.name} (${svc.count})`));
   }
 
-  const collapsed = new Set();
-  const expanded = new Set();
-  const timeline = h('div', { class: 'timeline', id: 'timeline', role: 'tree' });
-  const total = Math.max(trace.duration, 1);
+  // What every view shares: spans by ID, self times, the critical path per span, the find's matches.
+  const byId = new Map();
+  for (const span of trace.spans) if (!byId.has(span.spanID)) byId.set(span.spanID, span);
+  const critical = new Array(trace.spans.length);
+  for (const section of criticalPath(trace)) (critical[section.span.index] ||= []).push(section);
+  const ctx = {
+    byId,
+    critical,
+    find: { set: new Set(), list: [], current: null },
+    get self() { return this._self || (this._self = selfTimes(trace)); },
+  };
 
-  function hiddenByCollapse(span) {
-    for (let p = span.parent; p; p = p.parent) if (collapsed.has(p.spanID)) return true;
-    return false;
-  }
+  const body = h('div', { class: 'trace-views' });
+  const views = new Map();
+  const tabs = h('div', { class: 'view-tabs', role: 'tablist' });
+  let active = null;
 
-  function draw() {
-    clear(timeline);
-    timeline.append(h('div', { class: 'timeline-head' },
-      h('div', { class: 'name-col' }, 'Service & Operation',
-        h('button', { type: 'button', class: 'link', id: 'expand-all', onclick: () => { collapsed.clear(); draw(); } }, 'Expand all'),
-        h('button', { type: 'button', class: 'link', id: 'collapse-all', onclick: () => {
-          for (const sp of trace.spans) if (sp.children.length) collapsed.add(sp.spanID);
-          draw();
-        } }, 'Collapse all')),
-      h('div', { class: 'bar-col ticks' }, ticks(trace.duration))));
-    for (const span of trace.spans) {
-      if (hiddenByCollapse(span)) continue;
-      const color = serviceColor(span.process.serviceName);
-      const left = ((span.startTime - trace.startTime) / total) * 100;
-      const width = Math.max((span.duration / total) * 100, 0.2);
-      const toggle = span.children.length
-        ? h('button', { type: 'button', class: 'toggle', 'aria-label': collapsed.has(span.spanID) ? 'Expand children' : 'Collapse children',
-          onclick: (event) => {
-            event.stopPropagation();
-            if (collapsed.has(span.spanID)) collapsed.delete(span.spanID); else collapsed.add(span.spanID);
-            draw();
-          } }, collapsed.has(span.spanID) ? '▸' : '▾')
-        : h('span', { class: 'toggle-spacer' });
-      const kind = spanKind(span);
-      const row = h('div', {
-        class: `span-row${span.hasError ? ' has-error' : ''}${expanded.has(span.spanID) ? ' expanded' : ''}`,
-        role: 'treeitem', tabindex: '0', dataset: { spanId: span.spanID },
-        'aria-expanded': String(expanded.has(span.spanID)),
-        onclick: () => {
-          if (expanded.has(span.spanID)) expanded.delete(span.spanID); else expanded.add(span.spanID);
-          draw();
-        },
-        onkeydown: (event) => { if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); row.click(); } },
-      },
-      h('div', { class: 'name-col', style: { paddingLeft: `${span.depth * 14 + 4}px`, borderLeftColor: color } },
-        toggle,
-        span.hasError ? h('span', { class: 'error-icon', title: 'error' }, '!') : null,
-        h('span', { class: 'svc-name' }, span.process.serviceName),
-        h('span', { class: 'op-name' }, span.operationName),
-        kind ? h('span', { class: 'kind muted' }, kind) : null),
-      h('div', { class: 'bar-col' },
-        h('div', { class: 'span-bar', style: { left: `${left}%`, width: `${width}%`, background: span.hasError ? '' : color } }),
-        left + width > 85
-          ? h('span', { class: 'bar-label inside', style: { right: `${100 - left}%` } }, formatDuration(span.duration))
-          : h('span', { class: 'bar-label', style: { left: `${left + width}%` } }, formatDuration(span.duration))));
-      timeline.append(row);
-      if (expanded.has(span.spanID)) timeline.append(spanDetail(span, trace));
+  function show(name) {
+    if (!VIEWS.some(([n]) => n === name)) name = 'timeline';
+    active = name;
+    for (const button of tabs.children) {
+      const on = button.dataset.view === name;
+      button.classList.toggle('active', on);
+      button.setAttribute('aria-selected', String(on));
     }
+    if (!views.has(name)) {
+      const view = VIEWS.find(([n]) => n === name)[2](trace, ctx);
+      views.set(name, view);
+      body.append(view.element);
+    }
+    for (const [n, view] of views) view.element.classList.toggle('hidden', n !== name);
+    const view = views.get(name);
+    if (view.shown) view.shown();
+    const url = new URL(location.href);
+    if (name === 'timeline') url.searchParams.delete('view'); else url.searchParams.set('view', name);
+    if (url.href !== location.href) history.replaceState(history.state, '', url);
+    body.dataset.view = name;
   }
-  draw();
-  main.append(h('div', { class: 'trace-page', id: 'trace-page' }, header, legend, timeline));
+
+  for (const [name, label] of VIEWS) {
+    tabs.append(h('button', { type: 'button', role: 'tab', class: 'view-tab', id: `view-${name}`, dataset: { view: name }, onclick: () => show(name) }, label));
+  }
+
+  // In-trace find: marks matching spans in every view; next and previous walk them in the timeline.
+  const findInput = h('input', { id: 'trace-find', type: 'search', placeholder: 'Find in trace…', spellcheck: 'false', 'aria-label': 'Find in trace' });
+  const findCount = h('span', { id: 'find-count', class: 'muted', 'aria-live': 'polite' });
+  function refreshViews() {
+    for (const view of views.values()) if (view.update) view.update();
+  }
+  function step(delta) {
+    const { list } = ctx.find;
+    if (!list.length) return;
+    const at = list.indexOf(ctx.find.current);
+    const next = list[(at + delta + list.length) % list.length];
+    ctx.find.current = next;
+    findCount.textContent = `${list.indexOf(next) + 1} of ${list.length}`;
+    if (active !== 'timeline') show('timeline');
+    views.get('timeline').reveal(next);
+  }
+  let findTimer = 0;
+  let lastQuery = '';
+  function runFind() {
+    lastQuery = findInput.value;
+    const list = findSpans(trace, findInput.value);
+    ctx.find.list = list;
+    ctx.find.set = new Set(list.map((sp) => sp.index));
+    ctx.find.current = null;
+    findCount.textContent = findInput.value.trim() ? `${list.length} match${list.length === 1 ? '' : 'es'}` : '';
+    refreshViews();
+  }
+  findInput.addEventListener('input', () => { clearTimeout(findTimer); findTimer = setTimeout(runFind, 150); });
+  findInput.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      clearTimeout(findTimer);
+      if (findInput.value !== lastQuery) runFind();
+      step(event.shiftKey ? -1 : 1);
+    }
+  });
+  const find = h('div', { class: 'trace-find' }, findInput,
+    h('button', { type: 'button', id: 'find-prev', 'aria-label': 'Previous match', onclick: () => step(-1) }, '↑'),
+    h('button', { type: 'button', id: 'find-next', 'aria-label': 'Next match', onclick: () => step(1) }, '↓'),
+    findCount);
+
+  main.append(h('div', { class: 'trace-page', id: 'trace-page' }, header, legend, h('div', { class: 'view-bar' }, tabs, find), body));
+  show(new URLSearchParams(location.search).get('view') || 'timeline');
 }
