@@ -13,43 +13,52 @@ export function criticalPath(trace) {
   if (!root) return [];
 
   // Clip each span to its parent's clipped window, top down (iteratively: traces can be deep).
-  const window = new Map([[root, [root.startTime, root.startTime + root.duration]]]);
-  const kids = new Map();
+  const n = trace.spans.length;
+  const winStart = new Float64Array(n);
+  const winEnd = new Float64Array(n);
+  const onPath = new Uint8Array(n);
+  const kids = new Array(n);
+  winStart[root.index] = root.startTime;
+  winEnd[root.index] = root.startTime + root.duration;
+  onPath[root.index] = 1;
   const stack = [root];
   while (stack.length) {
     const span = stack.pop();
-    const [ps, pe] = window.get(span);
+    const ps = winStart[span.index];
+    const pe = winEnd[span.index];
     const list = [];
     for (const child of span.children) {
-      if (child.parentRefType === 'FOLLOWS_FROM' || window.has(child)) continue;
+      if (child.parentRefType === 'FOLLOWS_FROM' || onPath[child.index]) continue;
       const s = Math.max(child.startTime, ps);
       const e = Math.min(child.startTime + child.duration, pe);
       if (child.startTime > pe || e < s) continue; // starts after the parent ended: not on its path
-      window.set(child, [s, e]);
+      winStart[child.index] = s;
+      winEnd[child.index] = e;
+      onPath[child.index] = 1;
       list.push(child);
       stack.push(child);
     }
     // Latest end first; each child is used once, so a zero-length child cannot be chosen twice.
-    list.sort((a, b) => window.get(b)[1] - window.get(a)[1]);
-    kids.set(span, { list, next: 0 });
+    list.sort((a, b) => winEnd[b.index] - winEnd[a.index]);
+    kids[span.index] = { list, next: 0 };
   }
 
   const sections = [];
   const add = (span, start, end) => { if (end > start) sections.push({ spanID: span.spanID, span, start, end }); };
   let span = root;
-  let bound = window.get(root)[1];
+  let bound = winEnd[root.index];
   for (;;) {
-    const k = kids.get(span);
-    while (k.next < k.list.length && window.get(k.list[k.next])[1] > bound) k.next++;
+    const k = kids[span.index];
+    while (k.next < k.list.length && winEnd[k.list[k.next].index] > bound) k.next++;
     if (k.next < k.list.length) {
       const child = k.list[k.next++];
-      const childEnd = window.get(child)[1];
+      const childEnd = winEnd[child.index];
       add(span, childEnd, bound);
       span = child;
       bound = childEnd;
       continue;
     }
-    const start = window.get(span)[0];
+    const start = winStart[span.index];
     add(span, start, bound);
     if (span === root) break;
     bound = start;

@@ -91,7 +91,6 @@ export function renderTraceData(main, data, { navigate }) {
   const byId = new Map();
   for (const span of trace.spans) if (!byId.has(span.spanID)) byId.set(span.spanID, span);
   const critical = new Array(trace.spans.length);
-  for (const section of criticalPath(trace)) (critical[section.span.index] ||= []).push(section);
   const ctx = {
     byId,
     critical,
@@ -119,7 +118,9 @@ export function renderTraceData(main, data, { navigate }) {
     }
     for (const [n, view] of views) view.element.classList.toggle('hidden', n !== name);
     const view = views.get(name);
+    // Hidden views are not redrawn when the find changes; they catch up here.
     if (view.shown) view.shown();
+    else if (view.update) view.update();
     const url = new URL(location.href);
     if (name === 'timeline') url.searchParams.delete('view'); else url.searchParams.set('view', name);
     if (url.href !== location.href) history.replaceState(history.state, '', url);
@@ -134,7 +135,8 @@ export function renderTraceData(main, data, { navigate }) {
   const findInput = h('input', { id: 'trace-find', type: 'search', placeholder: 'Find in trace…', spellcheck: 'false', 'aria-label': 'Find in trace' });
   const findCount = h('span', { id: 'find-count', class: 'muted', 'aria-live': 'polite' });
   function refreshViews() {
-    for (const view of views.values()) if (view.update) view.update();
+    const view = views.get(active);
+    if (view.update) view.update();
   }
   function step(delta) {
     const { list } = ctx.find;
@@ -173,4 +175,10 @@ export function renderTraceData(main, data, { navigate }) {
 
   main.append(h('div', { class: 'trace-page', id: 'trace-page' }, header, legend, h('div', { class: 'view-bar' }, tabs, find), body));
   show(new URLSearchParams(location.search).get('view') || 'timeline');
+
+  // The critical path is drawn once the first rows are on screen, so a large trace paints sooner.
+  requestAnimationFrame(() => setTimeout(() => {
+    for (const section of criticalPath(trace)) (critical[section.span.index] ||= []).push(section);
+    refreshViews();
+  }, 0));
 }

@@ -5,7 +5,7 @@ const NODE_W = 220;
 const NODE_H = 58;
 const COL = 280;
 const ROW = 72;
-const MAX_NODES = 1500;
+const MAX_NODES = 600;
 
 /**
  * The trace as a graph of service and operation nodes, grouped like Jaeger's trace graph: spans with the same
@@ -13,17 +13,20 @@ const MAX_NODES = 1500;
  */
 export function traceGraph(trace, self = selfTimes(trace)) {
   const nodes = [];
-  const byKey = new Map();
-  const nodeOf = new Map();
+  const rootKids = new Map();
+  const nodeOf = new Array(trace.spans.length);
   for (const span of trace.spans) {
-    const parentNode = span.parent ? nodeOf.get(span.parent) : null;
-    const key = `${parentNode ? parentNode.id : 'root'}\u0000${span.process.serviceName}\u0000${span.operationName}`;
-    let node = byKey.get(key);
+    const parentNode = span.parent ? nodeOf[span.parent.index] : null;
+    // Children of a node by service, then by operation: no key strings built per span.
+    const kids = parentNode ? (parentNode.kids ||= new Map()) : rootKids;
+    let byOperation = kids.get(span.process.serviceName);
+    if (!byOperation) kids.set(span.process.serviceName, byOperation = new Map());
+    let node = byOperation.get(span.operationName);
     if (!node) {
       node = { id: nodes.length, service: span.process.serviceName, operation: span.operationName, parent: parentNode,
-        children: [], count: 0, errors: 0, time: 0, self: 0, spans: [] };
+        children: [], kids: null, count: 0, errors: 0, time: 0, self: 0, spans: [] };
       nodes.push(node);
-      byKey.set(key, node);
+      byOperation.set(span.operationName, node);
       if (parentNode) parentNode.children.push(node);
     }
     node.count++;
@@ -31,7 +34,7 @@ export function traceGraph(trace, self = selfTimes(trace)) {
     node.time += span.duration;
     node.self += self[span.index];
     node.spans.push(span);
-    nodeOf.set(span, node);
+    nodeOf[span.index] = node;
   }
   return nodes;
 }

@@ -31,23 +31,33 @@ export function virtualList({ id, className, count, heightOf, renderItem, oversc
     return lo;
   }
 
+  // Rows already in the page are kept while they stay in range, so a scroll only builds the rows it uncovers.
+  let kept = new Map();
+
   function draw() {
     frame = 0;
     const top = scroller.scrollTop;
     const bottom = top + (scroller.clientHeight || 600);
     const first = Math.max(0, indexAt(top) - overscan);
     const last = Math.min(total, indexAt(bottom) + overscan + 1);
-    clear(sizer);
+    const next = new Map();
     drawn = [];
     for (let i = first; i < last; i++) {
-      const el = renderItem(i);
-      el.style.position = 'absolute';
+      let el = kept.get(i);
+      if (el) kept.delete(i);
+      else {
+        el = renderItem(i);
+        el.style.position = 'absolute';
+        el.style.left = '0';
+        el.style.right = '0';
+        sizer.append(el);
+      }
       el.style.top = `${offsets[i]}px`;
-      el.style.left = '0';
-      el.style.right = '0';
-      sizer.append(el);
+      next.set(i, el);
       drawn.push([i, el]);
     }
+    for (const el of kept.values()) el.remove();
+    kept = next;
     measure();
     scroller.dataset.first = String(first);
     scroller.dataset.last = String(last);
@@ -84,6 +94,8 @@ export function virtualList({ id, className, count, heightOf, renderItem, oversc
     refresh(newCount = total) {
       total = newCount;
       measured.clear();
+      clear(sizer);
+      kept = new Map();
       layout();
       if (frame) cancelAnimationFrame(frame);
       draw();
