@@ -111,17 +111,49 @@ internal sealed partial class EndpointServer : IAsyncDisposable
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Listening on {Scheme}://{Endpoint}")]
     private static partial void LogListening(ILogger logger, string scheme, IPEndPoint endpoint);
 
-    /// <summary>The outer host's loggers, without the private host's lifetime messages.</summary>
+    /// <summary>
+    /// The outer host's loggers, without the private host's lifetime messages, and with ASP.NET Core's and gRPC's own
+    /// categories at <see cref="LogLevel.Warning"/> and above: their information messages are per request ("Executing
+    /// endpoint ...", four lines a request), which at collector rates cost more than the requests' work (a host without
+    /// an appsettings.json logs Information by default).
+    /// </summary>
     private sealed class InnerHostLoggerFactory(ILoggerFactory outer) : ILoggerFactory
     {
-        public ILogger CreateLogger(string categoryName) =>
-            categoryName is "Microsoft.Hosting.Lifetime" or "Microsoft.AspNetCore.Hosting.Diagnostics" ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance : outer.CreateLogger(categoryName);
+        public ILogger CreateLogger(string categoryName)
+        {
+            if (categoryName is "Microsoft.Hosting.Lifetime" or "Microsoft.AspNetCore.Hosting.Diagnostics")
+            {
+                return Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+            }
+
+            var logger = outer.CreateLogger(categoryName);
+            return categoryName.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal) || categoryName.StartsWith("Grpc.AspNetCore.", StringComparison.Ordinal)
+                ? new WarningsOnlyLogger(logger)
+                : logger;
+        }
 
         public void AddProvider(ILoggerProvider provider) => outer.AddProvider(provider);
 
         // The outer host owns the factory.
         public void Dispose()
         {
+        }
+    }
+
+    /// <summary>Passes on warnings, errors and critical messages only.</summary>
+    private sealed class WarningsOnlyLogger(ILogger inner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => inner.BeginScope(state);
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning && inner.IsEnabled(logLevel);
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                inner.Log(logLevel, eventId, state, exception, formatter);
+            }
         }
     }
 }

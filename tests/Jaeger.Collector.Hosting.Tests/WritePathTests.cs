@@ -3,6 +3,7 @@ using Jaeger.Model;
 using Jaeger.Storage;
 using Jaeger.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Jaeger.Collector.Hosting.Tests;
 
@@ -118,5 +119,45 @@ public sealed class WritePathTests
 
         public ValueTask WriteAsync(IReadOnlyList<Batch> batches, CancellationToken cancellationToken = default) =>
             Fail ? throw new StorageException("test", "the test's storage is down", isTransient: false) : ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Requests_log_nothing_per_request_at_information_while_the_servers_still_log_where_they_listen()
+    {
+        var captured = new CapturingLoggerProvider();
+        await using var host = await CollectorHost.StartAsync(services: s => s.AddLogging(l => l.AddProvider(captured).SetMinimumLevel(LogLevel.Information)));
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await host.Http.PostAsync(new Uri(host.Collector.ThriftHttpEndpoint!, "api/traces"), ReceiverTests.Content(ReceiverTests.ThriftBody(TestSpans.Batch("quiet", 2)), "application/x-thrift"));
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        await Eventually.UntilAsync(() => host.Writer.Spans.Count == 6, "every span written");
+        var messages = captured.Messages.ToArray();
+        Assert.Contains(messages, m => m.Category == "Jaeger.Hosting.Http.EndpointServer" && m.Text.StartsWith("Listening on http://", StringComparison.Ordinal));
+        Assert.DoesNotContain(messages, m => m.Category.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal) && m.Level < LogLevel.Warning);
+    }
+
+    /// <summary>Keeps every message logged at or above the host's minimum level, with its category.</summary>
+    private sealed class CapturingLoggerProvider : ILoggerProvider
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, string Text)> Messages { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                owner.Messages.Enqueue((category, logLevel, formatter(state, exception)));
+        }
     }
 }
