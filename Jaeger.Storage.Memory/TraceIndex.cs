@@ -15,25 +15,9 @@ internal sealed class TraceIndex
     /// <summary>The operation, or null for a service's index.</summary>
     public string? OperationName { get; }
 
-    public SortedSet<TraceEntry> Traces { get; } = new(NewestFirst.Instance);
+    public TraceOrder Traces { get; } = new();
 
     public void Clear() => Traces.Clear();
-
-    private sealed class NewestFirst : IComparer<TraceEntry>
-    {
-        public static readonly NewestFirst Instance = new();
-
-        public int Compare(TraceEntry? x, TraceEntry? y)
-        {
-            if (ReferenceEquals(x, y))
-            {
-                return 0;
-            }
-
-            var c = y!.StartMicros.CompareTo(x!.StartMicros);
-            return c != 0 ? c : y.Sequence.CompareTo(x.Sequence);
-        }
-    }
 }
 
 /// <summary>A service's traces and operations.</summary>
