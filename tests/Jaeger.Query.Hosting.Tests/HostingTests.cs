@@ -34,7 +34,11 @@ public sealed class HostingTests
     {
         using var host = await StartAsync(b =>
         {
-            b.Services.AddJaegerQuery(o => o.HttpListenAddress = "127.0.0.1:0");
+            b.Services.AddJaegerQuery(o =>
+            {
+                o.HttpListenAddress = "127.0.0.1:0";
+                o.GrpcListenAddress = ""; // not the default :16685, which another process may hold
+            });
             b.Services.AddJaegerQuery(o => o.DefaultLimit = 1);
         });
         Assert.Single(host.Services.GetServices<IHostedService>(), s => s.GetType().Name == "JaegerQueryHostedService");
