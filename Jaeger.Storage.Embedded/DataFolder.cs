@@ -15,7 +15,7 @@ internal static partial class DataFolder
     /// <summary>Who holds the folder: written after RocksDB's LOCK was taken.</summary>
     public const string OwnerFileName = "jaeger-store.owner";
 
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     private const string MarkerHead = "jaeger-dotnet embedded span store";
 

@@ -38,13 +38,9 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
         return process;
     }
 
-    private void WriteIndexEntries(WriteBatch batch, RocksDbHandle db, ByteWriter key, uint bucket, Span span, Process process, ref List<object>? marks)
+    /// <summary>The service and operation lists of a span's bucket, the first time the bucket sees them.</summary>
+    private void WriteNameEntries(WriteBatch batch, RocksDbHandle db, ByteWriter key, uint bucket, Span span, string service, ref List<object>? marks)
     {
-        var service = process.ServiceName;
-        var operation = span.OperationName;
-        Span<byte> suffix = stackalloc byte[40];
-        suffix = suffix[..Keys.EncodeEntrySuffix(suffix, span.StartTimeMicros, span.TraceId, span.DurationMicros)];
-
         if (Claim(_seenServices, (bucket, service), ref marks))
         {
             BeginKey(key, bucket, Keys.ServiceName, service);
@@ -52,6 +48,7 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
         }
 
         var kind = span.SpanKind;
+        var operation = span.OperationName;
         if (Claim(_seenOperations, (bucket, service, kind, operation), ref marks))
         {
             BeginKey(key, bucket, Keys.OperationName, service);
@@ -59,51 +56,34 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
             key.WriteString(operation);
             batch.Put(key.Written, ReadOnlySpan<byte>.Empty, db.Index);
         }
-
-        BeginKey(key, bucket, Keys.ServiceIndex, service);
-        key.WriteBytes(suffix);
-        batch.Put(key.Written, ReadOnlySpan<byte>.Empty, db.Index);
-
-        BeginKey(key, bucket, Keys.OperationIndex, service);
-        key.WriteString(operation);
-        key.WriteBytes(suffix);
-        batch.Put(key.Written, ReadOnlySpan<byte>.Empty, db.Index);
-
-        BeginKey(key, bucket, Keys.TagIndex, service);
-        var tagPrefix = key.Length;
-        WriteTagEntries(batch, db, key, tagPrefix, span.Tags, suffix);
-        foreach (var log in span.Logs)
-        {
-            WriteTagEntries(batch, db, key, tagPrefix, log.Fields, suffix);
-        }
     }
 
     /// <summary>
-    /// The process tags of a run of one trace's spans in a batch (spans <paramref name="from"/> to <paramref name="to"/>,
-    /// exclusive): one entry per tag at the run's first start when the run is at most
-    /// <see cref="Keys.ProcessTagSpreadMicros"/> wide, else one per span.
+    /// The index entries of a run of one trace's spans in a batch (spans <paramref name="from"/> to <paramref name="to"/>,
+    /// exclusive, starting from <paramref name="first"/> to <paramref name="last"/>): one entry per distinct service,
+    /// operation, span tag or log field, and process tag, at the first start of the spans that have it, when the run is
+    /// at most <see cref="Keys.MaxEntrySpreadMicros"/> wide; else the same per span. A run of ten spans writes about a
+    /// fifth of the entries one per span and index would.
     /// </summary>
-    private static void WriteProcessTagEntries(WriteBatch batch, RocksDbHandle db, ByteWriter key, Process process, IList<Span> spans, int from, int to, long first, long last)
+    private static void WriteRunEntries(WriteBatch batch, RocksDbHandle db, ByteWriter key, RunIndexer run, Process process, IList<Span> spans, int from, int to, long first, long last)
     {
-        if (process.Tags.IsEmpty)
+        if (last - first <= Keys.MaxEntrySpreadMicros)
         {
-            return;
-        }
+            run.Reset();
+            for (var i = from; i < to; i++)
+            {
+                run.AddSpan(spans[i], process);
+            }
 
-        Span<byte> suffix = stackalloc byte[40];
-        if (last - first <= Keys.ProcessTagSpreadMicros)
-        {
-            var bucket = Keys.Bucket(first);
-            BeginKey(key, bucket, Keys.ProcessTagIndex, process.ServiceName);
-            WriteTagEntries(batch, db, key, key.Length, process.Tags, suffix[..Keys.EncodeEntrySuffix(suffix, first, spans[from].TraceId, last - first)]);
+            run.Write(batch, db.Index, key, spans[from].TraceId);
             return;
         }
 
         for (var i = from; i < to; i++)
         {
-            var span = spans[i];
-            BeginKey(key, Keys.Bucket(span.StartTimeMicros), Keys.ProcessTagIndex, process.ServiceName);
-            WriteTagEntries(batch, db, key, key.Length, process.Tags, suffix[..Keys.EncodeEntrySuffix(suffix, span.StartTimeMicros, span.TraceId, 0)]);
+            run.Reset();
+            run.AddSpan(spans[i], process);
+            run.Write(batch, db.Index, key, spans[i].TraceId);
         }
     }
 
@@ -115,25 +95,120 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
         key.WriteString(service);
     }
 
-    private static void WriteTagEntries(WriteBatch batch, RocksDbHandle db, ByteWriter key, int prefixLength, System.Collections.Immutable.ImmutableArray<KeyValue> tags, ReadOnlySpan<byte> suffix)
+    /// <summary>
+    /// Collects the distinct index entries of a run of spans, each with the first and last start and the shortest and
+    /// longest duration of the spans that have it; reused across runs.
+    /// </summary>
+    private sealed class RunIndexer : IDisposable
     {
-        foreach (var tag in tags)
+        private readonly ByteWriter _bodies = new(1024);
+        private readonly ByteWriter _scratch = new(256);
+        private readonly List<Entry> _entries = [];
+        private readonly Dictionary<ulong, int> _byHash = [];
+
+        public void Reset()
         {
-            if (Keys.Utf8LengthAtMost(tag.Key, Keys.MaxIndexedTagBytes) < 0)
-            {
-                continue;
-            }
-
-            key.Truncate(prefixLength);
-            key.WriteString(tag.Key);
-            if (!WriteTagText(key, tag))
-            {
-                continue;
-            }
-
-            key.WriteBytes(suffix);
-            batch.Put(key.Written, ReadOnlySpan<byte>.Empty, db.Index);
+            _bodies.Reset();
+            _entries.Clear();
+            _byHash.Clear();
         }
+
+        /// <summary>The span's service, operation, tags and log fields, and its process's tags.</summary>
+        public void AddSpan(Span span, Process process)
+        {
+            var service = process.ServiceName;
+            var start = span.StartTimeMicros;
+            var duration = span.DurationMicros;
+            Begin(Keys.ServiceIndex, service);
+            Add(start, duration);
+
+            Begin(Keys.OperationIndex, service);
+            _scratch.WriteString(span.OperationName);
+            Add(start, duration);
+
+            AddTags(Keys.TagIndex, service, span.Tags, start, duration);
+            foreach (var log in span.Logs)
+            {
+                AddTags(Keys.TagIndex, service, log.Fields, start, duration);
+            }
+
+            AddTags(Keys.ProcessTagIndex, service, process.Tags, start, duration);
+        }
+
+        /// <summary>Writes one key per collected entry: [bucket of its first start][body][suffix].</summary>
+        public void Write(WriteBatch batch, ColumnFamilyHandle family, ByteWriter key, TraceId traceId)
+        {
+            var bodies = _bodies.Written;
+            foreach (var entry in _entries)
+            {
+                key.Reset();
+                key.WriteUInt32BigEndian(Keys.Bucket(entry.First));
+                key.WriteBytes(bodies.Slice(entry.Offset, entry.Length));
+                Keys.WriteEntrySuffix(key, entry.First, traceId, entry.Last - entry.First, entry.MinDuration, entry.MaxDuration);
+                batch.Put(key.Written, ReadOnlySpan<byte>.Empty, family);
+            }
+        }
+
+        public void Dispose()
+        {
+            _bodies.Dispose();
+            _scratch.Dispose();
+        }
+
+        private void Begin(byte kind, string service)
+        {
+            _scratch.Reset();
+            _scratch.WriteByte(kind);
+            _scratch.WriteString(service);
+        }
+
+        private void AddTags(byte kind, string service, System.Collections.Immutable.ImmutableArray<KeyValue> tags, long start, long duration)
+        {
+            foreach (var tag in tags)
+            {
+                if (Keys.Utf8LengthAtMost(tag.Key, Keys.MaxIndexedTagBytes) < 0)
+                {
+                    continue;
+                }
+
+                Begin(kind, service);
+                _scratch.WriteString(tag.Key);
+                if (WriteTagText(_scratch, tag))
+                {
+                    Add(start, duration);
+                }
+            }
+        }
+
+        /// <summary>Adds the body in the scratch writer, or widens the entry that has the same body.</summary>
+        private void Add(long start, long duration)
+        {
+            var body = _scratch.Written;
+            var hash = SpanCodec.Hash64(body);
+            var bodies = _bodies.Written;
+            var head = _byHash.TryGetValue(hash, out var found) ? found : -1;
+            for (var i = head; i >= 0; i = _entries[i].Next)
+            {
+                var entry = _entries[i];
+                if (bodies.Slice(entry.Offset, entry.Length).SequenceEqual(body))
+                {
+                    _entries[i] = entry with
+                    {
+                        First = Math.Min(entry.First, start),
+                        Last = Math.Max(entry.Last, start),
+                        MinDuration = Math.Min(entry.MinDuration, duration),
+                        MaxDuration = Math.Max(entry.MaxDuration, duration),
+                    };
+                    return;
+                }
+            }
+
+            _byHash[hash] = _entries.Count;
+            _entries.Add(new Entry(_bodies.Length, body.Length, start, start, duration, duration, head));
+            _bodies.WriteBytes(body);
+        }
+
+        private readonly record struct Entry(int Offset, int Length, long First, long Last, long MinDuration, long MaxDuration, int Next);
     }
 
     /// <summary>The value as search text (as <see cref="KeyValue.ValueAsString"/>), length-prefixed; false when too long to index.</summary>
@@ -259,9 +334,11 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
             var db = Db;
             var buckets = Buckets;
             (kind, first, second) = ChooseIndex(matcher, db, buckets, fromBucket, toBucket);
-            if (kind == Keys.TagIndex && matcher.MinStart != long.MinValue)
+            if (matcher.MinStart != long.MinValue)
             {
-                fromBucket = Keys.Bucket(SaturatingSubtract(matcher.MinStart, Keys.ProcessTagSpreadMicros));
+                // An entry stands at the first start of its spans: one for a span in the window may be up to the
+                // widest spread before it.
+                fromBucket = Keys.Bucket(SaturatingSubtract(matcher.MinStart, Keys.MaxEntrySpreadMicros));
             }
 
             var services = new List<string>();
@@ -289,11 +366,11 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
                 {
                     foreach (var service in services)
                     {
-                        AddStream(streams, new IndexStream(db, _totalOrderRead, Keys.RecordPrefix(bucket, kind, service, first, second), matcher.MinStart, matcher.MaxStart, exact: true));
+                        AddStream(streams, new IndexStream(db, _totalOrderRead, Keys.RecordPrefix(bucket, kind, service, first, second), matcher));
                         if (kind == Keys.TagIndex)
                         {
-                            // The tag may be a process tag, indexed per run of spans at the run's first start.
-                            AddStream(streams, new IndexStream(db, _totalOrderRead, Keys.RecordPrefix(bucket, Keys.ProcessTagIndex, service, first, second), SaturatingSubtract(matcher.MinStart, Keys.ProcessTagSpreadMicros), matcher.MaxStart, exact: false));
+                            // The tag may be a process tag.
+                            AddStream(streams, new IndexStream(db, _totalOrderRead, Keys.RecordPrefix(bucket, Keys.ProcessTagIndex, service, first, second), matcher));
                         }
                     }
 
@@ -315,7 +392,7 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
                         }
 
                         var current = streams[at];
-                        var (start, traceId, duration, exact) = (current.Start, current.TraceId, current.Duration, current.Exact);
+                        var (start, traceId) = (current.Start, current.TraceId);
                         current.MoveNext();
                         if (!current.Valid)
                         {
@@ -328,7 +405,7 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
                             return results;
                         }
 
-                        if ((exact && !matcher.DurationFits(duration)) || !seen.Add(traceId))
+                        if (!seen.Add(traceId))
                         {
                             continue;
                         }
@@ -617,21 +694,25 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
         }
     }
 
-    /// <summary>One index range, read newest first: entries under a prefix whose span start is within the window.</summary>
+    /// <summary>
+    /// One index range, read newest first by the entries' first start: the entries under a prefix whose spans may match
+    /// the query's window and durations (their starts overlap the window, their duration range meets the query's).
+    /// </summary>
     private sealed class IndexStream : IDisposable
     {
         private readonly Iterator _iterator;
         private readonly byte[] _prefix;
-        private readonly long _minStart;
+        private readonly SpanMatcher _matcher;
+        private readonly long _lowestFirst;
 
-        public IndexStream(RocksDbHandle db, ReadOptions read, byte[] prefix, long minStart, long maxStart, bool exact)
+        public IndexStream(RocksDbHandle db, ReadOptions read, byte[] prefix, SpanMatcher matcher)
         {
-            Exact = exact;
             _prefix = prefix;
-            _minStart = minStart;
+            _matcher = matcher;
+            _lowestFirst = SaturatingSubtract(matcher.MinStart, Keys.MaxEntrySpreadMicros);
             var seek = new byte[prefix.Length + 8];
             prefix.CopyTo(seek, 0);
-            BinaryPrimitives.WriteUInt64BigEndian(seek.AsSpan(prefix.Length), Keys.InvertStart(maxStart));
+            BinaryPrimitives.WriteUInt64BigEndian(seek.AsSpan(prefix.Length), Keys.InvertStart(matcher.MaxStart));
             _iterator = db.Db.NewIterator(db.Index, read);
             _iterator.Seek(seek);
             Read();
@@ -639,14 +720,10 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
 
         public bool Valid { get; private set; }
 
-        /// <summary>True when each entry is one span (its start and duration exact); false for process-tag runs.</summary>
-        public bool Exact { get; }
-
+        /// <summary>The first start of the spans the current entry stands for.</summary>
         public long Start { get; private set; }
 
         public TraceId TraceId { get; private set; }
-
-        public long Duration { get; private set; }
 
         public void MoveNext()
         {
@@ -658,7 +735,7 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
 
         private void Read()
         {
-            while (_iterator.Valid())
+            for (; _iterator.Valid(); _iterator.Next())
             {
                 var key = _iterator.GetKeySpan();
                 if (!key.StartsWith(_prefix))
@@ -666,18 +743,22 @@ public sealed partial class EmbeddedSpanStore : IProcessResolver
                     break;
                 }
 
-                if (!Keys.TryReadEntrySuffix(key[_prefix.Length..], out var start, out var traceId, out var duration))
+                if (!Keys.TryReadEntrySuffix(key[_prefix.Length..], out var entry))
                 {
-                    _iterator.Next();
                     continue;
                 }
 
-                if (start < _minStart)
+                if (entry.FirstMicros < _lowestFirst)
                 {
                     break;
                 }
 
-                (Start, TraceId, Duration, Valid) = (start, traceId, duration, true);
+                if (entry.LastMicros < _matcher.MinStart || entry.MaxDurationMicros < _matcher.MinDuration || entry.MinDurationMicros > _matcher.MaxDuration)
+                {
+                    continue;
+                }
+
+                (Start, TraceId, Valid) = (entry.FirstMicros, entry.TraceId, true);
                 return;
             }
 

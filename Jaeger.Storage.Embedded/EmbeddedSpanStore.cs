@@ -148,6 +148,7 @@ public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDepen
             using var key = new ByteWriter(128);
             using var value = new ByteWriter(1024);
             using var processBytes = new ByteWriter(256);
+            using var run = new RunIndexer();
             var lastBucket = uint.MaxValue;
             var anyBucket = false;
             for (var b = 0; b < batches.Count; b++)
@@ -164,12 +165,12 @@ public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDepen
                 {
                     var span = spans[i];
 
-                    // A run of consecutive spans of one trace shares its process-tag index entries.
+                    // A run of consecutive spans of one trace shares its index entries.
                     if (i == 0 || span.TraceId != spans[i - 1].TraceId)
                     {
                         if (i > 0)
                         {
-                            WriteProcessTagEntries(writeBatch, db, key, process, spans, runFrom, i, runFirst, runLast);
+                            WriteRunEntries(writeBatch, db, key, run, process, spans, runFrom, i, runFirst, runLast);
                         }
 
                         (runFrom, runFirst, runLast) = (i, span.StartTimeMicros, span.StartTimeMicros);
@@ -206,12 +207,12 @@ public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDepen
                     key.WriteUInt32BigEndian(SpanCodec.Hash32(value.Written));
                     writeBatch.Put(key.Written, value.Written, db.Spans);
 
-                    WriteIndexEntries(writeBatch, db, key, bucket, span, process, ref marks);
+                    WriteNameEntries(writeBatch, db, key, bucket, span, process.ServiceName, ref marks);
                 }
 
                 if (spans.Count > 0)
                 {
-                    WriteProcessTagEntries(writeBatch, db, key, process, spans, runFrom, spans.Count, runFirst, runLast);
+                    WriteRunEntries(writeBatch, db, key, run, process, spans, runFrom, spans.Count, runFirst, runLast);
                 }
             }
 
@@ -929,7 +930,7 @@ public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDepen
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     /// <summary>The open database; throws a transient failure while it is closed after a failed reopen (a full disk).</summary>
-    private RocksDbHandle Db
+    internal RocksDbHandle Db
     {
         get
         {

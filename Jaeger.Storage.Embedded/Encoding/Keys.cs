@@ -11,11 +11,12 @@ namespace Jaeger.Storage.Embedded.Encoding;
 /// <remarks>
 /// <code>
 /// spans:  [bucket 4][trace id 16][span id 8][content hash 4]              -> encoded span (SpanCodec)
-/// index:  [bucket 4][0x01][service][~start 8][trace id 16][duration]      -> empty   one per span
-///         [bucket 4][0x02][service][operation][~start][trace id][duration] -> empty   one per span
-///         [bucket 4][0x03][service][key][value][~start][trace id][duration] -> empty  one per span tag and log field
-///         [bucket 4][0x04][service][key][value][~first start][trace id][spread] -> empty one per process tag and run of a
-///                                                                          trace's spans in a batch (see ProcessTagSpread)
+/// index:  [bucket 4][0x01][service][~first 8][trace id 16][spread][min duration][max duration]            -> empty
+///         [bucket 4][0x02][service][operation][~first][trace id][spread][min duration][max duration]  -> empty
+///         [bucket 4][0x03][service][key][value][~first][trace id][spread][min duration][max duration] -> empty  span tags, log fields
+///         [bucket 4][0x04][service][key][value][~first][trace id][spread][min duration][max duration] -> empty  process tags
+///                  one entry per distinct service, operation or tag of a run of one trace's spans in a batch (see
+///                  MaxEntrySpreadMicros), at the first start of the run's spans that have it, in that start's bucket
 ///         [bucket 4][0x10][service]                                        -> empty   services of the bucket
 ///         [bucket 4][0x11][service][span kind][operation]                  -> empty   operations of the bucket
 ///         [bucket 4][0x12][process hash 8]                                 -> encoded process (the bucket's process dictionary)
@@ -24,7 +25,8 @@ namespace Jaeger.Storage.Embedded.Encoding;
 /// default: [0x01]                                                          -> latest sampling probabilities
 /// </code>
 /// Strings are a varint byte count and UTF-8 bytes. <c>~start</c> is the span start (microseconds) made unsigned
-/// and inverted, big-endian: ascending keys are newest first. Duration is a varint, last, so the key's length ends it.
+/// and inverted, big-endian: ascending keys are newest first. Spread (the latest start minus the first of the spans the
+/// entry stands for) and the shortest and longest of their durations are varints, last, so the key's length ends them.
 /// The content hash tells apart two different spans with one id (Zipkin's shared client/server spans), while the
 /// same span written twice (a retried write) lands on the same key.
 /// </remarks>
@@ -45,11 +47,11 @@ internal static class Keys
     public const long BucketMicros = 3_600_000_000L;
 
     /// <summary>
-    /// The widest run of one trace's spans (latest start minus first start) whose process tags are indexed once, at
-    /// the run's first start; a wider run indexes them per span. A search by tag therefore walks process-tag entries
-    /// down to this much before its window: a span in the window has an entry no earlier than that.
+    /// The widest run of one trace's spans (latest start minus first start) whose index entries are written once per
+    /// distinct service, operation and tag, at the first start; a wider run indexes each span. A search therefore walks
+    /// entries down to this much before its window: a span in the window has an entry no earlier than that.
     /// </summary>
-    public const long ProcessTagSpreadMicros = BucketMicros;
+    public const long MaxEntrySpreadMicros = BucketMicros;
 
     public const int TracePrefixLength = 20;
 
@@ -147,49 +149,35 @@ internal static class Keys
         return [.. prefix, 0xFF];
     }
 
-    /// <summary>The entry suffix after the prefix: [~start 8][trace id 16][duration varint].</summary>
-    public static void WriteEntrySuffix(ByteWriter writer, long startMicros, TraceId traceId, long durationMicros)
+    /// <summary>The entry suffix after the prefix: [~first 8][trace id 16][spread][min duration][max duration] (varints).</summary>
+    public static void WriteEntrySuffix(ByteWriter writer, long firstMicros, TraceId traceId, long spreadMicros, long minDurationMicros, long maxDurationMicros)
     {
-        writer.WriteUInt64BigEndian(InvertStart(startMicros));
+        writer.WriteUInt64BigEndian(InvertStart(firstMicros));
         WriteTraceId(writer, traceId);
-        writer.WriteZigZag(durationMicros);
-    }
-
-    /// <summary>The entry suffix into <paramref name="destination"/> (at least 34 bytes); returns its length.</summary>
-    public static int EncodeEntrySuffix(Span<byte> destination, long startMicros, TraceId traceId, long durationMicros)
-    {
-        BinaryPrimitives.WriteUInt64BigEndian(destination, InvertStart(startMicros));
-        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], traceId.High);
-        BinaryPrimitives.WriteUInt64BigEndian(destination[16..], traceId.Low);
-        var value = (ulong)((durationMicros << 1) ^ (durationMicros >> 63));
-        var at = 24;
-        while (value >= 0x80)
-        {
-            destination[at++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        destination[at++] = (byte)value;
-        return at;
+        writer.WriteZigZag(spreadMicros);
+        writer.WriteZigZag(minDurationMicros);
+        writer.WriteZigZag(maxDurationMicros);
     }
 
     /// <summary>A timestamp as an order-preserving unsigned number (big-endian in keys).</summary>
     public static ulong OrderedMicros(long micros) => (ulong)micros ^ 0x8000_0000_0000_0000UL;
 
     /// <summary>Reads an index entry's suffix; false when the key is malformed.</summary>
-    public static bool TryReadEntrySuffix(ReadOnlySpan<byte> suffix, out long startMicros, out TraceId traceId, out long durationMicros)
+    public static bool TryReadEntrySuffix(ReadOnlySpan<byte> suffix, out IndexEntry entry)
     {
-        if (suffix.Length < 25)
+        if (suffix.Length < 27)
         {
-            startMicros = durationMicros = 0;
-            traceId = default;
+            entry = default;
             return false;
         }
 
-        startMicros = StartFromInverted(BinaryPrimitives.ReadUInt64BigEndian(suffix));
-        traceId = ReadTraceId(suffix[8..]);
         var reader = new ByteReader(suffix[24..]);
-        durationMicros = reader.ReadZigZag();
+        entry = new IndexEntry(
+            StartFromInverted(BinaryPrimitives.ReadUInt64BigEndian(suffix)),
+            ReadTraceId(suffix[8..]),
+            reader.ReadZigZag(),
+            reader.ReadZigZag(),
+            reader.ReadZigZag());
         return true;
     }
 
@@ -208,4 +196,11 @@ internal static class Keys
     /// <summary>True when <paramref name="key"/> and <paramref name="value"/> are short enough to be in the tag index.</summary>
     public static bool IsIndexable(string key, string value) =>
         Utf8LengthAtMost(key, MaxIndexedTagBytes) >= 0 && Utf8LengthAtMost(value, MaxIndexedTagBytes) >= 0;
+}
+
+/// <summary>What an index entry says: a trace has spans starting from <paramref name="FirstMicros"/> to spread later, with durations in a range.</summary>
+internal readonly record struct IndexEntry(long FirstMicros, TraceId TraceId, long SpreadMicros, long MinDurationMicros, long MaxDurationMicros)
+{
+    /// <summary>The latest start of the spans the entry stands for.</summary>
+    public long LastMicros => FirstMicros > long.MaxValue - SpreadMicros ? long.MaxValue : FirstMicros + SpreadMicros;
 }
