@@ -97,6 +97,20 @@ internal sealed class ClickHouseDatabase : IDisposable
         }
     }
 
+    /// <summary>Inserts rows already encoded in RowBinary (<paramref name="columns"/> in their order) in one INSERT.</summary>
+    public async Task InsertRowBinaryAsync(string operation, string table, IReadOnlyList<string> columns, Writing.RowBinaryBuffer rows, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var stream = rows.ToStream();
+            using var response = await Client.InsertRawStreamAsync(Table(table), stream, "RowBinary", columns, useCompression: true, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Translate(e, operation, cancellationToken) is { } storage)
+        {
+            throw storage;
+        }
+    }
+
     public void Dispose() => Client.Dispose();
 
     /// <summary>The failure as a <see cref="StorageException"/>; null for the caller's own cancellation (rethrown as is).</summary>

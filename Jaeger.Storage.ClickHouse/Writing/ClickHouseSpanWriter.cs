@@ -6,12 +6,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Jaeger.Storage.ClickHouse.Writing;
 
 /// <summary>
-/// Writes spans to Jaeger v2's <c>spans</c> table with the driver's binary (RowBinary) INSERT, grouping writes.
+/// Writes spans to Jaeger v2's <c>spans</c> table in binary (RowBinary) INSERTs through the driver, grouping writes.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Group commit: a write joins the open group; a group is sent when it reaches <see cref="ClickHouseStorageOptions.BatchSize"/>
-/// spans or <see cref="ClickHouseStorageOptions.BatchMaxBytes"/> bytes, or as soon as an INSERT slot is free (after
+/// spans or <see cref="ClickHouseStorageOptions.BatchMaxBytes"/> encoded bytes, or as soon as an INSERT slot is free (after
 /// <see cref="ClickHouseStorageOptions.FlushInterval"/> when one is set). So a lone write goes at once, and writes that
 /// arrive while INSERTs run share the next one. Each write returns when every INSERT holding its spans has
 /// succeeded, or throws that INSERT's <see cref="StorageException"/> (the collector retries transient ones).
@@ -63,7 +63,7 @@ internal sealed class ClickHouseSpanWriter : ISpanWriter, IAsyncDisposable
         {
             lock (_gate)
             {
-                return (_open?.Rows.Count ?? 0) + _ready.Sum(g => g.Rows.Count);
+                return (_open?.Rows ?? 0) + _ready.Sum(g => g.Rows);
             }
         }
     }
@@ -77,21 +77,28 @@ internal sealed class ClickHouseSpanWriter : ISpanWriter, IAsyncDisposable
         await _pendingWrites.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var groups = new List<Task>(1);
+            // Encoded outside the lock, each process once; the rows are then copied into the open group(s).
+            using var rows = new RowBinaryBuffer();
+            var ends = new List<int>();
+            var services = new List<(string Service, int Spans)>(batches.Count);
             foreach (var batch in batches)
             {
-                var resource = new ResourceAttributes(batch.Process);
+                if (batch.Spans.Count == 0)
+                {
+                    continue;
+                }
+
+                var resource = SpanRows.EncodeResource(batch.Process);
                 foreach (var span in batch.Spans)
                 {
-                    var row = SpanRows.ToRow(span, batch.Process, resource, out var size);
-                    var task = Add(row, size);
-                    if (groups.Count == 0 || !ReferenceEquals(groups[^1], task))
-                    {
-                        groups.Add(task);
-                    }
+                    SpanRows.Write(rows, span, resource);
+                    ends.Add(rows.Length);
                 }
+
+                services.Add((batch.Process.ServiceName, batch.Spans.Count));
             }
 
+            var groups = Add(rows.Written.Span, ends, services);
             Pump();
             await Task.WhenAll(groups).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -128,22 +135,43 @@ internal sealed class ClickHouseSpanWriter : ISpanWriter, IAsyncDisposable
 
     private bool IsIdle => _running == 0 && _open is null && _ready.Count == 0;
 
-    private Task Add(object[] row, int size)
+    // Appends encoded rows (row i ends at ends[i]; services says how many rows in turn are whose) to the open
+    // group, closing groups as they fill; returns the groups' completions.
+    private List<Task> Add(ReadOnlySpan<byte> rows, List<int> ends, List<(string Service, int Spans)> services)
     {
+        var tasks = new List<Task>(1);
         lock (_gate)
         {
-            _open ??= new Group();
-            _open.Rows.Add(row);
-            _open.Bytes += size;
-            var task = _open.Done.Task;
-            if (_open.Rows.Count >= _batchSize || _open.Bytes >= _batchMaxBytes)
+            var start = 0;
+            var batch = -1;
+            var left = 0;
+            for (var i = 0; i < ends.Count; i++)
             {
-                _ready.Enqueue(_open);
-                _open = null;
-            }
+                while (left == 0)
+                {
+                    left = services[++batch].Spans;
+                }
 
-            return task;
+                left--;
+                _open ??= new Group();
+                _open.Data.Append(rows[start..ends[i]]);
+                _open.Rows++;
+                _open.Services[services[batch].Service] = _open.Services.GetValueOrDefault(services[batch].Service) + 1;
+                start = ends[i];
+                if (tasks.Count == 0 || !ReferenceEquals(tasks[^1], _open.Done.Task))
+                {
+                    tasks.Add(_open.Done.Task);
+                }
+
+                if (_open.Rows >= _batchSize || _open.Data.Length >= _batchMaxBytes)
+                {
+                    _ready.Enqueue(_open);
+                    _open = null;
+                }
+            }
         }
+
+        return tasks;
     }
 
     // Starts INSERTs while slots are free: full groups first, then the open group (at once, or after the linger).
@@ -206,25 +234,26 @@ internal sealed class ClickHouseSpanWriter : ISpanWriter, IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await _database.InsertAsync("insert", "spans", SpanRows.Columns, group.Rows, CancellationToken.None).ConfigureAwait(false);
-            foreach (var (service, count) in CountByService(group.Rows))
+            await _database.InsertRowBinaryAsync("insert", "spans", SpanRows.Columns, group.Data, CancellationToken.None).ConfigureAwait(false);
+            foreach (var (service, count) in group.Services)
             {
                 _metrics.SpansWritten.Add(count, new KeyValuePair<string, object?>("service", service));
             }
 
             _metrics.Inserts.Add(1);
-            _metrics.InsertSpans.Record(group.Rows.Count);
+            _metrics.InsertSpans.Record(group.Rows);
             group.Done.TrySetResult();
         }
         catch (Exception e)
         {
             var failure = e as StorageException ?? ClickHouseDatabase.Translate(e, "insert", CancellationToken.None) ?? new StorageException("error", e.Message, false, e);
             _metrics.InsertFailures.Add(1, new KeyValuePair<string, object?>("reason", failure.Reason));
-            ClickHouseLog.InsertFailed(_logger, group.Rows.Count, failure.Reason, failure.IsTransient, e);
+            ClickHouseLog.InsertFailed(_logger, group.Rows, failure.Reason, failure.IsTransient, e);
             group.Done.TrySetException(failure);
         }
         finally
         {
+            group.Data.Dispose();
             _metrics.InsertDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
             lock (_gate)
             {
@@ -242,23 +271,15 @@ internal sealed class ClickHouseSpanWriter : ISpanWriter, IAsyncDisposable
         }
     }
 
-    private static Dictionary<string, int> CountByService(List<object[]> rows)
-    {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var row in rows)
-        {
-            var service = (string)row[SpanRows.ServiceNameColumn];
-            counts[service] = counts.GetValueOrDefault(service) + 1;
-        }
-
-        return counts;
-    }
-
     private sealed class Group
     {
-        public List<object[]> Rows { get; } = [];
+        /// <summary>The rows, RowBinary-encoded.</summary>
+        public RowBinaryBuffer Data { get; } = new();
 
-        public int Bytes { get; set; }
+        public int Rows { get; set; }
+
+        /// <summary>Rows per service, for the spans-written counter.</summary>
+        public Dictionary<string, int> Services { get; } = new(StringComparer.Ordinal);
 
         public bool Lingered { get; set; }
 

@@ -6,13 +6,18 @@ using Jaeger.Model;
 namespace Jaeger.Storage.ClickHouse.Writing;
 
 /// <summary>
-/// Maps Jaeger's span model to a row of Jaeger v2's <c>spans</c> table, as Jaeger v2 stores an OTLP span translated
-/// from Jaeger's model: process tags become resource attributes (with <c>service.name</c>), <c>span.kind</c> the
-/// <c>kind</c> column, <c>error=true</c> the <c>Error</c> status, <c>otel.scope.name</c>/<c>otel.scope.version</c> the
-/// scope, logs events (their <c>event</c> field the event name), references other than the parent links (with
-/// <c>opentracing.ref_type</c>), binary values <c>@bytes@</c> complex attributes (base64), warnings the
-/// <c>@jaeger@warnings</c> slice attribute. <see cref="Reading.SpanRowReader"/> maps back, so a span round-trips.
+/// Encodes Jaeger's span model as rows of Jaeger v2's <c>spans</c> table in ClickHouse's RowBinary format, as Jaeger
+/// v2 stores an OTLP span translated from Jaeger's model: process tags become resource attributes (with
+/// <c>service.name</c>), <c>span.kind</c> the <c>kind</c> column, <c>error=true</c> the <c>Error</c> status,
+/// <c>otel.scope.name</c>/<c>otel.scope.version</c> the scope, logs events (their <c>event</c> field the event name),
+/// references other than the parent links (with <c>opentracing.ref_type</c>), binary values <c>@bytes@</c> complex
+/// attributes (base64), warnings the <c>@jaeger@warnings</c> slice attribute. <see cref="Reading.SpanRowReader"/> maps
+/// back, so a span round-trips.
 /// </summary>
+/// <remarks>
+/// Values go straight from the model to bytes in <see cref="Columns"/> order: no row objects, no boxing, no
+/// intermediate arrays. A batch's process is encoded once (<see cref="EncodeResource"/>) and copied into each row.
+/// </remarks>
 internal static class SpanRows
 {
     public const string BytesPrefix = "@bytes@";
@@ -27,7 +32,7 @@ internal static class SpanRows
     public const string StatusOk = "Ok";
     public const string StatusUnset = "Unset";
 
-    /// <summary>The columns written, in the order of <see cref="ToRow"/>'s values.</summary>
+    /// <summary>The columns written, in the order <see cref="Write"/> encodes them.</summary>
     public static readonly string[] Columns =
     [
         "id", "trace_id", "trace_state", "parent_span_id", "name", "kind", "start_time", "status_code", "status_message", "duration",
@@ -46,11 +51,11 @@ internal static class SpanRows
         "flags", "events.dropped_attributes_count", "links.dropped_attributes_count", "links.flags",
     ];
 
-    /// <summary>The index of <c>service_name</c> in <see cref="Columns"/>.</summary>
-    public static readonly int ServiceNameColumn = Array.IndexOf(Columns, "service_name");
-
     /// <summary>OTLP span kinds as Jaeger v2 writes them (lower case).</summary>
     public static readonly ImmutableHashSet<string> Kinds = ["internal", "server", "client", "producer", "consumer"];
+
+    // What a tag becomes: nothing (it went to a column of its own), or an attribute of one of the five typed groups.
+    private const byte Skip = 0, BoolGroup = 1, DoubleGroup = 2, IntGroup = 3, StrGroup = 4, ComplexGroup = 5;
 
     /// <summary>The 32-hex-digit trace id Jaeger v2 stores.</summary>
     public static string TraceIdText(TraceId id) => string.Create(32, id, static (chars, value) =>
@@ -59,34 +64,56 @@ internal static class SpanRows
         value.Low.TryFormat(chars[16..], out _, "x16", CultureInfo.InvariantCulture);
     });
 
-    /// <summary>The 16-hex-digit span id, or "" for none (as OTLP's empty parent).</summary>
-    public static string SpanIdText(SpanId id) => id.IsEmpty ? string.Empty : id.ToString();
+    /// <summary>A date of microsecond precision from microseconds since the Unix epoch.</summary>
+    public static DateTime FromMicros(long micros) => DateTime.UnixEpoch.AddTicks(micros * 10);
 
-    /// <summary>The row of one span, and its approximate encoded size in bytes.</summary>
-    public static object[] ToRow(Span span, Process process, ResourceAttributes resource, out int size)
+    /// <summary>The <c>service_name</c> and resource attribute columns of a process, encoded once per batch.</summary>
+    public static byte[] EncodeResource(Process process)
     {
-        var traceId = TraceIdText(span.TraceId);
+        using var buffer = new RowBinaryBuffer(256);
+        buffer.WriteString(process.ServiceName);
+        var tags = process.Tags;
+        Span<byte> groups = tags.Length < 128 ? stackalloc byte[tags.Length + 1] : new byte[tags.Length + 1];
+        var all = new KeyValue[tags.Length + 1];
+        all[0] = KeyValue.String(ServiceNameKey, process.ServiceName);
+        tags.CopyTo(all, 1);
+        for (var i = 0; i < all.Length; i++)
+        {
+            groups[i] = GroupOf(all[i]);
+        }
+
+        WriteAttributeColumns(buffer, all, groups, warnings: null);
+        return buffer.Written.ToArray();
+    }
+
+    /// <summary>Appends the row of one span; <paramref name="resource"/> is <see cref="EncodeResource"/> of its process.</summary>
+    public static void Write(RowBinaryBuffer buffer, Span span, ReadOnlySpan<byte> resource)
+    {
+        var tags = span.Tags.AsSpan();
+        Span<byte> groups = tags.Length <= 256 ? stackalloc byte[tags.Length] : new byte[tags.Length];
         var kind = string.Empty;
         var status = StatusUnset;
         string scopeName = string.Empty, scopeVersion = string.Empty;
-        var attributes = new AttributeGroup();
-        var tags = span.Tags;
-        string[]? warnings = span.Warnings.IsEmpty ? null : [.. span.Warnings];
-        foreach (var tag in tags)
+        for (var i = 0; i < tags.Length; i++)
         {
+            var tag = tags[i];
+            groups[i] = GroupOf(tag);
             if (tag.Type == KeyValueType.String)
             {
                 switch (tag.Key)
                 {
-                    case WellKnownTags.SpanKind when Kinds.Contains(tag.StringValue) && kind.Length == 0:
+                    case WellKnownTags.SpanKind when kind.Length == 0 && Kinds.Contains(tag.StringValue):
                         kind = tag.StringValue;
-                        continue;
+                        groups[i] = Skip;
+                        break;
                     case ScopeNameKey when scopeName.Length == 0:
                         scopeName = tag.StringValue;
-                        continue;
+                        groups[i] = Skip;
+                        break;
                     case ScopeVersionKey when scopeVersion.Length == 0:
                         scopeVersion = tag.StringValue;
-                        continue;
+                        groups[i] = Skip;
+                        break;
                     case WellKnownTags.Error when tag.StringValue == "true":
                         // Kept as the text tag it is, and the status says error too.
                         status = StatusError;
@@ -96,20 +123,13 @@ internal static class SpanRows
             else if (tag.Type == KeyValueType.Bool && tag.Key == WellKnownTags.Error && tag.BoolValue && status != StatusError)
             {
                 status = StatusError;
-                continue;
+                groups[i] = Skip;
             }
-
-            attributes.Add(tag);
-        }
-
-        if (warnings is not null)
-        {
-            attributes.AddComplex(SlicePrefix + WarningsKey, JsonSerializer.Serialize(warnings, SpanRowsJson.Default.StringArray));
         }
 
         // The parent is the first reference when it is a CHILD_OF in this trace (Jaeger v2's parent_span_id); any
         // other shape keeps every reference as a link, the parent among them, so the references come back as written.
-        var references = span.References;
+        var references = span.References.AsSpan();
         SpanId parent = default;
         var linksFrom = 0;
         if (!references.IsEmpty && references[0].RefType == SpanRefType.ChildOf && references[0].TraceId == span.TraceId)
@@ -122,204 +142,242 @@ internal static class SpanRows
             parent = span.ParentSpanId;
         }
 
-        var linkCount = references.Length - linksFrom;
-        var linkTraceIds = new string[linkCount];
-        var linkSpanIds = new string[linkCount];
-        var linkStates = new string[linkCount];
-        var linkStr = new Tuple<string, string>[linkCount][];
-        var linkEmptyBool = new Tuple<string, bool>[linkCount][];
-        var linkEmptyDouble = new Tuple<string, double>[linkCount][];
-        var linkEmptyInt = new Tuple<string, long>[linkCount][];
-        var linkEmptyComplex = new Tuple<string, string>[linkCount][];
-        var linkZeros = new uint[linkCount];
-        for (var i = 0; i < linkCount; i++)
+        var links = references[linksFrom..];
+        var logs = span.Logs.AsSpan();
+
+        WriteSpanId(buffer, span.SpanId);
+        WriteTraceId(buffer, span.TraceId);
+        buffer.WriteLength(0); // trace_state
+        WriteSpanId(buffer, parent);
+        buffer.WriteString(span.OperationName);
+        buffer.WriteString(kind);
+        buffer.WriteInt64(checked(span.StartTimeMicros * 1000));
+        buffer.WriteString(status);
+        buffer.WriteLength(0); // status_message
+        buffer.WriteInt64(checked(span.DurationMicros * 1000));
+        WriteAttributeColumns(buffer, tags, groups, span.Warnings.IsEmpty ? null : JsonSerializer.Serialize(span.Warnings.ToArray(), SpanRowsJson.Default.StringArray));
+
+        // events.*: names, timestamps, then each typed group as an array (per event) of (key, value) tuples.
+        buffer.WriteLength(logs.Length);
+        foreach (var log in logs)
         {
-            var reference = references[linksFrom + i];
-            linkTraceIds[i] = TraceIdText(reference.TraceId);
-            linkSpanIds[i] = SpanIdText(reference.SpanId);
-            linkStates[i] = string.Empty;
-            linkStr[i] = [Tuple.Create(RefTypeKey, reference.RefType == SpanRefType.ChildOf ? "child_of" : "follows_from")];
-            linkEmptyBool[i] = [];
-            linkEmptyDouble[i] = [];
-            linkEmptyInt[i] = [];
-            linkEmptyComplex[i] = [];
+            buffer.WriteString(EventName(log.Fields.AsSpan(), out _));
         }
 
-        var logs = span.Logs;
-        var eventNames = new string[logs.Length];
-        var eventTimes = new DateTime[logs.Length];
-        var eventBool = new Tuple<string, bool>[logs.Length][];
-        var eventDouble = new Tuple<string, double>[logs.Length][];
-        var eventInt = new Tuple<string, long>[logs.Length][];
-        var eventStr = new Tuple<string, string>[logs.Length][];
-        var eventComplex = new Tuple<string, string>[logs.Length][];
-        var eventZeros = new uint[logs.Length];
-        var eventBytes = 0;
-        for (var i = 0; i < logs.Length; i++)
+        buffer.WriteLength(logs.Length);
+        foreach (var log in logs)
         {
-            var log = logs[i];
-            var fields = new AttributeGroup();
-            var name = string.Empty;
-            foreach (var field in log.Fields)
-            {
-                if (field.Type == KeyValueType.String && field.Key == EventKey && name.Length == 0)
-                {
-                    name = field.StringValue;
-                    continue;
-                }
+            buffer.WriteInt64(checked(log.TimestampMicros * 1000));
+        }
 
-                fields.Add(field);
+        for (var group = BoolGroup; group <= ComplexGroup; group++)
+        {
+            buffer.WriteLength(logs.Length);
+            foreach (var log in logs)
+            {
+                var fields = log.Fields.AsSpan();
+                EventName(fields, out var nameField);
+                WriteTuples(buffer, fields, (byte)group, nameField);
+            }
+        }
+
+        // links.*: ids, empty trace states, the reference type as the one string attribute.
+        buffer.WriteLength(links.Length);
+        foreach (var link in links)
+        {
+            WriteTraceId(buffer, link.TraceId);
+        }
+
+        buffer.WriteLength(links.Length);
+        foreach (var link in links)
+        {
+            WriteSpanId(buffer, link.SpanId);
+        }
+
+        WriteEmptyStrings(buffer, links.Length); // links.trace_state
+        WriteEmptyArrays(buffer, links.Length); // links.bool_attributes
+        WriteEmptyArrays(buffer, links.Length); // links.double_attributes
+        WriteEmptyArrays(buffer, links.Length); // links.int_attributes
+        buffer.WriteLength(links.Length);
+        foreach (var link in links)
+        {
+            buffer.WriteLength(1);
+            buffer.WriteString(RefTypeKey);
+            buffer.WriteString(link.RefType == SpanRefType.ChildOf ? "child_of" : "follows_from");
+        }
+
+        WriteEmptyArrays(buffer, links.Length); // links.complex_attributes
+
+        buffer.Append(resource); // service_name, resource_*_attributes
+        buffer.WriteString(scopeName);
+        buffer.WriteString(scopeVersion);
+        for (var i = 0; i < 10; i++)
+        {
+            buffer.WriteLength(0); // scope_*_attributes
+        }
+
+        buffer.WriteUInt32((uint)span.Flags);
+        WriteZeros(buffer, logs.Length); // events.dropped_attributes_count
+        WriteZeros(buffer, links.Length); // links.dropped_attributes_count
+        WriteZeros(buffer, links.Length); // links.flags
+    }
+
+    private static byte GroupOf(KeyValue tag) => tag.Type switch
+    {
+        KeyValueType.Bool => BoolGroup,
+        KeyValueType.Float64 => DoubleGroup,
+        KeyValueType.Int64 => IntGroup,
+        KeyValueType.Binary => ComplexGroup,
+        _ => StrGroup,
+    };
+
+    // The ten flattened Nested columns of one attribute set: bool keys, bool values, double keys, ... complex values.
+    private static void WriteAttributeColumns(RowBinaryBuffer buffer, ReadOnlySpan<KeyValue> tags, ReadOnlySpan<byte> groups, string? warnings)
+    {
+        for (var group = BoolGroup; group <= ComplexGroup; group++)
+        {
+            var count = groups.Count((byte)group) + (group == ComplexGroup && warnings is not null ? 1 : 0);
+            buffer.WriteLength(count);
+            for (var i = 0; i < tags.Length; i++)
+            {
+                if (groups[i] == group)
+                {
+                    WriteKey(buffer, tags[i]);
+                }
             }
 
-            eventNames[i] = name;
-            eventTimes[i] = FromMicros(log.TimestampMicros);
-            eventBool[i] = fields.BoolTuples();
-            eventDouble[i] = fields.DoubleTuples();
-            eventInt[i] = fields.IntTuples();
-            eventStr[i] = fields.StrTuples();
-            eventComplex[i] = fields.ComplexTuples();
-            eventBytes += 12 + name.Length + fields.Size;
-        }
+            if (group == ComplexGroup && warnings is not null)
+            {
+                buffer.WriteString(SlicePrefix, WarningsKey);
+            }
 
-        var row = new object[]
-        {
-            SpanIdText(span.SpanId), traceId, string.Empty, SpanIdText(parent), span.OperationName, kind, FromMicros(span.StartTimeMicros), status, string.Empty, checked(span.DurationMicros * 1000),
-            attributes.BoolKeys, attributes.BoolValues, attributes.DoubleKeys, attributes.DoubleValues, attributes.IntKeys, attributes.IntValues,
-            attributes.StrKeys, attributes.StrValues, attributes.ComplexKeys, attributes.ComplexValues,
-            eventNames, eventTimes, eventBool, eventDouble, eventInt, eventStr, eventComplex,
-            linkTraceIds, linkSpanIds, linkStates, linkEmptyBool, linkEmptyDouble, linkEmptyInt, linkStr, linkEmptyComplex,
-            process.ServiceName,
-            resource.Group.BoolKeys, resource.Group.BoolValues, resource.Group.DoubleKeys, resource.Group.DoubleValues,
-            resource.Group.IntKeys, resource.Group.IntValues, resource.Group.StrKeys, resource.Group.StrValues,
-            resource.Group.ComplexKeys, resource.Group.ComplexValues,
-            scopeName, scopeVersion,
-            Array.Empty<string>(), Array.Empty<bool>(), Array.Empty<string>(), Array.Empty<double>(),
-            Array.Empty<string>(), Array.Empty<long>(), Array.Empty<string>(), Array.Empty<string>(),
-            Array.Empty<string>(), Array.Empty<string>(),
-            (uint)span.Flags, eventZeros, linkZeros, linkZeros,
-        };
-        size = 120 + span.OperationName.Length + process.ServiceName.Length + attributes.Size + eventBytes + (linkCount * 60) + resource.Group.Size + scopeName.Length + scopeVersion.Length;
-        return row;
-    }
+            buffer.WriteLength(count);
+            for (var i = 0; i < tags.Length; i++)
+            {
+                if (groups[i] == group)
+                {
+                    WriteValue(buffer, tags[i]);
+                }
+            }
 
-    /// <summary>A date of microsecond precision from microseconds since the Unix epoch.</summary>
-    public static DateTime FromMicros(long micros) => DateTime.UnixEpoch.AddTicks(micros * 10);
-}
-
-/// <summary>The resource attributes of a process (its tags and <c>service.name</c>), computed once per batch.</summary>
-internal sealed class ResourceAttributes
-{
-    public ResourceAttributes(Process process)
-    {
-        Group = new AttributeGroup();
-        Group.Add(KeyValue.String(SpanRows.ServiceNameKey, process.ServiceName));
-        foreach (var tag in process.Tags)
-        {
-            Group.Add(tag);
+            if (group == ComplexGroup && warnings is not null)
+            {
+                buffer.WriteString(warnings);
+            }
         }
     }
 
-    public AttributeGroup Group { get; }
-}
-
-/// <summary>Attributes split by type into the key and value arrays of Jaeger v2's typed Nested columns.</summary>
-internal sealed class AttributeGroup
-{
-    private readonly List<string> _boolKeys = [];
-    private readonly List<bool> _boolValues = [];
-    private readonly List<string> _doubleKeys = [];
-    private readonly List<double> _doubleValues = [];
-    private readonly List<string> _intKeys = [];
-    private readonly List<long> _intValues = [];
-    private readonly List<string> _strKeys = [];
-    private readonly List<string> _strValues = [];
-    private readonly List<string> _complexKeys = [];
-    private readonly List<string> _complexValues = [];
-    private object[]? _arrays;
-
-    public int Size { get; private set; }
-
-    // The arrays are made once, when first read; the group takes no more attributes after that.
-    public string[] BoolKeys => (string[])Arrays[0];
-
-    public bool[] BoolValues => (bool[])Arrays[1];
-
-    public string[] DoubleKeys => (string[])Arrays[2];
-
-    public double[] DoubleValues => (double[])Arrays[3];
-
-    public string[] IntKeys => (string[])Arrays[4];
-
-    public long[] IntValues => (long[])Arrays[5];
-
-    public string[] StrKeys => (string[])Arrays[6];
-
-    public string[] StrValues => (string[])Arrays[7];
-
-    public string[] ComplexKeys => (string[])Arrays[8];
-
-    public string[] ComplexValues => (string[])Arrays[9];
-
-    private object[] Arrays => _arrays ??=
-    [
-        _boolKeys.ToArray(), _boolValues.ToArray(), _doubleKeys.ToArray(), _doubleValues.ToArray(), _intKeys.ToArray(),
-        _intValues.ToArray(), _strKeys.ToArray(), _strValues.ToArray(), _complexKeys.ToArray(), _complexValues.ToArray(),
-    ];
-
-    public void Add(KeyValue tag)
+    // One event's attributes of one group as an array of (key, value) tuples, its name field left out.
+    private static void WriteTuples(RowBinaryBuffer buffer, ReadOnlySpan<KeyValue> fields, byte group, int nameField)
     {
-        Size += tag.Key.Length + 12;
+        var count = 0;
+        for (var i = 0; i < fields.Length; i++)
+        {
+            if (i != nameField && GroupOf(fields[i]) == group)
+            {
+                count++;
+            }
+        }
+
+        buffer.WriteLength(count);
+        for (var i = 0; i < fields.Length; i++)
+        {
+            if (i != nameField && GroupOf(fields[i]) == group)
+            {
+                WriteKey(buffer, fields[i]);
+                WriteValue(buffer, fields[i]);
+            }
+        }
+    }
+
+    // A log's event name: its first string field "event" (left out of its attributes), or "".
+    private static string EventName(ReadOnlySpan<KeyValue> fields, out int index)
+    {
+        for (var i = 0; i < fields.Length; i++)
+        {
+            if (fields[i].Type == KeyValueType.String && fields[i].Key == EventKey)
+            {
+                index = i;
+                return fields[i].StringValue;
+            }
+        }
+
+        index = -1;
+        return string.Empty;
+    }
+
+    private static void WriteKey(RowBinaryBuffer buffer, KeyValue tag)
+    {
+        if (tag.Type == KeyValueType.Binary)
+        {
+            buffer.WriteString(BytesPrefix, tag.Key);
+        }
+        else
+        {
+            buffer.WriteString(tag.Key);
+        }
+    }
+
+    private static void WriteValue(RowBinaryBuffer buffer, KeyValue tag)
+    {
         switch (tag.Type)
         {
             case KeyValueType.Bool:
-                _boolKeys.Add(tag.Key);
-                _boolValues.Add(tag.BoolValue);
+                buffer.WriteBool(tag.BoolValue);
                 break;
             case KeyValueType.Float64:
-                _doubleKeys.Add(tag.Key);
-                _doubleValues.Add(tag.Float64Value);
+                buffer.WriteDouble(tag.Float64Value);
                 break;
             case KeyValueType.Int64:
-                _intKeys.Add(tag.Key);
-                _intValues.Add(tag.Int64Value);
+                buffer.WriteInt64(tag.Int64Value);
                 break;
             case KeyValueType.Binary:
-                AddComplex(SpanRows.BytesPrefix + tag.Key, Convert.ToBase64String(tag.BinaryValue.Span));
+                buffer.WriteBase64(tag.BinaryValue.Span);
                 break;
             default:
-                _strKeys.Add(tag.Key);
-                _strValues.Add(tag.StringValue);
-                Size += tag.StringValue.Length;
+                buffer.WriteString(tag.StringValue);
                 break;
         }
     }
 
-    public void AddComplex(string key, string value)
+    private static void WriteTraceId(RowBinaryBuffer buffer, TraceId id)
     {
-        _complexKeys.Add(key);
-        _complexValues.Add(value);
-        Size += key.Length + value.Length;
+        buffer.WriteLength(32);
+        buffer.WriteHex16(id.High);
+        buffer.WriteHex16(id.Low);
     }
 
-    public Tuple<string, bool>[] BoolTuples() => Zip(_boolKeys, _boolValues);
-
-    public Tuple<string, double>[] DoubleTuples() => Zip(_doubleKeys, _doubleValues);
-
-    public Tuple<string, long>[] IntTuples() => Zip(_intKeys, _intValues);
-
-    public Tuple<string, string>[] StrTuples() => Zip(_strKeys, _strValues);
-
-    public Tuple<string, string>[] ComplexTuples() => Zip(_complexKeys, _complexValues);
-
-    private static Tuple<string, T>[] Zip<T>(List<string> keys, List<T> values)
+    // 16 hex digits, or "" for none (as OTLP's empty parent).
+    private static void WriteSpanId(RowBinaryBuffer buffer, SpanId id)
     {
-        var result = new Tuple<string, T>[keys.Count];
-        for (var i = 0; i < result.Length; i++)
+        if (id.IsEmpty)
         {
-            result[i] = Tuple.Create(keys[i], values[i]);
+            buffer.WriteLength(0);
+            return;
         }
 
-        return result;
+        buffer.WriteLength(16);
+        buffer.WriteHex16(id.Value);
+    }
+
+    private static void WriteEmptyStrings(RowBinaryBuffer buffer, int count)
+    {
+        buffer.WriteLength(count);
+        for (var i = 0; i < count; i++)
+        {
+            buffer.WriteLength(0);
+        }
+    }
+
+    private static void WriteEmptyArrays(RowBinaryBuffer buffer, int count) => WriteEmptyStrings(buffer, count);
+
+    private static void WriteZeros(RowBinaryBuffer buffer, int count)
+    {
+        buffer.WriteLength(count);
+        for (var i = 0; i < count; i++)
+        {
+            buffer.WriteUInt32(0);
+        }
     }
 }
 

@@ -1,5 +1,8 @@
+using System.Globalization;
+using System.Text;
 using Jaeger.Model;
 using Jaeger.Storage.ClickHouse.Tests.Engine;
+using Jaeger.Testing;
 using Xunit.Abstractions;
 using Stopwatch = System.Diagnostics.Stopwatch;
 
@@ -8,35 +11,119 @@ namespace Jaeger.Storage.ClickHouse.Tests;
 /// <summary>
 /// The operations Jaeger measured for its ClickHouse storage (BENCHMARKING.md: traces of 10 spans, 11 attributes per
 /// span), measured on the in-process engine through the driver and the test front. Opt-in, as it is a measurement,
-/// not a test: set JAEGER_CLICKHOUSE_MEASURE_SPANS (for example 100000).
+/// not a test: set JAEGER_CLICKHOUSE_MEASURE_SPANS (for example 1000000). Figures go to the test output and to
+/// tests/Jaeger.Storage.ClickHouse.Tests/TestResults/clickhouse-measurements-*.md.
 /// </summary>
 public sealed class Measurements(ITestOutputHelper output)
 {
     private const string Variable = "JAEGER_CLICKHOUSE_MEASURE_SPANS";
+    private const int SpansPerCall = 1_000;
+
+    private readonly StringBuilder _report = new();
 
     [MeasureFact]
     public async Task Insert_and_query_figures_on_the_in_process_engine()
     {
-        var spans = int.Parse(Environment.GetEnvironmentVariable(Variable)!, System.Globalization.CultureInfo.InvariantCulture);
+        var spans = int.Parse(Environment.GetEnvironmentVariable(Variable)!, CultureInfo.InvariantCulture);
+        var traces = spans / 10;
         await using var storage = await EngineStorage.CreateAsync(o => o.MaxConcurrentInserts = 2);
-        var start = DateTimeOffset.UtcNow.AddHours(-1);
+        var front = await ClickHouseTestServer.RequireAsync();
+        var engine = ChdbEngine.Shared!;
+
+        // Every trace in the past: 10 ms apart, ending an hour ago.
+        var start = DateTimeOffset.UtcNow.AddHours(-1).AddMilliseconds(-10.0 * traces);
+        Line($"# ClickHouse measurements: {spans:N0} spans ({traces:N0} traces of 10 spans, 11 attributes each)");
+        Line($"started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}, {Environment.ProcessorCount} cores, engine chDB {engine.QueryText("SELECT version()").Trim()}");
+        Line(string.Empty);
+
+        engine.MeasureCpu = true;
+        var callerBefore = engine.InsertCallerCpuTicks;
+        var threadsBefore = ThreadCpu.Snapshot();
+        var engineBefore = engine.InsertTicks;
+        var frontBefore = front.BodyTicks;
+        var cpuBefore = Environment.CpuUsage.TotalTime;
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Calls(start, traces), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (b, ct) => await storage.Writer.WriteAsync(b, ct));
+        var insertSeconds = clock.Elapsed.TotalSeconds;
+        var engineSeconds = Stopwatch.GetElapsedTime(0, engine.InsertTicks - engineBefore).TotalSeconds;
+        var frontSeconds = Stopwatch.GetElapsedTime(0, front.BodyTicks - frontBefore).TotalSeconds;
+        var cpuSeconds = (Environment.CpuUsage.TotalTime - cpuBefore).TotalSeconds;
+        var threads = ThreadCpu.ByName(threadsBefore, ThreadCpu.Snapshot());
+        var callerSeconds = ThreadCpu.Seconds(engine.InsertCallerCpuTicks - callerBefore);
+        engine.MeasureCpu = false;
+        var inserted = ulong.Parse(engine.QueryText($"SELECT count() FROM {storage.Database.Table("spans")}").Trim(), CultureInfo.InvariantCulture);
+        Assert.Equal((ulong)(traces * 10), inserted);
+
+        var figures = new List<(string What, string Jaeger, string Here)>
+        {
+            ("insert", "52,129 spans/s", $"{inserted / insertSeconds:N0} spans/s"),
+        };
+        Line($"insert: {inserted:N0} spans in {insertSeconds:0.0} s = {inserted / insertSeconds:N0} spans/s");
+        Line($"  engine busy in INSERT statements {engineSeconds:0.0} s ({engineSeconds / insertSeconds:P0} of the wall time; the engine runs one statement at a time)");
+        Line($"  test front reading, decompressing and spooling bodies {frontSeconds:0.0} s");
+        Line($"  process CPU {cpuSeconds:0.0} s over {insertSeconds:0.0} s wall ({cpuSeconds / insertSeconds:0.00} of {Environment.ProcessorCount} cores; generator, writer, driver, front and engine share them)");
+        Line($"  CPU by thread name (s): {string.Join(", ", threads.Take(10).Select(t => $"{t.Name} {t.Seconds:0.0}"))}");
+        Line($"  of the .NET threads' CPU, {callerSeconds:0.0} s was the engine running INSERTs on the calling thread");
+
+        var reader = storage.Reader;
+        var window = (Min: start.AddMinutes(-1), Max: DateTimeOffset.UtcNow);
+        const string Service = "service-3";
+        var slice = start.AddMilliseconds(10.0 * traces / 2);
+        figures.Add(("trace by id", "101 ms", await Time("trace by id", async () => Assert.Equal(10, (await reader.GetTraceAsync(new TraceGetParameters(new TraceId(0xBEEF, (ulong)(traces / 2)))))!.Spans.Count))));
+        figures.Add(("services", string.Empty, await Time("services", async () => Assert.Equal(10, (await reader.GetServicesAsync()).Count))));
+        figures.Add(("operations", string.Empty, await Time("operations", async () => Assert.NotEmpty(await reader.GetOperationsAsync(new OperationQueryParameters(Service))))));
+        figures.Add(("search by service", "37-47 ms (service, operation, duration or time)", await Time("search by service", () => Find(new TraceQueryParameters { ServiceName = Service, StartTimeMin = window.Min, StartTimeMax = window.Max }))));
+        figures.Add(("search by service + operation", string.Empty, await Time("search by service+operation", () => Find(new TraceQueryParameters { ServiceName = Service, OperationName = "op-7", StartTimeMin = window.Min, StartTimeMax = window.Max }))));
+        figures.Add(("search by duration", string.Empty, await Time("search by duration", () => Find(new TraceQueryParameters { ServiceName = Service, DurationMin = TimeSpan.FromMilliseconds(5), StartTimeMin = window.Min, StartTimeMax = window.Max }))));
+        figures.Add(("search by time", string.Empty, await Time("search by time", () => Find(new TraceQueryParameters { ServiceName = Service, StartTimeMin = slice, StartTimeMax = slice.AddSeconds(10) }))));
+        figures.Add(("all filters", "139 ms", await Time("all filters", () => Find(new TraceQueryParameters
+        {
+            ServiceName = Service, OperationName = "op-7", DurationMin = TimeSpan.FromMilliseconds(1), DurationMax = TimeSpan.FromMilliseconds(6),
+            Tags = new Dictionary<string, string> { ["http.method"] = "GET" }, StartTimeMin = window.Min, StartTimeMax = window.Max,
+        }))));
+        figures.Add(("attribute search", "1.77 s", await Time("attribute search", () => Find(new TraceQueryParameters { Tags = new Dictionary<string, string> { ["http.status_code"] = "500" }, StartTimeMin = window.Min, StartTimeMax = window.Max }))));
+
+        Line(string.Empty);
+        Line($"| operation | Jaeger (10M spans, 4 OCPU, real server) | here ({inserted:N0} spans, {Environment.ProcessorCount} cores, in-process engine) |");
+        Line("|---|---:|---:|");
+        foreach (var (what, jaeger, here) in figures)
+        {
+            Line($"| {what} | {jaeger} | {here} |");
+        }
+
+        Line(string.Empty);
+        Line($"finished {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
+        var folder = Path.Combine(RepositoryPaths.Root, "tests", "Jaeger.Storage.ClickHouse.Tests", "TestResults");
+        Directory.CreateDirectory(folder);
+        var file = Path.Combine(folder, $"clickhouse-measurements-{spans}-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}.md");
+        await File.WriteAllTextAsync(file, _report.ToString());
+        output.WriteLine($"written to {file}");
+
+        async Task Find(TraceQueryParameters query) => Assert.NotEmpty(await reader.FindTracesAsync(query));
+    }
+
+    // Calls of 1,000 spans (100 traces), as a collector hands them over; made as they are consumed, so 10 million
+    // spans never sit in memory at once.
+    private static IEnumerable<List<Batch>> Calls(DateTimeOffset start, int traces)
+    {
         var services = Enumerable.Range(0, 10).Select(i => new Process($"service-{i}", [KeyValue.String("host.name", $"host-{i}"), KeyValue.String("telemetry.sdk.language", "dotnet")])).ToArray();
-        var batches = new List<List<Batch>>();
-        for (var t = 0; t < spans / 10; t++)
+        var call = new List<Batch>();
+        for (var t = 0; t < traces; t++)
         {
             var process = services[t % services.Length];
+            var traceId = new TraceId(0xBEEF, (ulong)t + 1);
             var list = new List<Span>(10);
             for (var s = 1; s <= 10; s++)
             {
                 list.Add(new Span
                 {
-                    TraceId = new TraceId(0xBEEF, (ulong)t + 1),
+                    TraceId = traceId,
                     SpanId = new SpanId((ulong)s),
                     OperationName = $"op-{(t + s) % 20}",
                     Process = process,
-                    StartTime = start.AddMilliseconds((t * 10) + s),
+                    StartTime = start.AddMilliseconds((t * 10.0) + s),
                     DurationMicros = 1000 + ((t * 7 + s) % 5000),
-                    References = s == 1 ? [] : [new SpanRef(new TraceId(0xBEEF, (ulong)t + 1), new SpanId(1))],
+                    References = s == 1 ? [] : [new SpanRef(traceId, new SpanId(1))],
                     Tags =
                     [
                         KeyValue.String("span.kind", s == 1 ? "server" : "client"), KeyValue.String("http.method", "GET"), KeyValue.String("http.url", $"/api/items/{t % 1000}"),
@@ -47,39 +134,23 @@ public sealed class Measurements(ITestOutputHelper output)
                 });
             }
 
-            // Calls of 1,000 spans (100 traces), as a collector hands them over.
-            if (t % 100 == 0)
+            call.Add(new Batch(process, list));
+            if (call.Count * 10 == SpansPerCall)
             {
-                batches.Add([]);
+                yield return call;
+                call = [];
             }
-
-            batches[^1].Add(new Batch(process, list));
         }
 
-        var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (b, ct) => await storage.Writer.WriteAsync(b, ct));
-        var insertSeconds = clock.Elapsed.TotalSeconds;
-        output.WriteLine($"insert: {spans:N0} spans in {insertSeconds:0.0} s = {spans / insertSeconds:N0} spans/s");
-
-        var reader = storage.Reader;
-        var window = (Min: start.AddMinutes(-1), Max: DateTimeOffset.UtcNow);
-        await Time("trace by id", () => reader.GetTraceAsync(new TraceGetParameters(new TraceId(0xBEEF, (ulong)(spans / 20)))).AsTask());
-        await Time("services", () => reader.GetServicesAsync().AsTask());
-        await Time("operations", () => reader.GetOperationsAsync(new OperationQueryParameters("service-3")).AsTask());
-        await Time("search by service", () => reader.FindTracesAsync(new TraceQueryParameters { ServiceName = "service-3", StartTimeMin = window.Min, StartTimeMax = window.Max }).AsTask());
-        await Time("search by service+operation", () => reader.FindTracesAsync(new TraceQueryParameters { ServiceName = "service-3", OperationName = "op-7", StartTimeMin = window.Min, StartTimeMax = window.Max }).AsTask());
-        await Time("search by duration", () => reader.FindTracesAsync(new TraceQueryParameters { ServiceName = "service-3", DurationMin = TimeSpan.FromMilliseconds(5), StartTimeMin = window.Min, StartTimeMax = window.Max }).AsTask());
-        await Time("search by time", () => reader.FindTracesAsync(new TraceQueryParameters { ServiceName = "service-3", StartTimeMin = start.AddSeconds(10), StartTimeMax = start.AddSeconds(20) }).AsTask());
-        await Time("all filters", () => reader.FindTracesAsync(new TraceQueryParameters
+        if (call.Count > 0)
         {
-            ServiceName = "service-3", OperationName = "op-7", DurationMin = TimeSpan.FromMilliseconds(1), DurationMax = TimeSpan.FromMilliseconds(6),
-            Tags = new Dictionary<string, string> { ["http.method"] = "GET" }, StartTimeMin = window.Min, StartTimeMax = window.Max,
-        }).AsTask());
-        await Time("attribute search", () => reader.FindTracesAsync(new TraceQueryParameters { Tags = new Dictionary<string, string> { ["http.status_code"] = "500" }, StartTimeMin = window.Min, StartTimeMax = window.Max }).AsTask());
-        output.WriteLine($"engine: chDB {ChdbEngine.Shared!.QueryText("SELECT version()").Trim()}, {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+            yield return call;
+        }
     }
 
-    private async Task Time(string what, Func<Task> run)
+    private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
+
+    private async Task<string> Time(string what, Func<Task> run)
     {
         await run();
         var times = new List<double>();
@@ -91,7 +162,14 @@ public sealed class Measurements(ITestOutputHelper output)
         }
 
         times.Sort();
-        output.WriteLine($"{what}: median {times[2]:0} ms (min {times[0]:0}, max {times[4]:0})");
+        Line($"{what}: median {times[2]:0} ms (min {times[0]:0}, max {times[4]:0})");
+        return $"{times[2]:N0} ms";
+    }
+
+    private void Line(string text)
+    {
+        output.WriteLine(text);
+        _report.AppendLine(text);
     }
 
     private sealed class MeasureFactAttribute : FactAttribute

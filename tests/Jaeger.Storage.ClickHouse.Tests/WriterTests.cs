@@ -127,6 +127,23 @@ public sealed class WriterTests
     }
 
     [EngineFact]
+    public async Task Spans_go_as_one_compressed_row_binary_insert_without_a_schema_probe()
+    {
+        var front = await ClickHouseTestServer.RequireAsync();
+        front.Recording = true;
+        await using var storage = await EngineStorage.CreateAsync();
+
+        await storage.Writer.WriteSpansAsync([.. Enumerable.Range(1, 50).Select(i => Span(7, (ulong)i))]);
+
+        var requests = front.Recorded.Where(r => r.Sql.Contains($"{storage.Database.Name}.spans", StringComparison.Ordinal) && (r.Sql.StartsWith("INSERT", StringComparison.Ordinal) || r.Sql.StartsWith("SELECT", StringComparison.Ordinal))).ToList();
+        var insert = Assert.Single(requests); // no SELECT probing the table's columns
+        Assert.Matches(@"^INSERT INTO \S+\.spans \(id, trace_id, .*, links\.flags\) FORMAT RowBinary", insert.Sql);
+        Assert.Equal("gzip", insert.ContentEncoding);
+        Assert.InRange(insert.DataLength, 50 * 150, 50 * 400);
+        Assert.Equal("50\n", ChdbEngine.Shared!.QueryText($"SELECT count() FROM {storage.Database.Name}.spans"));
+    }
+
+    [EngineFact]
     public async Task An_overloaded_server_fails_the_write_with_a_transient_storage_exception_and_the_retry_succeeds()
     {
         var front = await ClickHouseTestServer.RequireAsync();

@@ -83,6 +83,15 @@ internal sealed unsafe class ChdbEngine : IDisposable
 
     public string DataPath { get; }
 
+    /// <summary>Stopwatch ticks spent in INSERT statements so far (the engine's share of the write path, for measurements).</summary>
+    public long InsertTicks { get; private set; }
+
+    /// <summary>When set, INSERTs also count the CPU of the calling thread (<see cref="InsertCallerCpuTicks"/>).</summary>
+    public bool MeasureCpu { get; set; }
+
+    /// <summary>CPU clock ticks (10 ms) the calling threads spent inside INSERT statements while <see cref="MeasureCpu"/> was set.</summary>
+    public long InsertCallerCpuTicks { get; private set; }
+
     /// <summary>Runs one statement; the result in <paramref name="format"/>, or <see cref="ChdbQueryException"/>.</summary>
     public byte[] Query(string sql, string format)
     {
@@ -92,11 +101,23 @@ internal sealed unsafe class ChdbEngine : IDisposable
         {
             ObjectDisposedException.ThrowIf(_connectionHandle == IntPtr.Zero, this);
             IntPtr result;
+            var isInsert = sql.StartsWith("INSERT", StringComparison.OrdinalIgnoreCase);
+            var cpuBefore = isInsert && MeasureCpu ? ThreadCpu.CurrentThreadTicks() : 0;
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             fixed (byte* q = sqlBytes)
             fixed (byte* f = formatBytes)
             {
                 result = _queryN(*(IntPtr*)_connectionHandle, q, (nuint)sqlBytes.Length, f, (nuint)formatBytes.Length);
+            }
+
+            var elapsed = System.Diagnostics.Stopwatch.GetTimestamp() - started;
+            if (isInsert)
+            {
+                InsertTicks += elapsed;
+                if (MeasureCpu)
+                {
+                    InsertCallerCpuTicks += ThreadCpu.CurrentThreadTicks() - cpuBefore;
+                }
             }
 
             if (Environment.GetEnvironmentVariable("CHDB_TRACE") == "1")
