@@ -58,7 +58,7 @@ public sealed class ClickHouseStorageOptions
     [Between(1, 1_000_000)]
     public int BatchSize { get; set; } = 10_000;
 
-    /// <summary>The most encoded bytes (approximately) in one INSERT (default 16 MiB).</summary>
+    /// <summary>The most RowBinary-encoded bytes (before compression) in one INSERT (default 16 MiB); a group closes at the span that reaches it.</summary>
     [Between(1024, int.MaxValue)]
     public int BatchMaxBytes { get; set; } = 16 * 1024 * 1024;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Jaeger.Model;
+using Jaeger.Storage.ClickHouse.Shared;
 using Jaeger.Storage.ClickHouse.Tests.Engine;
 using Jaeger.Testing;
 using Xunit.Abstractions;
@@ -69,7 +70,7 @@ public sealed class Measurements(ITestOutputHelper output)
         var window = (Min: start.AddMinutes(-1), Max: DateTimeOffset.UtcNow);
         const string Service = "service-3";
         var slice = start.AddMilliseconds(10.0 * traces / 2);
-        figures.Add(("trace by id", "101 ms", await Time("trace by id", async () => Assert.Equal(10, (await reader.GetTraceAsync(new TraceGetParameters(new TraceId(0xBEEF, (ulong)(traces / 2)))))!.Spans.Count))));
+        figures.Add(("trace by id", "101 ms", await Time("trace by id", async () => Assert.Equal(10, (await reader.GetTraceAsync(new TraceGetParameters(BenchmarkTraces.TraceId(traces / 2))))!.Spans.Count))));
         figures.Add(("services", string.Empty, await Time("services", async () => Assert.Equal(10, (await reader.GetServicesAsync()).Count))));
         figures.Add(("operations", string.Empty, await Time("operations", async () => Assert.NotEmpty(await reader.GetOperationsAsync(new OperationQueryParameters(Service))))));
         figures.Add(("search by service", "37-47 ms (service, operation, duration or time)", await Time("search by service", () => Find(new TraceQueryParameters { ServiceName = Service, StartTimeMin = window.Min, StartTimeMax = window.Max }))));
@@ -106,34 +107,12 @@ public sealed class Measurements(ITestOutputHelper output)
     // spans never sit in memory at once.
     private static IEnumerable<List<Batch>> Calls(DateTimeOffset start, int traces)
     {
-        var services = Enumerable.Range(0, 10).Select(i => new Process($"service-{i}", [KeyValue.String("host.name", $"host-{i}"), KeyValue.String("telemetry.sdk.language", "dotnet")])).ToArray();
+        var services = BenchmarkTraces.Processes();
         var call = new List<Batch>();
         for (var t = 0; t < traces; t++)
         {
             var process = services[t % services.Length];
-            var traceId = new TraceId(0xBEEF, (ulong)t + 1);
-            var list = new List<Span>(10);
-            for (var s = 1; s <= 10; s++)
-            {
-                list.Add(new Span
-                {
-                    TraceId = traceId,
-                    SpanId = new SpanId((ulong)s),
-                    OperationName = $"op-{(t + s) % 20}",
-                    Process = process,
-                    StartTime = start.AddMilliseconds((t * 10.0) + s),
-                    DurationMicros = 1000 + ((t * 7 + s) % 5000),
-                    References = s == 1 ? [] : [new SpanRef(traceId, new SpanId(1))],
-                    Tags =
-                    [
-                        KeyValue.String("span.kind", s == 1 ? "server" : "client"), KeyValue.String("http.method", "GET"), KeyValue.String("http.url", $"/api/items/{t % 1000}"),
-                        KeyValue.Int64("http.status_code", s == 5 && t % 50 == 0 ? 500 : 200), KeyValue.String("component", "http"), KeyValue.String("user.id", $"user-{t % 10_000}"),
-                        KeyValue.Float64("load", (t % 100) / 100.0), KeyValue.Bool("cache.hit", t % 3 == 0), KeyValue.String("region", "eu-1"), KeyValue.Int64("retry", s % 3),
-                        KeyValue.String("request.id", $"req-{t}-{s}"),
-                    ],
-                });
-            }
-
+            var list = BenchmarkTraces.Trace(t, process, start);
             call.Add(new Batch(process, list));
             if (call.Count * 10 == SpansPerCall)
             {

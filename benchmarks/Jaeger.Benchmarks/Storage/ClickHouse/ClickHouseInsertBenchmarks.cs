@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Jaeger.Model;
 using Jaeger.Storage.ClickHouse;
+using Jaeger.Storage.ClickHouse.Shared;
 using Jaeger.Storage.ClickHouse.Writing;
 
 namespace Jaeger.Benchmarks.Storage.ClickHouse;
@@ -26,36 +27,9 @@ public class ClickHouseInsertBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var processes = Enumerable.Range(0, 10).Select(i => new Process($"service-{i}", [KeyValue.String("host.name", $"host-{i}"), KeyValue.String("telemetry.sdk.language", "dotnet")])).ToArray();
+        var processes = BenchmarkTraces.Processes();
         var start = new DateTimeOffset(2026, 12, 7, 0, 0, 0, TimeSpan.Zero);
-        _batches = [];
-        for (var t = 0; t < Spans / 10; t++)
-        {
-            var traceId = new TraceId(0xBEEF, (ulong)t + 1);
-            var spans = new List<Span>(10);
-            for (var s = 1; s <= 10; s++)
-            {
-                spans.Add(new Span
-                {
-                    TraceId = traceId,
-                    SpanId = new SpanId((ulong)s),
-                    OperationName = $"op-{(t + s) % 20}",
-                    Process = processes[t % 10],
-                    StartTime = start.AddMilliseconds((t * 10.0) + s),
-                    DurationMicros = 1000 + ((t * 7 + s) % 5000),
-                    References = s == 1 ? [] : [new SpanRef(traceId, new SpanId(1))],
-                    Tags =
-                    [
-                        KeyValue.String("span.kind", s == 1 ? "server" : "client"), KeyValue.String("http.method", "GET"), KeyValue.String("http.url", $"/api/items/{t % 1000}"),
-                        KeyValue.Int64("http.status_code", s == 5 && t % 50 == 0 ? 500 : 200), KeyValue.String("component", "http"), KeyValue.String("user.id", $"user-{t % 10_000}"),
-                        KeyValue.Float64("load", (t % 100) / 100.0), KeyValue.Bool("cache.hit", t % 3 == 0), KeyValue.String("region", "eu-1"), KeyValue.Int64("retry", s % 3),
-                        KeyValue.String("request.id", $"req-{t}-{s}"),
-                    ],
-                });
-            }
-
-            _batches.Add(new Batch(processes[t % 10], spans));
-        }
+        _batches = [.. Enumerable.Range(0, Spans / 10).Select(t => new Batch(processes[t % 10], BenchmarkTraces.Trace(t, processes[t % 10], start)))];
 
         _database = new ClickHouseDatabase(new ClickHouseStorageOptions { Endpoint = "http://clickhouse.invalid:8123/" }, new HttpClient(new DrainingHandler()));
     }
