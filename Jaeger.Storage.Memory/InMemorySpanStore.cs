@@ -98,7 +98,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
     internal long EncodedBytes => Interlocked.Read(ref _encodedBytes);
 
     /// <inheritdoc />
-    public SearchCapabilities Capabilities => SearchCapabilities.All;
+    public SearchCapabilities Capabilities => SearchCapabilities.All | SearchCapabilities.Filter;
 
     /// <inheritdoc />
     public StorageRetention Retention => new(MaxTraces: _maxTraces > 0 ? _maxTraces : null);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Jaeger.Model;
+using Jaeger.Storage.Filtering;
 
 namespace Jaeger.Storage.Memory;
 
@@ -9,6 +10,7 @@ internal readonly struct SpanSearch
     private readonly TagCondition[] _tags;
     private readonly ulong _requiredSignature;
     private readonly byte[]? _operationUtf8;
+    private readonly SpanFilter? _filter;
 
     private SpanSearch(TraceQueryParameters query)
     {
@@ -21,6 +23,7 @@ internal readonly struct SpanSearch
         MaxDuration = query.DurationMax is { } dmax ? Time.ToMicros(dmax) : long.MaxValue;
         _requiredSignature = (ServiceName is null ? 0 : SpanSignature.Service(ServiceName)) |
             (OperationName is null ? 0 : SpanSignature.Operation(OperationName));
+        _filter = query.Filter;
         _tags = [];
         if (query.Tags is { Count: > 0 } tags)
         {
@@ -66,7 +69,8 @@ internal readonly struct SpanSearch
                 continue;
             }
 
-            if (Matches(entry, spans[i], strings))
+            // The filter reads a decoded span: it runs only on spans that passed the cheaper conditions.
+            if (Matches(entry, spans[i], strings) && (_filter is null || _filter.Matches(SpanEncoding.Decode(spans[i], entry, strings))))
             {
                 return true;
             }

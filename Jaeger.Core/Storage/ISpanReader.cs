@@ -72,8 +72,11 @@ public enum SearchCapabilities
     /// <summary>Operations are listed with the span kinds they were seen with, and can be listed by span kind.</summary>
     OperationSpanKinds = 64,
 
-    /// <summary>Every capability.</summary>
+    /// <summary>Every capability of the classic search (everything but <see cref="Filter"/>, which a backend declares on its own).</summary>
     All = SearchWithoutServiceName | TagsWithDuration | ProcessTags | LogFields | BinaryTags | ExactLimit | OperationSpanKinds,
+
+    /// <summary>A structured filter (<see cref="TraceQueryParameters.Filter"/>) is applied to each candidate span, with the other conditions.</summary>
+    Filter = 128,
 }
 
 /// <summary>A search needs a capability the backend lacks.</summary>
@@ -93,6 +96,7 @@ public sealed class UnsupportedSearchException : ArgumentException
     {
         SearchCapabilities.SearchWithoutServiceName => "Give a service name.",
         SearchCapabilities.TagsWithDuration => "Search by tags or by duration, not both at once.",
+        SearchCapabilities.Filter => "Search with tags instead of a filter expression.",
         _ => string.Empty,
     };
 }
@@ -113,6 +117,11 @@ public static class SearchCapabilityCheck
         if (query.Tags.Count > 0 && (query.DurationMin is not null || query.DurationMax is not null))
         {
             needed |= SearchCapabilities.TagsWithDuration;
+        }
+
+        if (query.Filter is not null)
+        {
+            needed |= SearchCapabilities.Filter;
         }
 
         return needed & ~capabilities;

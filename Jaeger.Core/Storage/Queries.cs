@@ -1,3 +1,5 @@
+using Jaeger.Storage.Filtering;
+
 namespace Jaeger.Storage;
 
 /// <summary>An operation of a service and the span kind it was seen with ("" when the span had no <c>span.kind</c>).</summary>
@@ -53,6 +55,12 @@ public sealed class TraceQueryParameters
 
     /// <summary>The longest span duration; null for no bound.</summary>
     public TimeSpan? DurationMax { get; init; }
+
+    /// <summary>
+    /// A structured filter that the same span must satisfy too; null for none. Needs
+    /// <see cref="SearchCapabilities.Filter"/>: a backend without it refuses the search.
+    /// </summary>
+    public SpanFilter? Filter { get; init; }
 
     /// <summary>The most traces to return; must be positive.</summary>
     public int Limit { get; init; } = DefaultLimit;

@@ -206,11 +206,18 @@ internal sealed class ApiV3Handler(QueryHandler handler)
             return false;
         }
 
+        if (!FilterParameter.TryParse(First(q, "query.filter"), out var filter, out var filterError))
+        {
+            error = $"malformed parameter query.filter: {filterError}";
+            return false;
+        }
+
         query = new TraceQueryParameters
         {
             ServiceName = service.Length == 0 ? null : service,
             OperationName = operation.Length == 0 ? null : operation,
             Tags = tags,
+            Filter = filter,
             StartTimeMin = start,
             StartTimeMax = end,
             DurationMin = durationMin,

@@ -159,6 +159,12 @@ internal sealed class TraceSearchRequest
             return false;
         }
 
+        if (!FilterParameter.TryParse(q["filter"].ToString(), out var filter, out var filterError))
+        {
+            error = $"unable to parse param 'filter': {filterError}";
+            return false;
+        }
+
         request = new TraceSearchRequest
         {
             Query = new TraceQueryParameters
@@ -166,6 +172,7 @@ internal sealed class TraceSearchRequest
                 ServiceName = service.Length == 0 ? null : service,
                 OperationName = q["operation"].ToString() is { Length: > 0 } op ? op : null,
                 Tags = tags,
+                Filter = filter,
                 StartTimeMin = startTime,
                 StartTimeMax = endTime,
                 DurationMin = minDuration,
