@@ -35,7 +35,11 @@ internal sealed partial class JaegerQueryHostedService(
                     services.AddGrpc();
                     services.AddSingleton(handler);
                 },
-                static routes => routes.MapGrpcService<GrpcQueryService>(),
+                static routes =>
+                {
+                    routes.MapGrpcService<GrpcQueryService>();
+                    routes.MapGrpcService<GrpcQueryServiceV3>();
+                },
                 maxRequestBodySize: 64 * 1024,
                 cancellationToken).ConfigureAwait(false);
             state.SetGrpc(_grpc.BoundEndpoint);

@@ -72,27 +72,7 @@ internal static class OtlpJson
 
         w.WriteNumber("flags", (int)span.Flags & 0xff);
         w.WriteString("name", span.OperationName);
-        var isError = false;
-        var kind = 1; // SPAN_KIND_INTERNAL when the span says nothing
-        foreach (var tag in span.Tags)
-        {
-            if (tag.Key == WellKnownTags.SpanKind)
-            {
-                kind = tag.ValueAsString() switch
-                {
-                    "server" => 2,
-                    "client" => 3,
-                    "producer" => 4,
-                    "consumer" => 5,
-                    _ => 1,
-                };
-            }
-            else if (tag.Key == WellKnownTags.Error && tag.ValueEquals("true"))
-            {
-                isError = true;
-            }
-        }
-
+        var (kind, isError) = KindAndError(span);
         w.WriteNumber("kind", kind);
         w.WriteString("startTimeUnixNano", Nanos(span.StartTimeMicros));
         w.WriteString("endTimeUnixNano", Nanos(span.StartTimeMicros + span.DurationMicros));
@@ -111,16 +91,7 @@ internal static class OtlpJson
         {
             w.WriteStartObject();
             w.WriteString("timeUnixNano", Nanos(log.TimestampMicros));
-            var name = "event";
-            foreach (var field in log.Fields)
-            {
-                if (field.Key == WellKnownTags.LogEvent)
-                {
-                    name = field.ValueAsString();
-                }
-            }
-
-            w.WriteString("name", name);
+            w.WriteString("name", EventName(log));
             w.WriteStartArray("attributes");
             foreach (var field in log.Fields)
             {
@@ -189,6 +160,48 @@ internal static class OtlpJson
     }
 
     internal static bool IsError(Span span) => TraceSummary.IsError(span);
+
+    /// <summary>The OTLP span kind number (INTERNAL when the span says nothing) and whether the span is an error, from its tags.</summary>
+    internal static (int Kind, bool IsError) KindAndError(Span span)
+    {
+        var isError = false;
+        var kind = 1;
+        foreach (var tag in span.Tags)
+        {
+            if (tag.Key == WellKnownTags.SpanKind)
+            {
+                kind = tag.ValueAsString() switch
+                {
+                    "server" => 2,
+                    "client" => 3,
+                    "producer" => 4,
+                    "consumer" => 5,
+                    _ => 1,
+                };
+            }
+            else if (tag.Key == WellKnownTags.Error && tag.ValueEquals("true"))
+            {
+                isError = true;
+            }
+        }
+
+        return (kind, isError);
+    }
+
+    /// <summary>The OTLP event name of a log: its "event" field, or "event".</summary>
+    internal static string EventName(Log log)
+    {
+        var name = "event";
+        foreach (var field in log.Fields)
+        {
+            if (field.Key == WellKnownTags.LogEvent)
+            {
+                name = field.ValueAsString();
+            }
+        }
+
+        return name;
+    }
 
     private static void WriteTraceId(Utf8JsonWriter w, string name, TraceId id)
     {
