@@ -104,7 +104,7 @@ public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDepen
     public string DataPath { get; }
 
     /// <inheritdoc />
-    public SearchCapabilities Capabilities => SearchCapabilities.All;
+    public SearchCapabilities Capabilities => SearchCapabilities.All | SearchCapabilities.Filter;
 
     /// <inheritdoc />
     public StorageRetention Retention => new(

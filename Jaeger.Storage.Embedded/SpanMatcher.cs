@@ -1,4 +1,5 @@
 using Jaeger.Model;
+using Jaeger.Storage.Filtering;
 
 namespace Jaeger.Storage.Embedded;
 
@@ -6,6 +7,7 @@ namespace Jaeger.Storage.Embedded;
 internal sealed class SpanMatcher
 {
     private readonly (string Key, string Text)[] _tags;
+    private readonly SpanFilter? _filter;
 
     public SpanMatcher(TraceQueryParameters query)
     {
@@ -15,6 +17,7 @@ internal sealed class SpanMatcher
         MaxStart = query.StartTimeMax is { } max ? Time.ToUnixMicros(max) : long.MaxValue;
         MinDuration = query.DurationMin is { } dmin ? Time.ToMicros(dmin) : long.MinValue;
         MaxDuration = query.DurationMax is { } dmax ? Time.ToMicros(dmax) : long.MaxValue;
+        _filter = query.Filter;
         _tags = new (string, string)[query.Tags.Count];
         var i = 0;
         foreach (var (key, text) in query.Tags)
@@ -76,6 +79,12 @@ internal sealed class SpanMatcher
             {
                 return false;
             }
+        }
+
+        // The structured filter holds on the same span as every other condition.
+        if (_filter is not null && !_filter.Matches(span))
+        {
+            return false;
         }
 
         return true;

@@ -28,7 +28,7 @@ public sealed class EmbeddedHostTests : IDisposable
 
             await host.Services.GetRequiredService<ISpanWriter>().WriteSpansAsync(StoreFixtures.Trace(id, "restart-svc", DateTimeOffset.UtcNow.AddMinutes(-1), 4));
             var reader = host.Services.GetRequiredService<ISpanReader>();
-            Assert.Equal(SearchCapabilities.All, reader.Capabilities);
+            Assert.Equal(SearchCapabilities.All | SearchCapabilities.Filter, reader.Capabilities);
             Assert.Equal(4, (await reader.GetTraceAsync(id))!.Spans.Count);
             await host.StopAsync();
         }
