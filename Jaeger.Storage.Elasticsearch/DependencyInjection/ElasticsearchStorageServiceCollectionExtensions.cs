@@ -34,8 +34,10 @@ public static class ElasticsearchStorageServiceCollectionExtensions
         {
             services.AddSingleton<ElasticsearchMarker>();
             services.TryAddSingleton(TimeProvider.System);
-            services.AddOptions<ElasticsearchStorageOptions>().BindSection(StorageRole.Primary.SectionPath(SectionName)).ValidateOnStart();
-            services.AddOptions<ElasticsearchStorageOptions>(StorageRoles.ArchiveOptionsName).BindSection(StorageRole.Archive.SectionPath(SectionName));
+            var primarySection = StorageRole.Primary.SectionPath(SectionName);
+            var archiveSection = StorageRole.Archive.SectionPath(SectionName);
+            services.AddOptions<ElasticsearchStorageOptions>().BindSection(primarySection).Configure<IServiceProvider>((o, sp) => BindScalarServerUrls(o, sp, primarySection)).ValidateOnStart();
+            services.AddOptions<ElasticsearchStorageOptions>(StorageRoles.ArchiveOptionsName).BindSection(archiveSection).Configure<IServiceProvider>((o, sp) => BindScalarServerUrls(o, sp, archiveSection));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ElasticsearchStorageOptions>, ElasticsearchStorageOptionsValidator>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ElasticsearchStorageOptions>, ElasticsearchStorageOptionsRules>());
             builder.AddBackend(ElasticsearchType, static (sp, role) => Create(sp, role, ElasticsearchType, ServerFamily.Elasticsearch));
@@ -48,6 +50,18 @@ public static class ElasticsearchStorageServiceCollectionExtensions
         }
 
         return builder;
+    }
+
+    // `--Jaeger:Storage:Elasticsearch:ServerUrls=http://a:9200,http://b:9200` is one value, not a list: configuration
+    // binding leaves an array empty for it, so it is taken here (split on commas later, as a list's entries are).
+    private static void BindScalarServerUrls(ElasticsearchStorageOptions options, IServiceProvider services, string sectionPath)
+    {
+        if (options.ServerUrls is { Length: > 0 } || services.GetService<Microsoft.Extensions.Configuration.IConfiguration>()?[sectionPath + ":ServerUrls"] is not { Length: > 0 } value)
+        {
+            return;
+        }
+
+        options.ServerUrls = [value];
     }
 
     private static StorageBackend Create(IServiceProvider sp, StorageRole role, string type, ServerFamily family)

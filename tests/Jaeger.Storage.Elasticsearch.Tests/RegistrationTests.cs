@@ -44,6 +44,32 @@ public sealed class RegistrationTests
     }
 
     [Fact]
+    public async Task The_all_in_one_command_line_with_one_ServerUrls_value_starts_and_stores_and_finds_a_trace()
+    {
+        // The all-in-one's composition (Host.CreateApplicationBuilder(args), the storage builder with this backend)
+        // and the command line of issue #14, against the interpreting fake.
+        await using var server = await FakeSearchServer.StartAsync(FakeFlavor.Elasticsearch9, interpret: true);
+        string[] args = ["--Jaeger:Storage:Type=elasticsearch", $"--Jaeger:Storage:Elasticsearch:ServerUrls=http://127.0.0.1:{server.Url.Port}"];
+        var builder = Host.CreateApplicationBuilder(args);
+        builder.Services.AddJaegerStorage(b => b.AddElasticsearch());
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        var span = TestData.FixtureSpan();
+        span.StartTime = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await host.Services.GetRequiredService<ISpanWriter>().WriteSpansAsync([span]);
+        var reader = host.Services.GetRequiredService<ISpanReader>();
+        var found = await reader.FindTraceIdsAsync(new TraceQueryParameters { ServiceName = span.Process.ServiceName, Limit = 10 });
+        var trace = await reader.GetTraceAsync(span.TraceId);
+        await host.StopAsync();
+
+        Assert.Equal([span.TraceId], found);
+        Assert.Equal(span.SpanId, Assert.Single(trace!.Spans).SpanId);
+        Assert.Equal("GET", server.Requests[0].Method);
+        Assert.Equal("/", server.Requests[0].Path);
+    }
+
+    [Fact]
     public async Task The_archive_reads_its_own_section_and_writes_the_archive_index()
     {
         await using var primary = await FakeSearchServer.StartAsync();
