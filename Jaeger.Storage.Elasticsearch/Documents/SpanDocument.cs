@@ -19,6 +19,10 @@ internal sealed class SpanDocument
 {
     private readonly TagsAsFields _tagsAsFields;
 
+    // The process object of the last process written: the spans of a batch share one Process instance (immutable), so
+    // its JSON is encoded once per batch and copied. Replaced whole, so concurrent writers see a consistent entry.
+    private ProcessJson? _lastProcess;
+
     public SpanDocument(TagsAsFields tagsAsFields) => _tagsAsFields = tagsAsFields;
 
     /// <summary>Writes the document of <paramref name="span"/> with the process <paramref name="process"/>.</summary>
@@ -68,10 +72,15 @@ internal sealed class SpanDocument
         }
 
         w.WriteEndArray();
-        w.WriteStartObject(SpanDocumentNames.Process);
-        w.WriteString(SpanDocumentNames.ServiceName, process.ServiceName);
-        WriteTags(w, SpanDocumentNames.Tags, SpanDocumentNames.Tag, process.Tags);
-        w.WriteEndObject();
+        w.WritePropertyName(SpanDocumentNames.Process);
+        if (w.Options.Indented)
+        {
+            WriteProcess(w, process);
+        }
+        else
+        {
+            w.WriteRawValue(EncodedProcess(process, w.Options).Json.Span, skipInputValidation: true);
+        }
         if (span.Warnings.Length > 0)
         {
             w.WriteStartArray(SpanDocumentNames.Warnings);
@@ -85,6 +94,35 @@ internal sealed class SpanDocument
 
         w.WriteEndObject();
     }
+
+    private void WriteProcess(Utf8JsonWriter w, Process process)
+    {
+        w.WriteStartObject();
+        w.WriteString(SpanDocumentNames.ServiceName, process.ServiceName);
+        WriteTags(w, SpanDocumentNames.Tags, SpanDocumentNames.Tag, process.Tags);
+        w.WriteEndObject();
+    }
+
+    private ProcessJson EncodedProcess(Process process, JsonWriterOptions options)
+    {
+        var last = Volatile.Read(ref _lastProcess);
+        if (last is not null && ReferenceEquals(last.Process, process) && ReferenceEquals(last.Encoder, options.Encoder))
+        {
+            return last;
+        }
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, options))
+        {
+            WriteProcess(writer, process);
+        }
+
+        var encoded = new ProcessJson(process, options.Encoder, buffer.WrittenMemory);
+        Volatile.Write(ref _lastProcess, encoded);
+        return encoded;
+    }
+
+    private sealed record ProcessJson(Process Process, System.Text.Encodings.Web.JavaScriptEncoder? Encoder, ReadOnlyMemory<byte> Json);
 
     /// <summary>Reads a span document (<c>_source</c>), as Jaeger's <c>to_domain</c> does; throws <see cref="FormatException"/> on a malformed one.</summary>
     public Span Read(JsonElement doc)

@@ -151,15 +151,11 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
         Term(w, "process.serviceName", service);
         if (kind is not null)
         {
-            w.WriteStartObject();
-            w.WriteStartObject("bool");
-            w.WriteStartArray("should");
-            Term(w, field, kind);
-            NestedKeyValue(w, "tags", "span.kind", kind);
-            w.WriteEndArray();
-            w.WriteNumber("minimum_should_match", 1);
-            w.WriteEndObject();
-            w.WriteEndObject();
+            AnyOf(w, w =>
+            {
+                Term(w, field, kind);
+                NestedKeyValue(w, "tags", "span.kind", kind);
+            });
         }
 
         w.WriteEndArray();
@@ -264,38 +260,22 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
                 w.WriteStartObject("query");
                 w.WriteStartObject("bool");
                 w.WriteStartArray("filter");
-                w.WriteStartObject();
-                w.WriteStartObject("bool");
-                w.WriteStartArray("should");
-                foreach (var id in traceIds)
+                AnyOf(w, w =>
                 {
-                    WriteTraceIdQuery(w, id);
-                }
-
-                w.WriteEndArray();
-                w.WriteNumber("minimum_should_match", 1);
-                w.WriteEndObject();
-                w.WriteEndObject();
-                w.WriteStartObject();
-                w.WriteStartObject("bool");
-                w.WriteStartArray("should");
-                Term(w, "tag." + _tagsAsFields.FieldName(WellKnownTags.Error), "true");
-                NestedKeyValue(w, "tags", WellKnownTags.Error, "true");
-                w.WriteEndArray();
-                w.WriteNumber("minimum_should_match", 1);
-                w.WriteEndObject();
-                w.WriteEndObject();
+                    foreach (var id in traceIds)
+                    {
+                        WriteTraceIdQuery(w, id);
+                    }
+                });
+                AnyOf(w, w =>
+                {
+                    Term(w, "tag." + _tagsAsFields.FieldName(WellKnownTags.Error), "true");
+                    NestedKeyValue(w, "tags", WellKnownTags.Error, "true");
+                });
                 w.WriteEndArray();
                 w.WriteEndObject();
                 w.WriteEndObject();
-                w.WriteStartArray("sort");
-                w.WriteStartObject();
-                w.WriteString("traceID", "asc");
-                w.WriteEndObject();
-                w.WriteStartObject();
-                w.WriteString("spanID", "asc");
-                w.WriteEndObject();
-                w.WriteEndArray();
+                WriteAscendingSort(w, "traceID", "spanID");
                 if (afterTrace is not null)
                 {
                     w.WriteStartArray("search_after");
@@ -476,19 +456,15 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
 
         foreach (var (key, value) in query.Tags)
         {
-            w.WriteStartObject();
-            w.WriteStartObject("bool");
-            w.WriteStartArray("should");
             var field = _tagsAsFields.FieldName(key);
-            Term(w, "tag." + field, value);
-            Term(w, "process.tag." + field, value);
-            NestedKeyValue(w, "tags", key, value);
-            NestedKeyValue(w, "process.tags", key, value);
-            NestedKeyValue(w, "logs.fields", key, value);
-            w.WriteEndArray();
-            w.WriteNumber("minimum_should_match", 1);
-            w.WriteEndObject();
-            w.WriteEndObject();
+            AnyOf(w, w =>
+            {
+                Term(w, "tag." + field, value);
+                Term(w, "process.tag." + field, value);
+                NestedKeyValue(w, "tags", key, value);
+                NestedKeyValue(w, "process.tags", key, value);
+                NestedKeyValue(w, "logs.fields", key, value);
+            });
         }
 
         w.WriteEndArray();
@@ -646,14 +622,7 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
         w.WriteEndArray();
         w.WriteEndObject();
         w.WriteEndObject();
-        w.WriteStartArray("sort");
-        w.WriteStartObject();
-        w.WriteString("startTime", "asc");
-        w.WriteEndObject();
-        w.WriteStartObject();
-        w.WriteString("spanID", "asc");
-        w.WriteEndObject();
-        w.WriteEndArray();
+        WriteAscendingSort(w, "startTime", "spanID");
         if (page.AfterTime is { } t)
         {
             w.WriteStartArray("search_after");
@@ -861,6 +830,32 @@ internal sealed class ElasticsearchSpanReader : ISpanReader
         w.WriteNumber("size", size);
         w.WriteEndObject();
         w.WriteEndObject();
+    }
+
+    /// <summary>A clause that matches when any of the clauses <paramref name="clauses"/> writes matches (bool should, minimum 1).</summary>
+    private static void AnyOf(Utf8JsonWriter w, Action<Utf8JsonWriter> clauses)
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("bool");
+        w.WriteStartArray("should");
+        clauses(w);
+        w.WriteEndArray();
+        w.WriteNumber("minimum_should_match", 1);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary><c>"sort":[{first:"asc"},{second:"asc"}]</c>: the order <c>search_after</c> pages on.</summary>
+    private static void WriteAscendingSort(Utf8JsonWriter w, string first, string second)
+    {
+        w.WriteStartArray("sort");
+        w.WriteStartObject();
+        w.WriteString(first, "asc");
+        w.WriteEndObject();
+        w.WriteStartObject();
+        w.WriteString(second, "asc");
+        w.WriteEndObject();
+        w.WriteEndArray();
     }
 
     private static void Term(Utf8JsonWriter w, string field, string value)
