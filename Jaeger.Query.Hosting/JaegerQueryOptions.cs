@@ -49,6 +49,22 @@ public sealed class JaegerQueryOptions
     /// <summary>Whether the web UI is served (the API always is).</summary>
     public bool EnableUi { get; set; } = true;
 
+    /// <summary>The largest OTLP JSON file <c>POST /api/transform</c> accepts, in bytes (the UI's "open a file"); larger is a 413.</summary>
+    [Between(1, 1024 * 1024 * 1024)]
+    public int MaxTransformBodyBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>
+    /// A folder holding a build of the official Jaeger UI (Jaeger's <c>--query.static-files</c>), served instead of the
+    /// built-in UI, with its <c>index.html</c> rewritten as Jaeger's query service does. Null or "" serves the built-in UI.
+    /// </summary>
+    public string? UiAssetsPath { get; set; }
+
+    /// <summary>
+    /// The official UI's configuration file (Jaeger's <c>--query.ui-config</c>): a <c>.json</c> file injected as
+    /// <c>JAEGER_CONFIG</c>, or a <c>.js</c> file defining <c>function UIConfig()</c>. Used with <see cref="UiAssetsPath"/>.
+    /// </summary>
+    public string? UiConfigPath { get; set; }
+
     internal static bool IsValidBasePath(string? path) =>
         path is not null && path.StartsWith('/') && (path.Length == 1 || !path.EndsWith('/')) && !path.Contains("//", StringComparison.Ordinal);
 }

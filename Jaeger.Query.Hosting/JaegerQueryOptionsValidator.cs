@@ -37,6 +37,7 @@ internal sealed class JaegerQueryOptionsRules : IValidateOptions<JaegerQueryOpti
             failures.Add($"{Section}:{nameof(options.DefaultLimit)} must not exceed {Section}:{nameof(options.MaxLimit)} ({options.MaxLimit}), not {options.DefaultLimit}.");
         }
 
+        Ui.OfficialUi.Validate(options, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

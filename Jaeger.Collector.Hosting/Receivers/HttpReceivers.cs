@@ -1,4 +1,6 @@
 using Jaeger.Collector.Pipeline;
+using Jaeger.Hosting.Http;
+using Jaeger.Hosting.Otlp;
 using Jaeger.Model;
 using Jaeger.Sampling;
 using Jaeger.Storage;
@@ -89,7 +91,7 @@ internal sealed class HttpReceivers(SpanPipeline pipeline, ISamplingStrategyProv
         {
             if (json)
             {
-                if (!OtlpJson.TryParse(body.Span, out var request, out error) || !OtlpConverter.TryConvert(request, spans, out error))
+                if (!OtlpJsonReader.TryParse(body.Span, out var request, out error) || !OtlpConverter.TryConvert(request, spans, out error))
                 {
                     await RejectAsync(context, StatusCodes.Status400BadRequest, error, SpanFormats.Otlp).ConfigureAwait(false);
                     return;

@@ -1,3 +1,4 @@
+using Jaeger.Hosting.Otlp;
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;

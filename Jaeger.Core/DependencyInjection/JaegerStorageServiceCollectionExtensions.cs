@@ -21,7 +21,8 @@ public static class JaegerStorageServiceCollectionExtensions
     /// Registers <see cref="JaegerStorage"/>; one <see cref="ISpanWriter"/> (added beside any other registered writer,
     /// so several coexist); and, unless registered before, <see cref="ISpanReader"/>, <see cref="IDependencyReader"/>,
     /// <see cref="IDependencyWriter"/>, <see cref="ISamplingStore"/>, <see cref="ILeaseStore"/>, <see cref="IMetricsReader"/> and
-    /// <see cref="IStorageMaintenance"/> of the first primary backend that has them. Safe to call more than once:
+    /// <see cref="IStorageMaintenance"/> of the first primary backend that has them, and <see cref="ArchiveSpanStorage"/> when an
+    /// archive is configured. Safe to call more than once:
     /// later calls add backends to the same builder.
     /// </remarks>
     public static IJaegerStorageBuilder AddJaegerStorage(this IServiceCollection services, Action<IJaegerStorageBuilder>? configure = null)
@@ -54,6 +55,7 @@ public static class JaegerStorageServiceCollectionExtensions
             services.TryAddSingleton(static sp => sp.GetRequiredService<JaegerStorage>().FirstPart(static b => b.LeaseStore)!);
             services.TryAddSingleton(static sp => sp.GetRequiredService<JaegerStorage>().FirstPart(static b => b.Maintenance)!);
             services.TryAddSingleton(static sp => sp.GetRequiredService<JaegerStorage>().FirstPart(static b => b.MetricsReader)!);
+            services.TryAddSingleton(static sp => sp.GetRequiredService<JaegerStorage>().Archive is { } archive ? new ArchiveSpanStorage(archive.Reader, archive.Writer) : null!);
         }
 
         var builder = new JaegerStorageBuilder(services, registry);

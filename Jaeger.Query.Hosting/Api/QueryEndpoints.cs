@@ -17,6 +17,8 @@ internal static class QueryEndpoints
         group.MapGet("/api/traces", handler.Guard("/api/traces", handler.SearchTracesAsync));
         group.MapGet("/api/traces/{traceID}", handler.Guard("/api/traces/{traceID}", handler.GetTraceAsync));
         group.MapGet("/api/dependencies", handler.Guard("/api/dependencies", handler.GetDependenciesAsync));
+        group.MapPost("/api/archive/{traceID}", handler.Guard("/api/archive/{traceID}", handler.ArchiveTraceAsync));
+        group.MapPost("/api/transform", handler.Guard("/api/transform", handler.TransformAsync));
         group.MapGet("/api/ui/capabilities", handler.Guard("/api/ui/capabilities", handler.GetUiCapabilitiesAsync));
 
         var v3 = new ApiV3Handler(handler);
@@ -29,7 +31,11 @@ internal static class QueryEndpoints
         group.Map("/api/metrics/{**rest}", static context => QueryHandler.WriteErrorAsync(context, StatusCodes.Status501NotImplemented, "metrics querying is currently disabled"));
         group.Map("/api/{**rest}", static context => QueryHandler.WriteErrorAsync(context, StatusCodes.Status404NotFound, "404 page not found"));
 
-        if (withUi)
+        if (withUi && handler.Options.UiAssetsPath is { Length: > 0 })
+        {
+            OfficialUi.Map(group, basePath, handler);
+        }
+        else if (withUi)
         {
             var ui = new UiFiles(basePath);
             group.MapGet("/static/{**file}", ui.ServeStaticAsync);

@@ -172,7 +172,7 @@ internal sealed partial class QueryHandler
         {
             foreach (var id in request.TraceIds)
             {
-                var trace = await Reader.GetTraceAsync(id, context.RequestAborted).ConfigureAwait(false);
+                var trace = await GetTraceOrArchivedAsync(id, context.RequestAborted).ConfigureAwait(false);
                 if (trace is null || trace.Spans.Count == 0)
                 {
                     (errors ??= []).Add(new ApiError(StatusCodes.Status404NotFound, "trace not found", id));
@@ -208,7 +208,7 @@ internal sealed partial class QueryHandler
             return;
         }
 
-        var trace = await Reader.GetTraceAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var trace = await GetTraceOrArchivedAsync(id, context.RequestAborted).ConfigureAwait(false);
         if (trace is null || trace.Spans.Count == 0)
         {
             await WriteErrorAsync(context, StatusCodes.Status404NotFound, "trace not found").ConfigureAwait(false);
@@ -217,18 +217,6 @@ internal sealed partial class QueryHandler
 
         await WriteTracesAsync(context, [trace], null, raw, pretty).ConfigureAwait(false);
     }
-
-    /// <summary>
-    /// What this query service can do, for the UI: <c>{"searchWithoutServiceName": true}</c> with the names of Jaeger's
-    /// <c>JAEGER_BACKEND_CAPABILITIES</c>.
-    /// </summary>
-    public Task GetUiCapabilitiesAsync(HttpContext context) =>
-        WriteAsync(context, StatusCodes.Status200OK, Reader.Capabilities, static (w, capabilities) =>
-        {
-            w.WriteStartObject();
-            w.WriteBoolean("searchWithoutServiceName", (capabilities & SearchCapabilities.SearchWithoutServiceName) != 0);
-            w.WriteEndObject();
-        });
 
     public async Task GetDependenciesAsync(HttpContext context)
     {

@@ -20,7 +20,7 @@ internal sealed class GrpcQueryService(QueryHandler handler) : Proto.QueryServic
             throw new RpcException(new Status(StatusCode.InvalidArgument, "trace_id must be 16 (or 8) bytes and not zero"));
         }
 
-        var trace = await handler.Reader.GetTraceAsync(id, context.CancellationToken).ConfigureAwait(false);
+        var trace = await handler.GetTraceOrArchivedAsync(id, context.CancellationToken).ConfigureAwait(false);
         if (trace is null || trace.Spans.Count == 0)
         {
             throw new RpcException(new Status(StatusCode.NotFound, "trace not found"));

@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Google.Protobuf;
 using Jaeger.Collector.Hosting.Tests.OtlpDecoding;
 using Jaeger.Collector.Receivers;
+using Jaeger.Hosting.Otlp;
 using Jaeger.Model;
 using Jaeger.Protos.Otlp.Collector.Trace.V1;
 

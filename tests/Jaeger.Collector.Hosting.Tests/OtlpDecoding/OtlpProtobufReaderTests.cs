@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Xunit;
 using Google.Protobuf;
 using Jaeger.Collector.Receivers;
+using Jaeger.Hosting.Otlp;
 using Jaeger.Model;
 using Jaeger.Protos.Otlp.Collector.Trace.V1;
 using static Jaeger.Collector.Hosting.Tests.OtlpDecoding.OtlpSamples;

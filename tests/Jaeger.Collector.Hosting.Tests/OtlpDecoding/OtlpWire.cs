@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Jaeger.Collector.Receivers;
+using Jaeger.Hosting.Otlp;
 using Jaeger.Model;
 using Jaeger.Protos.Otlp.Collector.Trace.V1;
 using Jaeger.Testing;

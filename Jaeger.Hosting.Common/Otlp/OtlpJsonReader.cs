@@ -3,14 +3,14 @@ using System.Text.Json;
 using Google.Protobuf;
 using Jaeger.Protos.Otlp.Collector.Trace.V1;
 
-namespace Jaeger.Collector.Receivers;
+namespace Jaeger.Hosting.Otlp;
 
 /// <summary>
-/// Reads OTLP/JSON. It is protobuf-JSON except that trace and span ids are hex, not base64, so the ids are
+/// Reads OTLP/JSON (the collector's OTLP/HTTP JSON receiver and the query service's <c>/api/transform</c>). It is protobuf-JSON except that trace and span ids are hex, not base64, so the ids are
 /// rewritten to base64 in one streaming pass before the protobuf JSON parser (which accepts camelCase, enum
 /// integers and int64 as strings or numbers) reads the message.
 /// </summary>
-internal static class OtlpJson
+internal static class OtlpJsonReader
 {
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true).WithRecursionLimit(64));
 

@@ -4,9 +4,9 @@ using Google.Protobuf.Collections;
 using Jaeger.Model;
 using Jaeger.Protos.Otlp.Collector.Trace.V1;
 using Common = Jaeger.Protos.Otlp.Common.V1;
-using Otlp = Jaeger.Protos.Otlp.Trace.V1;
+using OtlpTrace = Jaeger.Protos.Otlp.Trace.V1;
 
-namespace Jaeger.Collector.Receivers;
+namespace Jaeger.Hosting.Otlp;
 
 /// <summary>
 /// Maps OTLP traces held in the generated protobuf types (OTLP gRPC and OTLP/JSON) to the Jaeger model as Jaeger's
@@ -15,7 +15,7 @@ namespace Jaeger.Collector.Receivers;
 /// <c>otel.status_code</c>/<c>otel.status_description</c>, events become logs (the name as the <c>event</c> field),
 /// the parent becomes CHILD_OF and links become FOLLOWS_FROM references, and the scope becomes
 /// <c>otel.scope.name</c>/<c>otel.scope.version</c>. The rules live in <see cref="OtlpMapping"/>, shared with
-/// <see cref="OtlpProtobufReader"/>.
+/// the collector's <c>OtlpProtobufReader</c>.
 /// </summary>
 internal static class OtlpConverter
 {
@@ -47,7 +47,7 @@ internal static class OtlpConverter
         return true;
     }
 
-    private static Process ToProcess(Protos.Otlp.Resource.V1.Resource? resource)
+    private static Process ToProcess(Jaeger.Protos.Otlp.Resource.V1.Resource? resource)
     {
         var service = OtlpMapping.NoServiceName;
         var tags = ImmutableArray.CreateBuilder<KeyValue>();
@@ -69,7 +69,7 @@ internal static class OtlpConverter
         return new Process(service, tags.ToImmutable());
     }
 
-    private static bool TryConvertSpan(Otlp.Span source, Process process, string scopeName, string scopeVersion, out Span span, out string error)
+    private static bool TryConvertSpan(OtlpTrace.Span source, Process process, string scopeName, string scopeVersion, out Span span, out string error)
     {
         span = null!;
         if (!OtlpMapping.TryReadIds(source.TraceId.Span, source.SpanId.Span, source.ParentSpanId.Span, out var traceId, out var spanId, out var parent, out error))

@@ -3,11 +3,11 @@ using System.Globalization;
 using System.Text;
 using Jaeger.Model;
 
-namespace Jaeger.Collector.Receivers;
+namespace Jaeger.Hosting.Otlp;
 
 /// <summary>
 /// The OTLP-to-Jaeger mapping rules, shared by the two OTLP decoders (<see cref="OtlpConverter"/> over the generated
-/// protobuf types, <see cref="OtlpProtobufReader"/> straight from the wire) so that both map a request the same way.
+/// protobuf types, the collector's <c>OtlpProtobufReader</c> straight from the wire) so that both map a request the same way.
 /// </summary>
 internal static class OtlpMapping
 {

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Compression;
 using Microsoft.AspNetCore.Http;
 
-namespace Jaeger.Collector.Receivers;
+namespace Jaeger.Hosting.Http;
 
 /// <summary>A request body read into a pooled buffer; dispose to return the buffer.</summary>
 internal readonly struct PooledBody : IDisposable
