@@ -32,6 +32,7 @@ public sealed partial class UiBrowserTests : IAsyncLifetime
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddJaegerInMemoryStorage();
+        builder.Services.Configure<Jaeger.Storage.Builder.JaegerStorageOptions>(o => o.Archive.Type = "memory");
         builder.Services.AddJaegerQuery(o =>
         {
             o.HttpListenAddress = "127.0.0.1:0";

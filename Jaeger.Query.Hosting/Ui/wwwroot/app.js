@@ -3,6 +3,8 @@ import { renderSearch } from './search.js';
 import { renderTrace } from './trace.js';
 import { renderDependencies } from './dependencies.js';
 import { renderCompare } from './compare.js';
+import { renderOpened, setupUpload } from './upload.js';
+import './archive.js';
 
 const main = document.getElementById('main');
 const basePath = new URL(document.baseURI).pathname;
@@ -39,6 +41,9 @@ async function render() {
     if (path.startsWith('trace/')) {
       setActive('');
       await renderTrace(main, path.slice('trace/'.length), { navigate, isCurrent });
+    } else if (path === 'file' || path.startsWith('file/')) {
+      setActive('');
+      renderOpened(main, path.slice('file/'.length), { navigate, isCurrent });
     } else if (path === 'dependencies') {
       setActive('dependencies');
       await renderDependencies(main, { navigate, isCurrent });
@@ -70,5 +75,6 @@ document.getElementById('lookup').addEventListener('submit', (event) => {
   else main.prepend(h('div', { class: 'error', role: 'alert' }, 'A trace ID is 1 to 32 hexadecimal digits.'));
 });
 
+setupUpload(document.getElementById('open-file'), main, navigate);
 window.addEventListener('popstate', render);
 render();
