@@ -151,51 +151,16 @@ internal sealed partial class CqlSession : IAsyncDisposable
     }
 
     /// <summary>Executes a prepared statement on a replica of its partition when the key is known, retrying as its idempotence allows.</summary>
-    public async Task<CqlResult> ExecuteAsync(CqlPreparedStatement statement, IReadOnlyList<object?> values, CqlExecution execution, CancellationToken cancellationToken)
+    public Task<CqlResult> ExecuteAsync(CqlPreparedStatement statement, IReadOnlyList<object?> values, CqlExecution execution, CancellationToken cancellationToken)
     {
         var key = TokenRing<CqlHost>.RoutingKey(values, statement.Prepared.Variables.PartitionKeyIndexes, statement.Prepared.Variables.Columns);
-        var plan = QueryPlan(key is null ? null : Murmur3Token.Compute(key));
-        var parameters = execution.ToParameters();
-        Exception? last = null;
-        var attempts = 0;
-
-        // Hosts are tried in plan order, wrapping around, until one answers or the attempts are spent; a host that
-        // cannot be connected to costs no attempt, but each host is skipped that way at most once per pass.
-        for (var i = 0; i < plan.Count * (_settings.MaxAttempts + 1) && attempts < _settings.MaxAttempts; i++)
-        {
-            var host = plan[i % plan.Count];
-            CqlConnection connection;
-            try
-            {
-                connection = await host.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (CqlConnectionException e)
-            {
-                last = e;
-                continue;
-            }
-
-            attempts++;
-            try
-            {
-                return await ExecuteOnAsync(connection, statement, values, parameters, cancellationToken).ConfigureAwait(false);
-            }
-            catch (CqlServerException e) when (IsRetryable(e.Code) && execution.Idempotent && attempts < _settings.MaxAttempts)
-            {
-                last = e;
-                Interlocked.Increment(ref _retries);
-                LogRetry(_logger, e.Code.ToString(), host.EndPoint);
-            }
-            catch (CqlConnectionException e) when (execution.Idempotent && attempts < _settings.MaxAttempts)
-            {
-                last = e;
-                Interlocked.Increment(ref _retries);
-                LogRetry(_logger, "connection", host.EndPoint);
-            }
-        }
-
-        throw last ?? new CqlConnectionException("No host is available.");
+        var request = (values, parameters: execution.ToParameters());
+        return RunAsync(statement, key is null ? null : Murmur3Token.Compute(key), execution.Idempotent, request, static (w, id, s, r) => CqlRequests.WriteExecute(w, id, s.Id, r.values, r.parameters, s.VariableTypes), cancellationToken);
     }
+
+    /// <summary>Executes a prepared statement whose query parameters were encoded beforehand, on a replica of the partition of <paramref name="token"/> when given.</summary>
+    public Task<CqlResult> ExecuteEncodedAsync(CqlPreparedStatement statement, ReadOnlyMemory<byte> parameters, long? token, bool idempotent, CancellationToken cancellationToken) =>
+        RunAsync(statement, token, idempotent, parameters, static (w, id, s, p) => CqlRequests.WriteExecute(w, id, s.Id, p.Span), cancellationToken);
 
     /// <summary>Executes a statement page after page, handing each page's rows to <paramref name="onPage"/>; stops when it returns false.</summary>
     public async Task ExecutePagedAsync(CqlPreparedStatement statement, IReadOnlyList<object?> values, CqlExecution execution, Func<CqlRows, bool> onPage, CancellationToken cancellationToken)
@@ -246,20 +211,66 @@ internal sealed partial class CqlSession : IAsyncDisposable
         return timeout;
     }
 
-    private async Task<CqlResult> ExecuteOnAsync(CqlConnection connection, CqlPreparedStatement statement, IReadOnlyList<object?> values, CqlQueryParameters parameters, CancellationToken cancellationToken)
+    /// <summary>Sends an EXECUTE written by <paramref name="write"/> to the hosts of the plan in turn until one answers, retrying as the statement's idempotence allows.</summary>
+    private async Task<CqlResult> RunAsync<TRequest>(CqlPreparedStatement statement, long? token, bool idempotent, TRequest request, Action<CqlBufferWriter, short, CqlPreparedStatement, TRequest> write, CancellationToken cancellationToken)
+    {
+        var plan = QueryPlan(token);
+        Exception? last = null;
+        var attempts = 0;
+
+        // Hosts are tried in plan order, wrapping around, until one answers or the attempts are spent; a host that
+        // cannot be connected to costs no attempt, but each host is skipped that way at most once per pass.
+        for (var i = 0; i < plan.Count * (_settings.MaxAttempts + 1) && attempts < _settings.MaxAttempts; i++)
+        {
+            var host = plan[i % plan.Count];
+            CqlConnection connection;
+            try
+            {
+                connection = await host.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (CqlConnectionException e)
+            {
+                last = e;
+                continue;
+            }
+
+            attempts++;
+            try
+            {
+                return await ExecuteOnAsync(connection, statement, request, write, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CqlServerException e) when (IsRetryable(e.Code) && idempotent && attempts < _settings.MaxAttempts)
+            {
+                last = e;
+                Interlocked.Increment(ref _retries);
+                LogRetry(_logger, e.Code.ToString(), host.EndPoint);
+            }
+            catch (CqlConnectionException e) when (idempotent && attempts < _settings.MaxAttempts)
+            {
+                last = e;
+                Interlocked.Increment(ref _retries);
+                LogRetry(_logger, "connection", host.EndPoint);
+            }
+        }
+
+        throw last ?? new CqlConnectionException("No host is available.");
+    }
+
+    private async Task<CqlResult> ExecuteOnAsync<TRequest>(CqlConnection connection, CqlPreparedStatement statement, TRequest request, Action<CqlBufferWriter, short, CqlPreparedStatement, TRequest> write, CancellationToken cancellationToken)
     {
         using var timeout = RequestTimeout(cancellationToken);
+        var state = (statement, request, write);
         try
         {
-            return await connection.ExecuteAsync((statement, values, parameters), static (w, id, s) => CqlRequests.WriteExecute(w, id, s.statement.Id, s.values, s.parameters, s.statement.VariableTypes), timeout.Token).ConfigureAwait(false);
+            return await connection.ExecuteAsync(state, static (w, id, s) => s.write(w, id, s.statement, s.request), timeout.Token).ConfigureAwait(false);
         }
         catch (CqlServerException e) when (e.Code == CqlErrorCode.Unprepared)
         {
-            // The node forgot the statement (restart) or never saw it: prepare it there, then run it again.
+            // The node forgot the statement (restart) or never saw it: prepare it there, then run it again (the id is written at send time).
             LogReprepare(_logger, connection.EndPoint);
             var result = await connection.PrepareAsync(statement.Query, timeout.Token).ConfigureAwait(false);
             statement.Prepared = result.Prepared ?? throw new CqlProtocolException("PREPARE was not answered with a Prepared result.");
-            return await connection.ExecuteAsync((statement, values, parameters), static (w, id, s) => CqlRequests.WriteExecute(w, id, s.statement.Id, s.values, s.parameters, s.statement.VariableTypes), timeout.Token).ConfigureAwait(false);
+            return await connection.ExecuteAsync(state, static (w, id, s) => s.write(w, id, s.statement, s.request), timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

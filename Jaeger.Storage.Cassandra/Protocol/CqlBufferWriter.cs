@@ -34,6 +34,9 @@ internal sealed class CqlBufferWriter : IDisposable
 
     public byte[] ToArray() => WrittenSpan.ToArray();
 
+    /// <summary>Takes the next <paramref name="count"/> bytes, to be written in place by the caller.</summary>
+    public Span<byte> Append(int count) => Reserve(count);
+
     public void WriteByte(byte value) => Reserve(1)[0] = value;
 
     /// <summary>[short]: 2 bytes, unsigned.</summary>

@@ -94,6 +94,15 @@ internal static class CqlRequests
         writer.EndFrame(start);
     }
 
+    /// <summary>EXECUTE of a prepared id with query parameters encoded beforehand (consistency, flags, values and what the flags announce).</summary>
+    public static void WriteExecute(CqlBufferWriter writer, short streamId, ReadOnlySpan<byte> preparedId, ReadOnlySpan<byte> encodedParameters)
+    {
+        var start = writer.BeginFrame(CqlOpcode.Execute, streamId);
+        writer.WriteShortBytes(preparedId);
+        writer.WriteRaw(encodedParameters);
+        writer.EndFrame(start);
+    }
+
     public static void WriteBatch(CqlBufferWriter writer, short streamId, CqlBatchType type, IReadOnlyList<CqlBatchStatement> statements, CqlConsistency consistency, CqlConsistency? serialConsistency = null, long? defaultTimestamp = null)
     {
         if (statements.Count == 0)

@@ -27,6 +27,6 @@ internal sealed class CassandraMaintenance(CassandraStore store) : IStorageMaint
         }
 
         // The names are gone from the tables: the next span carrying one writes it again.
-        store.WrittenNames.Clear();
+        store.ForgetWrittenNames();
     }
 }

@@ -7,110 +7,78 @@ namespace Jaeger.Storage.Cassandra.Spans;
 /// Jaeger's span writer on Cassandra: per span the traces row, the service and operation names (once per cache
 /// TTL), service and service+operation index rows, and, unless the span has the firehose flag, a tag index row per
 /// unique indexable tag and two duration index rows (operation "" and the real one, bucket = start rounded to the
-/// hour). All statements of a call are prepared once and sent at once, pipelined over the pool; the pool's bounded
+/// hour). The inserts are prepared once; a call encodes every statement of its spans into one pooled buffer
+/// (<see cref="SpanStatementEncoder"/>), then sends them all at once, pipelined over the pool; the pool's bounded
 /// stream ids make a call wait when the cluster is slow.
 /// </summary>
 internal sealed class CassandraSpanWriter : ISpanWriter
 {
-    private const int MaxIndexedLength = 256;
     private readonly CassandraStore _store;
-    private readonly HashSet<string>? _blacklist;
-    private readonly HashSet<string>? _whitelist;
-    private readonly Counter<long>? _tagIndexSkipped;
+    private readonly SpanStatementEncoder _encoder;
+    private SpanInsertStatements? _statements;
 
     public CassandraSpanWriter(CassandraStore store, Meter? meter = null)
     {
         _store = store;
-        var index = store.Options.Index;
-        _blacklist = Keys(index.TagBlacklist);
-        _whitelist = Keys(index.TagWhitelist);
-        _tagIndexSkipped = meter?.CreateCounter<long>("jaeger.storage.cassandra.tag_index_skipped", description: "Tags not indexed: too long, not UTF-8, or a JSON object (as Jaeger)");
+        var skipped = meter?.CreateCounter<long>("jaeger.storage.cassandra.tag_index_skipped", description: "Tags not indexed: too long, not UTF-8, or a JSON object (as Jaeger)");
+        _encoder = new SpanStatementEncoder(store, skipped);
     }
 
     public async ValueTask WriteAsync(IReadOnlyList<Batch> batches, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batches);
-        var pending = new List<Task>();
-        var timestamp = _store.NowMicros();
-        foreach (var batch in batches)
+        var statements = _statements ?? await PrepareAsync(cancellationToken).ConfigureAwait(false);
+        using var encoded = new EncodedStatements();
+        Encode(batches, _store.NowMicros(), statements, encoded);
+
+        var pending = new Task[encoded.Count];
+        for (var i = 0; i < pending.Length; i++)
         {
-            foreach (var span in batch.Spans)
-            {
-                WriteSpan(span, timestamp, pending, cancellationToken);
-            }
+            pending[i] = SendAsync(encoded, i, cancellationToken);
         }
 
         try
         {
             await Task.WhenAll(pending).ConfigureAwait(false);
         }
-        catch (Exception) when (pending.Any(t => t.IsFaulted))
+        catch (Exception) when (Array.Find(pending, t => t.IsFaulted) is { } failed)
         {
-            var first = pending.First(t => t.IsFaulted).Exception!.InnerException!;
+            var first = failed.Exception!.InnerException!;
             throw first as StorageException ?? new StorageException("write_failed", first.Message, isTransient: true, first);
         }
     }
 
-    /// <summary>Tag index rows of a span as (key, value text), unique, after the tag filter and Jaeger's size and content rules.</summary>
-    internal IEnumerable<(string Key, string Value)> TagIndexEntries(Span span)
+    /// <summary>Binds and encodes every statement of <paramref name="batches"/> into <paramref name="into"/>; nothing is sent. Names marked written by a call that fails here are forgotten again.</summary>
+    internal void Encode(IReadOnlyList<Batch> batches, long timestamp, SpanInsertStatements statements, EncodedStatements into)
     {
-        var index = _store.Options.Index;
-        var seen = new HashSet<(string, string)>();
-        IEnumerable<KeyValue> Candidates()
+        var first = into.Count;
+        try
         {
-            if (index.ProcessTags)
+            for (var b = 0; b < batches.Count; b++)
             {
-                foreach (var tag in span.Process.Tags.IsDefault ? [] : span.Process.Tags)
+                var spans = batches[b].Spans;
+                for (var s = 0; s < spans.Count; s++)
                 {
-                    yield return tag;
-                }
-            }
-
-            if (index.Tags)
-            {
-                foreach (var tag in span.Tags)
-                {
-                    yield return tag;
-                }
-            }
-
-            if (index.Logs)
-            {
-                foreach (var log in span.Logs)
-                {
-                    foreach (var field in log.Fields)
-                    {
-                        yield return field;
-                    }
+                    _encoder.Encode(spans[s], timestamp, statements, into);
                 }
             }
         }
-
-        foreach (var tag in Candidates())
+        catch
         {
-            if (tag.Type == KeyValueType.Binary || (_blacklist?.Contains(tag.Key) ?? false) || (_whitelist is not null && !_whitelist.Contains(tag.Key)))
+            for (var i = first; i < into.Count; i++)
             {
-                continue;
+                _encoder.Forget(into[i].Name);
             }
 
-            var value = SpanRows.TagValueText(tag);
-            if (!seen.Add((tag.Key, value)))
-            {
-                continue;
-            }
-
-            if (!ShouldIndex(tag.Key, value))
-            {
-                _tagIndexSkipped?.Add(1);
-                continue;
-            }
-
-            yield return (tag.Key, value);
+            throw;
         }
     }
 
     /// <summary>Jaeger's duration bucket: the span start rounded to the nearest hour, halfway rounding up.</summary>
-    internal static DateTimeOffset DurationBucket(long startMicros)
+    internal static DateTimeOffset DurationBucket(long startMicros) => DateTimeOffset.FromUnixTimeMilliseconds(DurationBucketMillis(startMicros));
+
+    /// <summary><see cref="DurationBucket"/> in milliseconds since the epoch (the timestamp column's value).</summary>
+    internal static long DurationBucketMillis(long startMicros)
     {
         const long hour = 3_600_000_000L;
         var floor = Math.DivRem(startMicros, hour, out var rest);
@@ -120,102 +88,32 @@ internal sealed class CassandraSpanWriter : ISpanWriter
             rest += hour;
         }
 
-        var rounded = (floor + (rest * 2 >= hour ? 1 : 0)) * hour;
-        return DateTimeOffset.FromUnixTimeMilliseconds(rounded / 1000);
+        return (floor + (rest * 2 >= hour ? 1 : 0)) * hour / 1000;
     }
 
-    private static bool ShouldIndex(string key, string value) =>
-        System.Text.Encoding.UTF8.GetByteCount(key) < MaxIndexedLength
-        && System.Text.Encoding.UTF8.GetByteCount(value) < MaxIndexedLength
-        && !IsJsonObject(value);
-
-    private static bool IsJsonObject(string value)
-    {
-        if (!value.StartsWith('{'))
-        {
-            return false;
-        }
-
-        try
-        {
-            using var document = System.Text.Json.JsonDocument.Parse(value);
-            return true;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return false;
-        }
-    }
-
-    private void WriteSpan(Span span, long timestamp, List<Task> pending, CancellationToken cancellationToken)
-    {
-        var traceId = SpanRows.TraceIdBytes(span.TraceId);
-        var spanHash = SpanRows.SpanHash(span);
-        var service = span.Process.ServiceName;
-        pending.Add(Execute(CassandraStatements.InsertSpan, _store.Rows.TraceRow(span, traceId, spanHash)));
-
-        var serviceKey = "s|" + service;
-        if (FirstWriteWithinTtl(serviceKey))
-        {
-            pending.Add(ForgetOnFailure(serviceKey, Execute(CassandraStatements.InsertServiceName, [service])));
-        }
-
-        var kind = span.SpanKind;
-        var operationKey = $"o|{service}|{kind}|{span.OperationName}";
-        if (FirstWriteWithinTtl(operationKey))
-        {
-            pending.Add(ForgetOnFailure(operationKey, Execute(CassandraStatements.InsertOperationName, [service, kind, span.OperationName])));
-        }
-
-        var bucket = (int)((ulong)spanHash % 10);
-        pending.Add(Execute(CassandraStatements.InsertServiceNameIndex, [service, bucket, span.StartTimeMicros, traceId]));
-        pending.Add(Execute(CassandraStatements.InsertServiceOperationIndex, [service, span.OperationName, span.StartTimeMicros, traceId]));
-
-        if ((span.Flags & SpanFlags.Firehose) != 0)
-        {
-            return;
-        }
-
-        var spanId = unchecked((long)span.SpanId.Value);
-        foreach (var (key, value) in TagIndexEntries(span))
-        {
-            pending.Add(Execute(CassandraStatements.InsertTagIndex, [traceId, spanId, service, span.StartTimeMicros, key, value]));
-        }
-
-        var hourBucket = DurationBucket(span.StartTimeMicros);
-        pending.Add(Execute(CassandraStatements.InsertDurationIndex, [service, string.Empty, hourBucket, span.DurationMicros, span.StartTimeMicros, traceId]));
-        pending.Add(Execute(CassandraStatements.InsertDurationIndex, [service, span.OperationName, hourBucket, span.DurationMicros, span.StartTimeMicros, traceId]));
-
-        Task Execute(string query, object?[] values) => _store.ExecuteAsync(query, values, cancellationToken, timestamp: timestamp);
-    }
-
-    /// <summary>A name whose write failed is written again by the next span that carries it.</summary>
-    private async Task ForgetOnFailure(string key, Task write)
+    private async Task<SpanInsertStatements> PrepareAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await write.ConfigureAwait(false);
+            return _statements = await SpanInsertStatements.PrepareAsync(_store, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception e) when (CassandraStore.Translate(e) is { } storage)
         {
-            _store.WrittenNames.TryRemove(key, out _);
+            throw storage;
+        }
+    }
+
+    private async Task SendAsync(EncodedStatements encoded, int index, CancellationToken cancellationToken)
+    {
+        var statement = encoded[index];
+        try
+        {
+            await _store.ExecuteEncodedAsync(statement.Statement, encoded.Parameters(index), statement.Token, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (statement.Name.Service is not null)
+        {
+            _encoder.Forget(statement.Name);
             throw;
         }
     }
-
-    private bool FirstWriteWithinTtl(string key)
-    {
-        var now = _store.Time.GetTimestamp();
-        var ttl = (long)(_store.Options.WriteCacheTtl.TotalSeconds * _store.Time.TimestampFrequency);
-        if (_store.WrittenNames.TryGetValue(key, out var expires) && expires > now)
-        {
-            return false;
-        }
-
-        _store.WrittenNames[key] = now + ttl;
-        return true;
-    }
-
-    private static HashSet<string>? Keys(string? list) =>
-        string.IsNullOrWhiteSpace(list) ? null : new HashSet<string>(list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
 }

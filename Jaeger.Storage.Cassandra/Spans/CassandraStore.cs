@@ -40,8 +40,18 @@ internal sealed partial class CassandraStore : IAsyncDisposable
 
     public CqlConsistency Consistency { get; }
 
-    /// <summary>Service and operation names written, with when the write cache forgets them (cleared by a purge).</summary>
-    public ConcurrentDictionary<string, long> WrittenNames { get; } = new(StringComparer.Ordinal);
+    /// <summary>Service names written, with when the write cache forgets them (cleared by a purge).</summary>
+    public ConcurrentDictionary<string, long> ServicesWritten { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>(service, span kind, operation) written, with when the write cache forgets them (cleared by a purge).</summary>
+    public ConcurrentDictionary<(string Service, string SpanKind, string Operation), long> OperationsWritten { get; } = new();
+
+    /// <summary>Forgets every name written: the next span carrying one writes it again.</summary>
+    public void ForgetWrittenNames()
+    {
+        ServicesWritten.Clear();
+        OperationsWritten.Clear();
+    }
 
     /// <summary>Connects, and creates the schema when asked.</summary>
     public async ValueTask StartAsync(CancellationToken cancellationToken)
@@ -84,6 +94,19 @@ internal sealed partial class CassandraStore : IAsyncDisposable
         {
             var statement = await PrepareAsync(query, cancellationToken).ConfigureAwait(false);
             return await Session.ExecuteAsync(statement, values, new CqlExecution(consistency ?? Consistency, Idempotent: true, PageSize: pageSize, DefaultTimestamp: timestamp), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Translate(e) is { } storage)
+        {
+            throw storage;
+        }
+    }
+
+    /// <summary>Executes an idempotent prepared statement whose query parameters the caller encoded (<see cref="Spans.SpanStatementEncoder"/>).</summary>
+    public async Task<CqlResult> ExecuteEncodedAsync(CqlPreparedStatement statement, ReadOnlyMemory<byte> parameters, long? token, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Session.ExecuteEncodedAsync(statement, parameters, token, idempotent: true, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (Translate(e) is { } storage)
         {

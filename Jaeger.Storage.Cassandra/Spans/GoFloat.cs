@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Numerics;
-using System.Text;
 
 namespace Jaeger.Storage.Cassandra.Spans;
 
@@ -9,38 +7,60 @@ namespace Jaeger.Storage.Cassandra.Spans;
 /// significant digits rounded half-to-even on the exact binary value, trailing zeros dropped, exponent form
 /// (<c>1.5e+10</c>, <c>1e-05</c>) when the exponent is below -4 or at least the digits kept.
 /// </summary>
+/// <remarks>
+/// Written into a caller's buffer without allocating. The digits come from .NET's shortest round-trip form ("R"),
+/// rounded to 10 digits: for a normal double the round-trip interval is far narrower than half a unit of the 10th
+/// digit, so rounding the shortest digits gives the exact value's rounding, and an exact tie at the 11th digit shows
+/// as shortest digits ending in that 5 (rounded half-to-even here, as Go does). Subnormals have too few bits for
+/// that argument; their exact expansions are hundreds of digits long and never tie, so .NET's correctly rounded
+/// "E9" serves them.
+/// </remarks>
 internal static class GoFloat
 {
+    /// <summary>Room for the longest result ("-1.234567891e-308" is 17 characters).</summary>
+    public const int MaxLength = 24;
+
     private const int Precision = 10;
+
+    /// <summary>The smallest normal double, 2^-1022.</summary>
+    private const double MinNormal = 2.2250738585072014E-308;
 
     public static string FormatG10(double value)
     {
+        Span<char> buffer = stackalloc char[MaxLength];
+        return new string(buffer[..FormatG10(value, buffer)]);
+    }
+
+    /// <summary>Writes the text into <paramref name="destination"/> (at least <see cref="MaxLength"/> characters) and returns its length.</summary>
+    public static int FormatG10(double value, Span<char> destination)
+    {
         if (double.IsNaN(value))
         {
-            return "NaN";
+            "NaN".CopyTo(destination);
+            return 3;
         }
 
         if (double.IsInfinity(value))
         {
-            return value > 0 ? "+Inf" : "-Inf";
+            (value > 0 ? "+Inf" : "-Inf").CopyTo(destination);
+            return 4;
         }
 
-        var negative = double.IsNegative(value);
-        var (digits, dp) = ExactDigits(Math.Abs(value));
-        (digits, dp) = Round(digits, dp, Precision);
-        var builder = new StringBuilder();
-        if (negative)
+        var pos = 0;
+        if (double.IsNegative(value))
         {
-            builder.Append('-');
+            destination[pos++] = '-';
         }
 
-        if (digits.Length == 0)
+        Span<char> digits = stackalloc char[40];
+        var (nd, dp) = Digits(Math.Abs(value), digits);
+        (nd, dp) = Round(digits, nd, dp);
+        if (nd == 0)
         {
-            builder.Append('0');
-            return builder.ToString();
+            destination[pos++] = '0';
+            return pos;
         }
 
-        var nd = digits.Length;
         var eprec = Precision;
         if (eprec > nd && nd >= dp)
         {
@@ -51,20 +71,26 @@ internal static class GoFloat
         if (exp < -4 || exp >= eprec)
         {
             var prec = Math.Min(Precision, nd) - 1;
-            builder.Append(digits[0]);
+            destination[pos++] = digits[0];
             if (prec > 0)
             {
-                builder.Append('.');
+                destination[pos++] = '.';
                 for (var i = 1; i <= prec; i++)
                 {
-                    builder.Append(i < nd ? digits[i] : '0');
+                    destination[pos++] = i < nd ? digits[i] : '0';
                 }
             }
 
-            builder.Append('e').Append(exp < 0 ? '-' : '+');
+            destination[pos++] = 'e';
+            destination[pos++] = exp < 0 ? '-' : '+';
             var e = Math.Abs(exp);
-            builder.Append(e < 10 ? "0" : string.Empty).Append(e.ToString(CultureInfo.InvariantCulture));
-            return builder.ToString();
+            if (e < 10)
+            {
+                destination[pos++] = '0';
+            }
+
+            e.TryFormat(destination[pos..], out var written, default, CultureInfo.InvariantCulture);
+            return pos + written;
         }
 
         var fixedPrec = Precision > dp ? nd : Precision;
@@ -73,90 +99,106 @@ internal static class GoFloat
         {
             for (var i = 0; i < dp; i++)
             {
-                builder.Append(i < nd ? digits[i] : '0');
+                destination[pos++] = i < nd ? digits[i] : '0';
             }
         }
         else
         {
-            builder.Append('0');
+            destination[pos++] = '0';
         }
 
         if (decimals > 0)
         {
-            builder.Append('.');
+            destination[pos++] = '.';
             for (var i = 0; i < decimals; i++)
             {
                 var at = dp + i;
-                builder.Append(at >= 0 && at < nd ? digits[at] : '0');
+                destination[pos++] = at >= 0 && at < nd ? digits[at] : '0';
             }
         }
 
-        return builder.ToString();
+        return pos;
     }
 
-    /// <summary>The exact decimal digits of a finite non-negative double and the decimal point position (value = 0.digits × 10^dp).</summary>
-    private static (string Digits, int Dp) ExactDigits(double value)
+    /// <summary>Significant digits of a finite non-negative double and the decimal point position (value = 0.digits × 10^dp), no leading or trailing zeros.</summary>
+    private static (int Count, int Dp) Digits(double value, Span<char> digits)
     {
-        if (value == 0)
+        Span<char> text = stackalloc char[40];
+        value.TryFormat(text, out var length, value < MinNormal ? "E9" : "R", CultureInfo.InvariantCulture);
+        var count = 0;
+        var integerDigits = 0;
+        var seenPoint = false;
+        var i = 0;
+        for (; i < length && text[i] is not ('E' or 'e'); i++)
         {
-            return (string.Empty, 0);
+            if (text[i] == '.')
+            {
+                seenPoint = true;
+                continue;
+            }
+
+            integerDigits += seenPoint ? 0 : 1;
+            digits[count++] = text[i];
         }
 
-        var bits = BitConverter.DoubleToInt64Bits(value);
-        var exponent = (int)((bits >> 52) & 0x7FF);
-        var mantissa = bits & 0xFFFFFFFFFFFFFL;
-        if (exponent == 0)
+        var exponent = i < length ? int.Parse(text[(i + 1)..length], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) : 0;
+        var dp = integerDigits + exponent;
+        var leading = 0;
+        while (leading < count && digits[leading] == '0')
         {
-            exponent = 1;
-        }
-        else
-        {
-            mantissa |= 1L << 52;
+            leading++;
         }
 
-        exponent -= 1075;
-        string digits;
-        int dp;
-        if (exponent >= 0)
+        if (leading == count)
         {
-            digits = (new BigInteger(mantissa) << exponent).ToString(CultureInfo.InvariantCulture);
-            dp = digits.Length;
-        }
-        else
-        {
-            digits = (new BigInteger(mantissa) * BigInteger.Pow(5, -exponent)).ToString(CultureInfo.InvariantCulture);
-            dp = digits.Length + exponent;
+            return (0, 0);
         }
 
-        return (digits.TrimEnd('0'), dp);
+        digits[leading..count].CopyTo(digits);
+        count -= leading;
+        dp -= leading;
+        while (digits[count - 1] == '0')
+        {
+            count--;
+        }
+
+        return (count, dp);
     }
 
-    private static (string Digits, int Dp) Round(string digits, int dp, int keep)
+    /// <summary>Keeps <see cref="Precision"/> digits, half-to-even, trailing zeros dropped.</summary>
+    private static (int Count, int Dp) Round(Span<char> digits, int count, int dp)
     {
-        if (digits.Length <= keep)
+        if (count <= Precision)
         {
-            return (digits, dp);
+            return (count, dp);
         }
 
-        var roundUp = digits[keep] > '5' || (digits[keep] == '5' && (digits.Length > keep + 1 || (digits[keep - 1] - '0') % 2 == 1));
-        var kept = digits[..keep].ToCharArray();
+        var next = digits[Precision];
+        var roundUp = next > '5' || (next == '5' && (count > Precision + 1 || (digits[Precision - 1] - '0') % 2 == 1));
+        count = Precision;
         if (roundUp)
         {
-            var i = keep - 1;
-            while (i >= 0 && kept[i] == '9')
+            var i = count - 1;
+            while (i >= 0 && digits[i] == '9')
             {
-                kept[i] = '0';
                 i--;
             }
 
             if (i < 0)
             {
-                return (("1" + new string(kept)).TrimEnd('0'), dp + 1);
+                digits[0] = '1';
+                return (1, dp + 1);
             }
 
-            kept[i]++;
+            digits[i]++;
+            count = i + 1;
         }
 
-        return (new string(kept).TrimEnd('0'), dp);
+        while (count > 0 && digits[count - 1] == '0')
+        {
+            count--;
+        }
+
+        return (count, dp);
     }
 }

@@ -8,9 +8,9 @@ using Jaeger.Storage.Cassandra.Schema;
 namespace Jaeger.Storage.Cassandra.Spans;
 
 /// <summary>
-/// Jaeger's Cassandra data model (<c>spanstore/dbmodel</c>): spans to the bound values of its statements and rows of
-/// the traces table back to spans. Byte for byte as Jaeger writes: 16-byte trace ids, parent_id 0, every keyvalue
-/// field set, warnings as <c>$$span.warning.N</c> string tags.
+/// Jaeger's Cassandra data model (<c>spanstore/dbmodel</c>) on the reading side: rows of the traces table back to
+/// spans, plus what reader and writer share (trace id bytes, span hash, a tag's index text). The writing side, spans
+/// to encoded rows, is <see cref="SpanStatementEncoder"/>.
 /// </summary>
 internal sealed class SpanRows(JaegerUdts udts)
 {
@@ -26,6 +26,7 @@ internal sealed class SpanRows(JaegerUdts udts)
     }
 
     /// <summary>A stable 64-bit hash of the span standing in for Jaeger's span_hash (Jaeger hashes Go's gob encoding, which cannot be reproduced); readers never select it.</summary>
+    /// <remarks>FNV-1a 64 over trace id, span id, start, duration (big-endian), then the UTF-8 of operation and service name.</remarks>
     public static long SpanHash(Span span)
     {
         Span<byte> buffer = stackalloc byte[40];
@@ -34,8 +35,8 @@ internal sealed class SpanRows(JaegerUdts udts)
         System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(buffer[24..], span.StartTimeMicros);
         System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(buffer[32..], span.DurationMicros);
         var hash = Fnv1a(0xcbf29ce484222325UL, buffer);
-        hash = Fnv1a(hash, Encoding.UTF8.GetBytes(span.OperationName));
-        hash = Fnv1a(hash, Encoding.UTF8.GetBytes(span.Process.ServiceName));
+        hash = Fnv1aUtf8(hash, span.OperationName);
+        hash = Fnv1aUtf8(hash, span.Process.ServiceName);
         return unchecked((long)hash);
     }
 
@@ -49,74 +50,19 @@ internal sealed class SpanRows(JaegerUdts udts)
         return hash;
     }
 
-    /// <summary>Values of <c>INSERT INTO traces(trace_id, span_id, span_hash, parent_id, operation_name, flags, start_time, duration, tags, logs, refs, process)</c>.</summary>
-    public object?[] TraceRow(Span span, byte[] traceId, long spanHash)
+    /// <summary>FNV-1a over the UTF-8 of <paramref name="text"/> (invalid UTF-16 replaced as <see cref="Encoding.UTF8"/> does), encoded in stack chunks.</summary>
+    private static ulong Fnv1aUtf8(ulong hash, ReadOnlySpan<char> text)
     {
-        var tags = new List<object?>(span.Tags.Length + span.Warnings.Length);
-        foreach (var tag in span.Tags)
+        Span<byte> chunk = stackalloc byte[256];
+        while (!text.IsEmpty)
         {
-            tags.Add(KeyValue(tag));
+            System.Text.Unicode.Utf8.FromUtf16(text, chunk, out var read, out var written);
+            hash = Fnv1a(hash, chunk[..written]);
+            text = text[read..];
         }
 
-        for (var i = 0; i < span.Warnings.Length; i++)
-        {
-            tags.Add(KeyValue(Model.KeyValue.String(WarningPrefix + (i + 1).ToString(CultureInfo.InvariantCulture), span.Warnings[i])));
-        }
-
-        var logs = new List<object?>(span.Logs.Length);
-        foreach (var log in span.Logs)
-        {
-            logs.Add(new CqlUdtValue(Udts.Log, [log.TimestampMicros, KeyValues(log.Fields)]));
-        }
-
-        var refs = new List<object?>(span.References.Length);
-        foreach (var reference in span.References)
-        {
-            refs.Add(new CqlUdtValue(Udts.SpanRef, [reference.RefType == SpanRefType.FollowsFrom ? "follows-from" : "child-of", TraceIdBytes(reference.TraceId), unchecked((long)reference.SpanId.Value)]));
-        }
-
-        return
-        [
-            traceId,
-            unchecked((long)span.SpanId.Value),
-            spanHash,
-            0L,
-            span.OperationName,
-            (int)span.Flags,
-            span.StartTimeMicros,
-            span.DurationMicros,
-            tags,
-            logs,
-            refs,
-            new CqlUdtValue(Udts.Process, [span.Process.ServiceName, KeyValues(span.Process.Tags)]),
-        ];
+        return hash;
     }
-
-    public List<object?> KeyValues(ImmutableArray<KeyValue> values)
-    {
-        var list = new List<object?>(values.IsDefault ? 0 : values.Length);
-        if (!values.IsDefault)
-        {
-            foreach (var value in values)
-            {
-                list.Add(KeyValue(value));
-            }
-        }
-
-        return list;
-    }
-
-    /// <summary>A keyvalue UDT with all seven fields as Jaeger writes them: "" / false / 0 / 0.0 for the unused ones, null binary unless binary.</summary>
-    public CqlUdtValue KeyValue(KeyValue tag) => new(Udts.KeyValue,
-    [
-        tag.Key,
-        TypeName(tag.Type),
-        tag.Type == KeyValueType.String ? tag.StringValue : string.Empty,
-        tag.BoolValue,
-        tag.Int64Value,
-        tag.Float64Value,
-        tag.Type == KeyValueType.Binary ? tag.BinaryValue.ToArray() : null,
-    ]);
 
     /// <summary>Jaeger's <c>AsString</c> of a tag value, as the tag index stores it.</summary>
     public static string TagValueText(KeyValue tag) => tag.Type switch
@@ -126,15 +72,6 @@ internal sealed class SpanRows(JaegerUdts udts)
         KeyValueType.Int64 => tag.Int64Value.ToString(CultureInfo.InvariantCulture),
         KeyValueType.Float64 => GoFloat.FormatG10(tag.Float64Value),
         _ => Convert.ToHexStringLower(tag.BinaryValue.Span),
-    };
-
-    public static string TypeName(KeyValueType type) => type switch
-    {
-        KeyValueType.String => "string",
-        KeyValueType.Bool => "bool",
-        KeyValueType.Int64 => "int64",
-        KeyValueType.Float64 => "float64",
-        _ => "binary",
     };
 
     /// <summary>A span from a row of <c>SELECT trace_id, span_id, parent_id, operation_name, flags, start_time, duration, tags, logs, refs, process FROM traces</c>.</summary>

@@ -33,4 +33,41 @@ public sealed class GoFloatTests
     {
         Assert.Equal(expected, GoFloat.FormatG10(value));
     }
+
+    [Fact]
+    public void AgreesWithTheExactExpansionOnRandomDoublesSubnormalsAndTies()
+    {
+        var random = new Random(20261207);
+        var values = new List<double>();
+        Span<byte> bits = stackalloc byte[8];
+        for (var i = 0; i < 20_000; i++)
+        {
+            random.NextBytes(bits);
+            values.Add(BitConverter.ToDouble(bits));
+            values.Add(random.NextDouble() * Math.Pow(10, random.Next(-12, 16)));
+            values.Add(BitConverter.Int64BitsToDouble(random.NextInt64(1, 1L << 52)));
+        }
+
+        // Exact ties at the 11th significant digit, both parities, and carries through nines.
+        for (long k = 1_000_000_000; k < 1_000_000_000 + 2_000; k++)
+        {
+            values.Add((k * 10) + 5);
+            values.Add(((k * 10) + 5) / 1024.0);
+        }
+
+        values.AddRange([99_999_999_995, 9_999_999_999.5, 0.30000000000000004, 1e21, 1e-5, 123_456_789_012_345_680, 2.2250738585072014E-308, double.Epsilon, double.MaxValue]);
+        var checkedCount = 0;
+        foreach (var value in values)
+        {
+            if (double.IsNaN(value) || double.IsInfinity(value))
+            {
+                continue;
+            }
+
+            Assert.True(GoFloatExact.FormatG10(value) == GoFloat.FormatG10(value), $"{value:R}: exact {GoFloatExact.FormatG10(value)}, ours {GoFloat.FormatG10(value)}");
+            checkedCount++;
+        }
+
+        Assert.True(checkedCount > 60_000);
+    }
 }
