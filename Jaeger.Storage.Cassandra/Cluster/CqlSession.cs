@@ -449,7 +449,47 @@ internal sealed partial class CqlSession : IAsyncDisposable
             }
         }
 
-        _ring = new TokenRing<CqlHost>(_hosts.Values.Select(h => (h, (IEnumerable<long>)h.Tokens)));
+        var strategy = await ReadReplicationAsync(control, timeout.Token).ConfigureAwait(false);
+        _ring = new TokenRing<CqlHost>(_hosts.Values.Select(h => (h, (IEnumerable<long>)h.Tokens)), strategy, static h => h.DataCenter, static h => h.Rack);
+    }
+
+    /// <summary>The replica placement routing follows; null until the keyspace's replication was read (then every host in ring order).</summary>
+    public ReplicationStrategy? Replication => _ring.Strategy;
+
+    /// <summary>The replication of the session's keyspace from system_schema.keyspaces; null when there is no keyspace, it does not exist (yet), or its strategy is not modelled.</summary>
+    private async Task<ReplicationStrategy?> ReadReplicationAsync(CqlConnection control, CancellationToken cancellationToken)
+    {
+        if (_settings.Connection.Keyspace is not { } keyspace)
+        {
+            return null;
+        }
+
+        try
+        {
+            var result = await control.QueryAsync("SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?", new CqlQueryParameters { Consistency = CqlConsistency.One }, cancellationToken, [keyspace]).ConfigureAwait(false);
+            if (result.Rows is not { RowCount: > 0 } rows || rows.Get(0, 0) is not Dictionary<object, object?> map)
+            {
+                return null;
+            }
+
+            var replication = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, value) in map)
+            {
+                if (key is string name && value is string text)
+                {
+                    replication[name] = text;
+                }
+            }
+
+            var strategy = ReplicationStrategy.Parse(replication);
+            LogReplication(_logger, keyspace, strategy?.ToString() ?? $"not modelled ({replication.GetValueOrDefault("class")}): every host in ring order");
+            return strategy;
+        }
+        catch (CqlServerException e)
+        {
+            LogReplicationUnread(_logger, keyspace, e.Message);
+            return null;
+        }
     }
 
     private static long[] ParseTokens(object? tokens)
@@ -592,6 +632,12 @@ internal sealed partial class CqlSession : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refreshing the Cassandra topology failed: {Reason}")]
     private static partial void LogRefreshFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Cassandra keyspace {Keyspace} replication: {Strategy}")]
+    private static partial void LogReplication(ILogger logger, string keyspace, string strategy);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cannot read the replication of Cassandra keyspace {Keyspace}, routing to every host in ring order: {Reason}")]
+    private static partial void LogReplicationUnread(ILogger logger, string keyspace, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cassandra control connection reopened to {EndPoint}")]
     private static partial void LogControlReconnected(ILogger logger, IPEndPoint endPoint);

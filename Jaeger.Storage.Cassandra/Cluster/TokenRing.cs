@@ -4,8 +4,9 @@ namespace Jaeger.Storage.Cassandra.Cluster;
 
 /// <summary>
 /// The Murmur3 token ring: each host's tokens (from system.local / system.peers), sorted. A partition's replicas are
-/// found from its key's token: the first ring token at or above it owns it, and the following distinct hosts on the
-/// ring hold the further replicas (SimpleStrategy's placement; with NetworkTopologyStrategy the owner is still right).
+/// found from its key's token: the first ring token at or above it owns it; the further replicas are those the
+/// keyspace's replication strategy places (<see cref="ReplicationStrategy"/>), or without one every other host in
+/// ring order.
 /// </summary>
 internal sealed class TokenRing<THost>
     where THost : class
@@ -13,8 +14,9 @@ internal sealed class TokenRing<THost>
     private readonly long[] _tokens;
     private readonly THost[] _owners;
     private readonly int _hostCount;
+    private readonly THost[][]? _replicas;
 
-    public TokenRing(IEnumerable<(THost Host, IEnumerable<long> Tokens)> hosts)
+    public TokenRing(IEnumerable<(THost Host, IEnumerable<long> Tokens)> hosts, ReplicationStrategy? strategy = null, Func<THost, string?>? dataCenter = null, Func<THost, string?>? rack = null)
     {
         var entries = new List<(long Token, THost Host)>();
         var count = 0;
@@ -31,11 +33,16 @@ internal sealed class TokenRing<THost>
         _tokens = [.. entries.Select(e => e.Token)];
         _owners = [.. entries.Select(e => e.Host)];
         _hostCount = count;
+        Strategy = strategy;
+        _replicas = strategy?.Place(_owners, dataCenter ?? (_ => null), rack ?? (_ => null));
     }
+
+    /// <summary>The placement the replicas follow; null when unknown (every host, in ring order).</summary>
+    public ReplicationStrategy? Strategy { get; }
 
     public bool IsEmpty => _tokens.Length == 0;
 
-    /// <summary>The hosts holding the partition of <paramref name="token"/>, owner first, each once, in ring order.</summary>
+    /// <summary>The hosts holding the partition of <paramref name="token"/>, each once, in placement order (the owner first unless its data center holds no replica).</summary>
     public List<THost> Replicas(long token)
     {
         var replicas = new List<THost>(Math.Min(_hostCount, 3));
@@ -48,6 +55,12 @@ internal sealed class TokenRing<THost>
         if (index < 0)
         {
             index = ~index;
+        }
+
+        if (_replicas is not null)
+        {
+            replicas.AddRange(_replicas[index % _tokens.Length]);
+            return replicas;
         }
 
         for (var i = 0; i < _tokens.Length && replicas.Count < _hostCount; i++)

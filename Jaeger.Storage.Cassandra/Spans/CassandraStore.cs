@@ -67,6 +67,9 @@ internal sealed partial class CassandraStore : IAsyncDisposable
                 }
 
                 LogSchemaCreated(_logger, Options.Keyspace);
+
+                // The keyspace exists now: read its replication for routing.
+                await Session.RefreshTopologyAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (Translate(e) is { } storage)

@@ -201,7 +201,7 @@ public sealed class RequestFrameOracleTests
         return (json, parameters, withValues ? values : null, withValues ? types : null, names);
     }
 
-    private static JsonObject ExecuteJson(byte[] id, object?[] values, CqlType[] types, CqlQueryParameters parameters, int stream)
+    internal static JsonObject ExecuteJson(byte[] id, object?[] values, CqlType[] types, CqlQueryParameters parameters, int stream)
     {
         var json = new JsonObject
         {
