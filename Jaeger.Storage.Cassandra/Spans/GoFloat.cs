@@ -46,15 +46,25 @@ internal static class GoFloat
             return 4;
         }
 
+        Span<char> digits = stackalloc char[40];
+        var (nd, dp) = Digits(Math.Abs(value), digits);
+        (nd, dp) = Round(digits, nd, dp);
+        return Layout(digits[..nd], dp, double.IsNegative(value), destination);
+    }
+
+    /// <summary>
+    /// Go's %g layout of significant digits (at most 10, no trailing zeros; value = 0.digits × 10^dp): exponent form
+    /// when the exponent is below -4 or at least the digits kept, else fixed. Returns the length written.
+    /// </summary>
+    public static int Layout(ReadOnlySpan<char> digits, int dp, bool negative, Span<char> destination)
+    {
         var pos = 0;
-        if (double.IsNegative(value))
+        if (negative)
         {
             destination[pos++] = '-';
         }
 
-        Span<char> digits = stackalloc char[40];
-        var (nd, dp) = Digits(Math.Abs(value), digits);
-        (nd, dp) = Round(digits, nd, dp);
+        var nd = digits.Length;
         if (nd == 0)
         {
             destination[pos++] = '0';

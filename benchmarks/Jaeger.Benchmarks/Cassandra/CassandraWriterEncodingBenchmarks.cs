@@ -88,18 +88,7 @@ public class CassandraWriterEncodingBenchmarks
         return count;
     }
 
-    private int EncodeAndFrame(CassandraSpanWriter writer)
-    {
-        _encoded.Clear();
-        _frames.Reset();
-        writer.Encode(_batches, Timestamp, _statements, _encoded);
-        for (var i = 0; i < _encoded.Count; i++)
-        {
-            CqlRequests.WriteExecute(_frames, (short)(i & 0x7fff), _encoded[i].Statement.Id, _encoded.Parameters(i).Span);
-        }
-
-        return _encoded.Count;
-    }
+    private int EncodeAndFrame(CassandraSpanWriter writer) => PreparedSpanInserts.EncodeAndFrame(writer, _batches, Timestamp, _statements, _encoded, _frames);
 
     /// <summary>A span's rows as object values (what the writer bound before its encoder): byte arrays, boxed numbers, lists and UDT objects, tag texts as strings.</summary>
     private sealed class GenericRows(SpanInsertStatements s, Jaeger.Storage.Cassandra.Schema.JaegerUdts udts)
@@ -133,18 +122,6 @@ public class CassandraWriterEncodingBenchmarks
             yield return (s.DurationIndex, [service, span.OperationName, bucket, span.DurationMicros, span.StartTimeMicros, traceId]);
         }
 
-        private List<object?> KeyValues(System.Collections.Immutable.ImmutableArray<KeyValue> values) =>
-        [
-            .. values.Select(t => (object?)new CqlUdtValue(udts.KeyValue,
-            [
-                t.Key,
-                t.Type switch { KeyValueType.String => "string", KeyValueType.Bool => "bool", KeyValueType.Int64 => "int64", KeyValueType.Float64 => "float64", _ => "binary" },
-                t.Type == KeyValueType.String ? t.StringValue : string.Empty,
-                t.BoolValue,
-                t.Int64Value,
-                t.Float64Value,
-                t.Type == KeyValueType.Binary ? t.BinaryValue.ToArray() : null,
-            ])),
-        ];
+        private List<object?> KeyValues(System.Collections.Immutable.ImmutableArray<KeyValue> values) => [.. values.Select(t => (object?)PreparedSpanInserts.BoxedKeyValue(udts, t))];
     }
 }

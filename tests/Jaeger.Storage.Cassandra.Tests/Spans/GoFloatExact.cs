@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Numerics;
-using System.Text;
+using Jaeger.Storage.Cassandra.Spans;
 
 namespace Jaeger.Storage.Cassandra.Tests.Spans;
 
 /// <summary>
-/// The reference for <c>GoFloat</c>: Go's <c>FormatFloat(v, 'g', 10, 64)</c> from the exact decimal expansion of the
-/// double (BigInteger), rounded half-to-even. Slow and allocating, so the store uses the shortest-digits form; this
-/// one checks it.
+/// The reference for <c>GoFloat</c>'s digits: the exact decimal expansion of the double (BigInteger), rounded
+/// half-to-even to 10 digits as Go's <c>FormatFloat(v, 'g', 10, 64)</c> does, laid out by <c>GoFloat.Layout</c>. Slow
+/// and allocating, so the store derives its digits from the shortest round-trip form; this one checks them.
 /// </summary>
 internal static class GoFloatExact
 {
@@ -28,70 +28,8 @@ internal static class GoFloatExact
         var negative = double.IsNegative(value);
         var (digits, dp) = ExactDigits(Math.Abs(value));
         (digits, dp) = Round(digits, dp, Precision);
-        var builder = new StringBuilder();
-        if (negative)
-        {
-            builder.Append('-');
-        }
-
-        if (digits.Length == 0)
-        {
-            builder.Append('0');
-            return builder.ToString();
-        }
-
-        var nd = digits.Length;
-        var eprec = Precision;
-        if (eprec > nd && nd >= dp)
-        {
-            eprec = nd;
-        }
-
-        var exp = dp - 1;
-        if (exp < -4 || exp >= eprec)
-        {
-            var prec = Math.Min(Precision, nd) - 1;
-            builder.Append(digits[0]);
-            if (prec > 0)
-            {
-                builder.Append('.');
-                for (var i = 1; i <= prec; i++)
-                {
-                    builder.Append(i < nd ? digits[i] : '0');
-                }
-            }
-
-            builder.Append('e').Append(exp < 0 ? '-' : '+');
-            var e = Math.Abs(exp);
-            builder.Append(e < 10 ? "0" : string.Empty).Append(e.ToString(CultureInfo.InvariantCulture));
-            return builder.ToString();
-        }
-
-        var fixedPrec = Precision > dp ? nd : Precision;
-        var decimals = Math.Max(fixedPrec - dp, 0);
-        if (dp > 0)
-        {
-            for (var i = 0; i < dp; i++)
-            {
-                builder.Append(i < nd ? digits[i] : '0');
-            }
-        }
-        else
-        {
-            builder.Append('0');
-        }
-
-        if (decimals > 0)
-        {
-            builder.Append('.');
-            for (var i = 0; i < decimals; i++)
-            {
-                var at = dp + i;
-                builder.Append(at >= 0 && at < nd ? digits[at] : '0');
-            }
-        }
-
-        return builder.ToString();
+        Span<char> text = stackalloc char[GoFloat.MaxLength];
+        return new string(text[..GoFloat.Layout(digits, dp, negative, text)]);
     }
 
     /// <summary>The exact decimal digits of a finite non-negative double and the decimal point position (value = 0.digits × 10^dp).</summary>

@@ -78,14 +78,14 @@ public sealed class SpanStatementEncoderTests
         using var frame = new CqlBufferWriter();
         for (var round = 0; round < 5; round++)
         {
-            EncodeAndFrame(writer, batch, statements, encoded, frame);
+            PreparedSpanInserts.EncodeAndFrame(writer, batch, Timestamp, statements, encoded, frame);
         }
 
         var before = GC.GetAllocatedBytesForCurrentThread();
         var count = 0;
         for (var round = 0; round < 20; round++)
         {
-            count += EncodeAndFrame(writer, batch, statements, encoded, frame);
+            count += PreparedSpanInserts.EncodeAndFrame(writer, batch, Timestamp, statements, encoded, frame);
         }
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
@@ -116,19 +116,6 @@ public sealed class SpanStatementEncoderTests
         var statements = SpanInsertStatements.Create(prepared, SpanInsertStatements.Expected(new JaegerUdts("ks")));
 
         Assert.Equal(CqlType.List(v005).ToString(), statements.Span.VariableTypes[10].ToString());
-    }
-
-    private static int EncodeAndFrame(CassandraSpanWriter writer, Batch[] batches, SpanInsertStatements statements, EncodedStatements encoded, CqlBufferWriter frame)
-    {
-        encoded.Clear();
-        frame.Reset();
-        writer.Encode(batches, Timestamp, statements, encoded);
-        for (var i = 0; i < encoded.Count; i++)
-        {
-            CqlRequests.WriteExecute(frame, (short)(i & 0x7fff), encoded[i].Statement.Id, encoded.Parameters(i).Span);
-        }
-
-        return encoded.Count;
     }
 
     /// <summary>What Jaeger's writer binds for <see cref="CassandraSpanWriterTests.ExampleSpan"/>, built here as plain values for the oracle.</summary>
@@ -166,14 +153,5 @@ public sealed class SpanStatementEncoderTests
         return rows;
     }
 
-    private static object? KeyValueUdt(KeyValue tag) => new CqlUdtValue(Udts.KeyValue,
-    [
-        tag.Key,
-        tag.Type switch { KeyValueType.String => "string", KeyValueType.Bool => "bool", KeyValueType.Int64 => "int64", KeyValueType.Float64 => "float64", _ => "binary" },
-        tag.Type == KeyValueType.String ? tag.StringValue : string.Empty,
-        tag.BoolValue,
-        tag.Int64Value,
-        tag.Float64Value,
-        tag.Type == KeyValueType.Binary ? tag.BinaryValue.ToArray() : null,
-    ]);
+    private static object? KeyValueUdt(KeyValue tag) => PreparedSpanInserts.BoxedKeyValue(Udts, tag);
 }

@@ -67,6 +67,32 @@ internal static class PreparedSpanInserts
         return new CassandraStore(options, new CqlSession(new CqlSessionSettings(), TimeProvider.System, NullLoggerFactory.Instance), TimeProvider.System, NullLoggerFactory.Instance);
     }
 
+    /// <summary>What the writer does for a call before the network: every statement of <paramref name="batches"/> encoded, then each EXECUTE frame written as the connection writes it. Returns the statement count.</summary>
+    public static int EncodeAndFrame(CassandraSpanWriter writer, IReadOnlyList<Batch> batches, long timestamp, SpanInsertStatements statements, EncodedStatements encoded, CqlBufferWriter frames)
+    {
+        encoded.Clear();
+        frames.Reset();
+        writer.Encode(batches, timestamp, statements, encoded);
+        for (var i = 0; i < encoded.Count; i++)
+        {
+            CqlRequests.WriteExecute(frames, (short)(i & 0x7fff), encoded[i].Statement.Id, encoded.Parameters(i).Span);
+        }
+
+        return encoded.Count;
+    }
+
+    /// <summary>A keyvalue UDT as boxed field values, all seven set as Jaeger sets them: the generic codec's input.</summary>
+    public static CqlUdtValue BoxedKeyValue(JaegerUdts udts, KeyValue tag) => new(udts.KeyValue,
+    [
+        tag.Key,
+        tag.Type switch { KeyValueType.String => "string", KeyValueType.Bool => "bool", KeyValueType.Int64 => "int64", KeyValueType.Float64 => "float64", _ => "binary" },
+        tag.Type == KeyValueType.String ? tag.StringValue : string.Empty,
+        tag.BoolValue,
+        tag.Int64Value,
+        tag.Float64Value,
+        tag.Type == KeyValueType.Binary ? tag.BinaryValue.ToArray() : null,
+    ]);
+
     /// <summary>Span <paramref name="i"/> of a server: 10 tags of every indexable type plus a binary one, a log of 3 fields, a parent reference, 3 process tags; 4 services, 10 operations.</summary>
     public static Span ServerSpan(int i)
     {
