@@ -79,8 +79,12 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
             _arrivalOrder = new Queue<TraceEntry>();
         }
 
+        SpanMetrics = new InMemoryMetricsStore(options.MetricsRetention, time);
         _metrics = new InMemoryStorageMetrics(meterFactory, () => Volatile.Read(ref _traceCount), () => Interlocked.Read(ref _spanCount));
     }
+
+    /// <summary>The collector's per-minute RED aggregates, kept beside the spans and purged with them.</summary>
+    public InMemoryMetricsStore SpanMetrics { get; }
 
     /// <summary>The number of traces held now.</summary>
     public int TraceCount => Volatile.Read(ref _traceCount);
@@ -309,6 +313,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
             _allTraces.Clear();
             _arrivalOrder?.Clear();
             _writtenDependencies.Clear();
+            SpanMetrics.Clear();
             _strings.Clear();
             _processes.Clear();
             Interlocked.Exchange(ref _encodedBytes, 0);

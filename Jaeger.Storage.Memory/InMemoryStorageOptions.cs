@@ -14,12 +14,24 @@ public sealed class InMemoryStorageOptions
     [Between(0, int.MaxValue)]
     public int MaxTraces { get; set; }
 
+    /// <summary>
+    /// How long the collector's per-minute RED aggregates (the Monitor page's figures) are kept; default 1 day.
+    /// Memory grows with the distinct service, operation and span-kind triples seen each minute of it.
+    /// </summary>
+    [DurationBetween("00:01:00", "365.00:00:00")]
+    public TimeSpan MetricsRetention { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option.</summary>
     public void Validate()
     {
         if (MaxTraces < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxTraces), MaxTraces, $"{nameof(InMemoryStorageOptions)}.{nameof(MaxTraces)} must be 0 (unbounded) or positive.");
+        }
+
+        if (MetricsRetention < TimeSpan.FromMinutes(1) || MetricsRetention > TimeSpan.FromDays(365))
+        {
+            throw new ArgumentOutOfRangeException(nameof(MetricsRetention), MetricsRetention, $"{nameof(InMemoryStorageOptions)}.{nameof(MetricsRetention)} must be between 1 minute and 365 days.");
         }
     }
 

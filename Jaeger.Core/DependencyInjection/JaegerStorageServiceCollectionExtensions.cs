@@ -20,7 +20,7 @@ public static class JaegerStorageServiceCollectionExtensions
     /// <remarks>
     /// Registers <see cref="JaegerStorage"/>; one <see cref="ISpanWriter"/> (added beside any other registered writer,
     /// so several coexist); and, unless registered before, <see cref="ISpanReader"/>, <see cref="IDependencyReader"/>,
-    /// <see cref="IDependencyWriter"/>, <see cref="ISamplingStore"/>, <see cref="ILeaseStore"/>, <see cref="IMetricsReader"/> and
+    /// <see cref="IDependencyWriter"/>, <see cref="ISamplingStore"/>, <see cref="ILeaseStore"/>, <see cref="IMetricsReader"/>, <see cref="IMetricsWriter"/> and
     /// <see cref="IStorageMaintenance"/> of the first primary backend that has them, and <see cref="ArchiveSpanStorage"/> when an
     /// archive is configured. Safe to call more than once:
     /// later calls add backends to the same builder.
@@ -56,6 +56,7 @@ public static class JaegerStorageServiceCollectionExtensions
             services.TryAddSingleton(static sp => sp.GetRequiredService<JaegerStorage>().FirstPart(static b => b.Maintenance)!);
             services.TryAddSingleton(static sp => sp.GetRequiredService<JaegerStorage>().FirstPart(static b => b.MetricsReader)!);
             services.TryAddSingleton(static sp => sp.GetRequiredService<JaegerStorage>().Archive is { } archive ? new ArchiveSpanStorage(archive.Reader, archive.Writer) : null!);
+            services.TryAddSingleton(static sp => sp.GetRequiredService<JaegerStorage>().FirstPart(static b => b.MetricsWriter)!);
         }
 
         var builder = new JaegerStorageBuilder(services, registry);

@@ -49,6 +49,9 @@ public sealed class StorageBackend : IAsyncDisposable
     /// <summary>Span-derived RED metrics; null when the backend has none.</summary>
     public IMetricsReader? MetricsReader { get; init; }
 
+    /// <summary>Stores the collector's span-derived RED aggregates; null when the backend cannot.</summary>
+    public IMetricsWriter? MetricsWriter { get; init; }
+
     /// <summary>Purge and retention; null when the backend has none.</summary>
     public IStorageMaintenance? Maintenance { get; init; }
 
@@ -76,7 +79,7 @@ public sealed class StorageBackend : IAsyncDisposable
         }
 
         var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        foreach (var part in new object?[] { Writer, Reader, DependencyReader, DependencyWriter, SamplingStore, LeaseStore, MetricsReader, Maintenance })
+        foreach (var part in new object?[] { Writer, Reader, DependencyReader, DependencyWriter, SamplingStore, LeaseStore, MetricsReader, MetricsWriter, Maintenance })
         {
             if (part is null || !seen.Add(part))
             {

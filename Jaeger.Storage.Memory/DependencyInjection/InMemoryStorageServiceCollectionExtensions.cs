@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Jaeger.Storage;
 using Jaeger.Storage.Builder;
+using Jaeger.Storage.Metrics;
 using Jaeger.Storage.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -93,6 +94,8 @@ public static class InMemoryStorageServiceCollectionExtensions
         SamplingStore = store,
         LeaseStore = store,
         Maintenance = store,
+        MetricsWriter = store.SpanMetrics,
+        MetricsReader = new AggregateMetricsReader(store.SpanMetrics),
         OnDispose = dispose,
     };
 
