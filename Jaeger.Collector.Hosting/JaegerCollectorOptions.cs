@@ -113,6 +113,19 @@ public sealed class JaegerCollectorOptions
     public int DependencySpanMemory { get; set; } = 100_000;
 
     /// <summary>
+    /// Aggregates RED figures (calls, errors, a latency sketch) per service, operation and span kind each minute as
+    /// spans pass, writes completed minutes to the registered <c>IMetricsWriter</c> (the query service's
+    /// <c>/api/metrics/*</c> and Monitor page read them) and exports running totals on the admin <c>/metrics</c> with
+    /// the OpenTelemetry spanmetrics connector's names. Null, the default, turns it on when a metrics writer is
+    /// registered; true turns it on for <c>/metrics</c> alone too; false turns it off.
+    /// </summary>
+    public bool? AggregateSpanMetrics { get; set; }
+
+    /// <summary>The most span-metrics series (service, operation, span kind, status) kept; spans of further series are counted as overflow. Default 10,000.</summary>
+    [Between(1, 1_000_000)]
+    public int MaxSpanMetricsSeries { get; set; } = 10_000;
+
+    /// <summary>
     /// A Jaeger strategies file (<c>default_strategy</c>, <c>service_strategies</c>); null or empty serves
     /// probabilistic 0.001 to every service.
     /// </summary>

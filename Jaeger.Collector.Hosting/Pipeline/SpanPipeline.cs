@@ -49,6 +49,8 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
     private readonly ISpanSanitizer[] _sanitizers;
     private readonly IDependencyWriter? _dependencyWriter;
     private readonly DependencyAggregator? _dependencies;
+    private readonly IMetricsWriter? _metricsWriter;
+    private readonly SpanMetricsAggregator? _spanMetrics;
     private readonly CollectorMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<SpanPipeline> _logger;
@@ -56,6 +58,7 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
     private readonly CancellationTokenSource _abort = new();
     private Task[] _workers = [];
     private Task _dependencyFlusher = Task.CompletedTask;
+    private Task _spanMetricsFlusher = Task.CompletedTask;
     private volatile bool _stopping;
 
     public SpanPipeline(
@@ -98,6 +101,16 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
             }
         }
 
+        _metricsWriter = _options.AggregateSpanMetrics == false ? null : services.GetService<IMetricsWriter>();
+        if (_options.AggregateSpanMetrics == true || _metricsWriter is not null)
+        {
+            _spanMetrics = new SpanMetricsAggregator(_options.MaxSpanMetricsSeries, metrics.Meter);
+            if (_options.Admin.Enabled)
+            {
+                services.GetService<Jaeger.Hosting.Diagnostics.PrometheusMetrics>()?.AddWriter(_spanMetrics.WriteHistogram);
+            }
+        }
+
         metrics.Meter.CreateObservableGauge("jaeger.collector.queue.length", () => _queue.Count, "{span}", "Spans waiting in the queue.");
         metrics.Meter.CreateObservableGauge("jaeger.collector.queue.capacity", () => _queue.Capacity, "{span}", "The queue's capacity.");
     }
@@ -120,6 +133,11 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
         if (_dependencies is not null && _options.DependencyFlushInterval > TimeSpan.Zero)
         {
             _dependencyFlusher = Task.Run(() => FlushDependenciesPeriodicallyAsync(_abort.Token), CancellationToken.None);
+        }
+
+        if (_spanMetrics is not null && _metricsWriter is not null)
+        {
+            _spanMetricsFlusher = Task.Run(() => FlushSpanMetricsPeriodicallyAsync(_abort.Token), CancellationToken.None);
         }
 
         return Task.CompletedTask;
@@ -161,6 +179,16 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
         }
 
         await FlushDependenciesAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await _spanMetricsFlusher.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // As the dependency flusher; the open minute is written next.
+        }
+
+        await FlushSpanMetricsAsync(includeOpen: true, CancellationToken.None).ConfigureAwait(false);
     }
 
     public void Dispose() => _abort.Dispose();
@@ -503,9 +531,12 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
 
         _metrics.SaveLatency(_time.GetElapsedTime(started));
 
-        // Spans count as saved once every effect of saving them happened (dependency links included).
+        // Spans count as saved once every effect of saving them happened (dependency links and span metrics included).
+        var now = _time.GetUtcNow();
         foreach (var batch in batches)
         {
+            _spanMetrics?.Add(batch, now);
+
             if (_dependencies is not null)
             {
                 foreach (var span in batch.Spans)
@@ -551,6 +582,45 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
             LogDependencyWriteFailed(_logger, links.Count, ex);
         }
     }
+
+    private async Task FlushSpanMetricsPeriodicallyAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            // Just after each minute ends, so a completed minute is written once, a second late at most.
+            var now = _time.GetUtcNow();
+            var next = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero) + TimeSpan.FromMinutes(1);
+            await Task.Delay(next - now + TimeSpan.FromMilliseconds(100), _time, cancellationToken).ConfigureAwait(false);
+            await FlushSpanMetricsAsync(includeOpen: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes the completed minutes' span metrics (with <paramref name="includeOpen"/>, the open minute's too).</summary>
+    internal async Task FlushSpanMetricsAsync(bool includeOpen, CancellationToken cancellationToken)
+    {
+        if (_spanMetrics is null || _metricsWriter is null)
+        {
+            return;
+        }
+
+        var aggregates = _spanMetrics.TakeCompleted(_time.GetUtcNow(), includeOpen);
+        if (aggregates.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _metricsWriter.WriteMetricsAsync(aggregates, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSpanMetricsWriteFailed(_logger, aggregates.Count, ex);
+        }
+    }
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Error, Message = "Writing {Count} span-metrics aggregates failed.")]
+    private static partial void LogSpanMetricsWriteFailed(ILogger logger, int count, Exception exception);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "The collector has no ISpanWriter registered: received spans are discarded. Register storage, for example AddJaegerInMemoryStorage().")]
     private static partial void LogNoWriter(ILogger logger);

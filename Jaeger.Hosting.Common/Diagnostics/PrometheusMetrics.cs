@@ -30,6 +30,7 @@ internal sealed class PrometheusMetrics : IDisposable
     private readonly MeterListener _listener;
     private readonly ConcurrentDictionary<Instrument, InstrumentState> _instruments = new();
     private readonly Lock _renderLock = new();
+    private readonly List<Action<StringBuilder>> _extraWriters = [];
 
     /// <summary>Starts listening.</summary>
     /// <param name="meterFactory">Only meters this factory created (or created without a factory) are collected, so two hosts in one process keep apart.</param>
@@ -121,9 +122,27 @@ internal sealed class PrometheusMetrics : IDisposable
                     value.Write(output, name, labels, first.Buckets);
                 }
             }
+
+            foreach (var write in _extraWriters)
+            {
+                write(output);
+            }
         }
 
         return output.ToString();
+    }
+
+    /// <summary>
+    /// Adds families rendered by their owner after the instruments' (for figures <c>System.Diagnostics.Metrics</c>
+    /// cannot carry without a measurement per event, such as a histogram kept as running bucket totals).
+    /// </summary>
+    public void AddWriter(Action<StringBuilder> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        lock (_renderLock)
+        {
+            _extraWriters.Add(write);
+        }
     }
 
     /// <summary>Maps <c>GET /metrics</c> to <see cref="Render"/>.</summary>
