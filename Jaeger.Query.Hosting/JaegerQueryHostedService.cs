@@ -39,6 +39,7 @@ internal sealed partial class JaegerQueryHostedService(
                 {
                     routes.MapGrpcService<GrpcQueryService>();
                     routes.MapGrpcService<GrpcQueryServiceV3>();
+                    routes.MapGrpcService<GrpcMetricsQueryService>();
                 },
                 maxRequestBodySize: 64 * 1024,
                 cancellationToken).ConfigureAwait(false);

@@ -27,6 +27,7 @@ internal static class QueryEndpoints
         group.MapGet("/api/v3/traces/{traceID}", handler.Guard("/api/v3/traces/{traceID}", v3.GetTraceAsync));
         group.MapGet("/api/v3/traces", handler.Guard("/api/v3/traces", v3.FindTracesAsync));
         group.MapGet("/api/v3/trace-summaries", handler.Guard("/api/v3/trace-summaries", v3.FindTraceSummariesAsync));
+        MetricsEndpoints.Map(group, handler);
         // As Jaeger without a metrics backend: the UI's Monitor tab reads 501 as "not set up".
         group.Map("/api/metrics/{**rest}", static context => QueryHandler.WriteErrorAsync(context, StatusCodes.Status501NotImplemented, "metrics querying is currently disabled"));
         group.Map("/api/{**rest}", static context => QueryHandler.WriteErrorAsync(context, StatusCodes.Status404NotFound, "404 page not found"));

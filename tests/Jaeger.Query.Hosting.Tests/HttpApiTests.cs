@@ -405,7 +405,7 @@ public sealed class HttpApiTests(QueryFixture fixture)
         var (status, body, _) = await GetAsync("api/nothing-here");
         Assert.Equal(HttpStatusCode.NotFound, status);
         AssertEnvelope(body);
-        var (metrics, metricsBody, _) = await GetAsync("api/metrics/latencies?service=frontend&quantile=0.95");
+        var (metrics, metricsBody, _) = await GetAsync("api/metrics/unknown?service=frontend");
         Assert.Equal(HttpStatusCode.NotImplemented, metrics);
         Assert.Equal(501, metricsBody.GetProperty("errors")[0].GetProperty("code").GetInt32());
     }
