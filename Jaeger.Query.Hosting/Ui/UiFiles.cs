@@ -8,7 +8,7 @@ namespace Jaeger.Query.Ui;
 internal sealed class UiFiles
 {
     /// <summary>The page routes that answer index.html, so deep links survive a reload.</summary>
-    public static readonly string[] Pages = ["/", "/search", "/trace/{id}", "/dependencies", "/compare", "/compare/{a}/{b}", "/file", "/file/{id}"];
+    public static readonly string[] Pages = ["/", "/search", "/trace/{id}", "/dependencies", "/compare", "/compare/{a}/{b}", "/file", "/file/{id}", "/monitor"];
 
     // No inline script or style anywhere: the UI only loads its own files, and trace data is rendered as text.
     internal const string ContentSecurityPolicy =

@@ -5,6 +5,7 @@ import { renderDependencies } from './dependencies.js';
 import { renderCompare } from './compare.js';
 import { renderOpened, setupUpload } from './upload.js';
 import './archive.js';
+import { renderMonitor } from './monitor.js';
 
 const main = document.getElementById('main');
 const basePath = new URL(document.baseURI).pathname;
@@ -24,7 +25,7 @@ export function navigate(relative, { replace = false } = {}) {
 }
 
 function setActive(name) {
-  for (const id of ['search', 'compare', 'dependencies']) {
+  for (const id of ['search', 'compare', 'dependencies', 'monitor']) {
     document.getElementById(`nav-${id}`).classList.toggle('active', id === name);
   }
 }
@@ -47,6 +48,9 @@ async function render() {
     } else if (path === 'dependencies') {
       setActive('dependencies');
       await renderDependencies(main, { navigate, isCurrent });
+    } else if (path === 'monitor') {
+      setActive('monitor');
+      await renderMonitor(main, params, { navigate, isCurrent });
     } else if (path === 'compare' || path.startsWith('compare/')) {
       setActive('compare');
       const [a, b] = path.startsWith('compare/') ? path.slice('compare/'.length).split('/') : [params.get('a'), params.get('b')];
