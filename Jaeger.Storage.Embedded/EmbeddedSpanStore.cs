@@ -571,6 +571,7 @@ public sealed partial class EmbeddedSpanStore : ISpanWriter, ISpanReader, IDepen
                 batch.DeleteRange(KeySpaceStart, (ulong)KeySpaceStart.Length, KeySpaceEnd, (ulong)KeySpaceEnd.Length, Db.Spans);
                 batch.DeleteRange(KeySpaceStart, (ulong)KeySpaceStart.Length, KeySpaceEnd, (ulong)KeySpaceEnd.Length, Db.Index);
                 batch.Delete([Keys.LatestProbabilities], Db.Default);
+                batch.DeleteRange(SpanMetricsRange.Start, 1, SpanMetricsRange.End, 1, Db.Default);
                 Db.Db.Write(batch, _writeOptions);
             }
 

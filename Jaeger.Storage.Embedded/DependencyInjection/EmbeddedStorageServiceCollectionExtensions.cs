@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Jaeger.Storage;
 using Jaeger.Storage.Builder;
+using Jaeger.Storage.Metrics;
 using Jaeger.Storage.Embedded;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -75,6 +76,8 @@ public static class EmbeddedStorageServiceCollectionExtensions
         SamplingStore = store,
         LeaseStore = store,
         Maintenance = store,
+        MetricsWriter = store,
+        MetricsReader = new AggregateMetricsReader(store),
     };
 
     private sealed class EmbeddedMarker;
