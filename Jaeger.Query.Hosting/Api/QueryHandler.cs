@@ -45,8 +45,6 @@ internal sealed partial class QueryHandler
 
     internal IDependencyReader? DependencyReader => _services.GetService<IDependencyReader>();
 
-    internal IMetricsReader? MetricsReader => _services.GetService<IMetricsReader>();
-
     internal Trace Adjust(Trace trace, bool raw) => raw ? trace : _adjuster.Adjust(trace);
 
     /// <summary>Storage failures become a logged HTTP 500 in Jaeger's envelope, not a dropped connection.</summary>
