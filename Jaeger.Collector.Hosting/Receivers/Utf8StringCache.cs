@@ -5,8 +5,9 @@ namespace Jaeger.Collector.Receivers;
 /// <summary>
 /// Decodes short UTF-8 strings, handing back the same string instance for bytes seen recently on this thread:
 /// attribute keys, span names and common values repeat across the spans of a request and across requests, so most
-/// of them cost a hash and a compare instead of an allocation. A fixed table, overwritten on collision, bounds the
-/// memory whatever the input.
+/// of them cost a hash and a compare instead of an allocation. A fixed table of two-entry sets bounds the memory
+/// whatever the input: two strings that share a set both stay (the older of a set's two goes on a third), and the
+/// hash is fixed (not seeded per process), so which strings share a set is the same on every run.
 /// </summary>
 internal sealed class Utf8StringCache
 {
@@ -36,18 +37,37 @@ internal sealed class Utf8StringCache
             return Encoding.UTF8.GetString(utf8);
         }
 
-        var hash = default(HashCode);
-        hash.AddBytes(utf8);
-        var slot = hash.ToHashCode() & (Size - 1);
+        var slot = (int)(Hash(utf8) & (Size - 1)) & ~1;
         var known = _bytes[slot];
         if (known is not null && utf8.SequenceEqual(known))
         {
             return _strings[slot];
         }
 
+        var other = _bytes[slot + 1];
+        if (other is not null && utf8.SequenceEqual(other))
+        {
+            return _strings[slot + 1];
+        }
+
+        // The newest goes first in its set; the one it displaces moves to the second place, whose string goes.
         var value = Encoding.UTF8.GetString(utf8);
+        _bytes[slot + 1] = known!;
+        _strings[slot + 1] = _strings[slot];
         _bytes[slot] = utf8.ToArray();
         _strings[slot] = value;
         return value;
+    }
+
+    /// <summary>FNV-1a over the bytes (at most <see cref="MaxCachedLength"/> of them).</summary>
+    private static uint Hash(ReadOnlySpan<byte> utf8)
+    {
+        var hash = 2166136261u;
+        foreach (var b in utf8)
+        {
+            hash = (hash ^ b) * 16777619u;
+        }
+
+        return hash ^ (hash >> 15);
     }
 }
