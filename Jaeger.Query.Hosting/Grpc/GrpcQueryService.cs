@@ -32,29 +32,7 @@ internal sealed class GrpcQueryService(QueryHandler handler) : Proto.QueryServic
     public override async Task FindTraces(Proto.FindTracesRequest request, IServerStreamWriter<Proto.SpansResponseChunk> responseStream, ServerCallContext context)
     {
         var q = request.Query ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "missing query"));
-        var options = handler.Options;
-        var end = q.StartTimeMax is { } max ? Time.FromUnixMicros(ApiV2Mapper.ToMicros(max)) : handler.Time.GetUtcNow();
-        var start = q.StartTimeMin is { } min ? Time.FromUnixMicros(ApiV2Mapper.ToMicros(min)) : end - options.DefaultLookback;
-        var query = new TraceQueryParameters
-        {
-            ServiceName = q.ServiceName.Length == 0 ? null : q.ServiceName,
-            OperationName = q.OperationName.Length == 0 ? null : q.OperationName,
-            Tags = new Dictionary<string, string>(q.Tags, StringComparer.Ordinal),
-            StartTimeMin = start,
-            StartTimeMax = end,
-            DurationMin = q.DurationMin is { } dmin ? ApiV2Mapper.ToTimeSpan(dmin) : null,
-            DurationMax = q.DurationMax is { } dmax ? ApiV2Mapper.ToTimeSpan(dmax) : null,
-            Limit = q.SearchDepth <= 0 ? options.DefaultLimit : Math.Min(q.SearchDepth, options.MaxLimit),
-        };
-        try
-        {
-            query.Validate();
-            handler.CheckSearch(query);
-        }
-        catch (ArgumentException e)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
-        }
+        var query = GrpcSearch.ToQuery(handler, q.ServiceName, q.OperationName, q.Tags, null, q.StartTimeMin, q.StartTimeMax, q.DurationMin, q.DurationMax, q.SearchDepth);
 
         var traces = await handler.Reader.FindTracesAsync(query, context.CancellationToken).ConfigureAwait(false);
         var adjusted = new List<Trace>(traces.Count);

@@ -132,32 +132,7 @@ internal sealed class GrpcQueryServiceV3(QueryHandler handler) : Proto.QueryServ
             throw Invalid($"malformed query.filter_expression: {filterError}");
         }
 
-        var options = handler.Options;
-        var end = q.StartTimeMax is { } max ? Time.FromUnixMicros(ApiV2Mapper.ToMicros(max)) : handler.Time.GetUtcNow();
-        var start = q.StartTimeMin is { } min ? Time.FromUnixMicros(ApiV2Mapper.ToMicros(min)) : end - options.DefaultLookback;
-        var query = new TraceQueryParameters
-        {
-            ServiceName = q.ServiceName.Length == 0 ? null : q.ServiceName,
-            OperationName = q.OperationName.Length == 0 ? null : q.OperationName,
-            Tags = new Dictionary<string, string>(q.Attributes, StringComparer.Ordinal),
-            Filter = filter,
-            StartTimeMin = start,
-            StartTimeMax = end,
-            DurationMin = q.DurationMin is { } dmin ? ApiV2Mapper.ToTimeSpan(dmin) : null,
-            DurationMax = q.DurationMax is { } dmax ? ApiV2Mapper.ToTimeSpan(dmax) : null,
-            Limit = q.SearchDepth <= 0 ? options.DefaultLimit : Math.Min(q.SearchDepth, options.MaxLimit),
-        };
-        try
-        {
-            query.Validate();
-            handler.CheckSearch(query);
-        }
-        catch (ArgumentException e)
-        {
-            throw Invalid(e.Message);
-        }
-
-        return query;
+        return GrpcSearch.ToQuery(handler, q.ServiceName, q.OperationName, q.Attributes, filter, q.StartTimeMin, q.StartTimeMax, q.DurationMin, q.DurationMax, q.SearchDepth);
     }
 
     private static Proto.TraceSummary ToProto(TraceSummary summary)
