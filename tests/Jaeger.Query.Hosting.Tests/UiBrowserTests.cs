@@ -15,8 +15,7 @@ public sealed partial class UiBrowserTests : IAsyncLifetime
     public static readonly TraceId CheckoutTraceId = new(0x4bf92f3577b34da6, 0xa3ce929d0e0e4736);
 
     private IHost? _host;
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
+    private HeadlessChromium? _chromium;
     private Uri _base = null!;
 
     public async Task InitializeAsync()
@@ -46,22 +45,15 @@ public sealed partial class UiBrowserTests : IAsyncLifetime
         await _host.StartAsync();
         _base = _host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress!;
 
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = ChromiumFactAttribute.ChromiumPath,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        _chromium = await HeadlessChromium.LaunchAsync();
     }
 
     public async Task DisposeAsync()
     {
-        if (_browser is not null)
+        if (_chromium is not null)
         {
-            await _browser.DisposeAsync();
+            await _chromium.DisposeAsync();
         }
-
-        _playwright?.Dispose();
         if (_host is not null)
         {
             await _host.StopAsync();
@@ -71,7 +63,7 @@ public sealed partial class UiBrowserTests : IAsyncLifetime
 
     private async Task<(IPage Page, List<string> Dialogs, List<string> Errors)> OpenAsync(string path)
     {
-        var context = await _browser!.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+        var context = await _chromium!.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
         var page = await context.NewPageAsync();
         var dialogs = new List<string>();
         var errors = new List<string>();
@@ -242,7 +234,7 @@ public sealed partial class UiBrowserTests : IAsyncLifetime
         await host.Services.GetRequiredService<ISpanWriter>().WriteSpansAsync(CheckoutTrace(Time.ToUnixMicros(DateTimeOffset.UtcNow) - 60_000_000));
         await host.StartAsync();
         var baseAddress = host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress!;
-        var context = await _browser!.NewContextAsync();
+        var context = await _chromium!.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
         var errors = new List<string>();
         page.PageError += (_, error) => errors.Add(error);

@@ -158,7 +158,7 @@ public sealed partial class UiBrowserTests
 
     private async Task<(Microsoft.Playwright.IPage Page, List<string> Errors)> FirstPaintAsync(TraceId traceId)
     {
-        var context = await _browser!.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+        var context = await _chromium!.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
         await context.AddInitScriptAsync(FirstRowProbe);
         var page = await context.NewPageAsync();
         var errors = new List<string>();

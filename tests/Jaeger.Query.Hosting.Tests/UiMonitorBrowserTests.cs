@@ -4,7 +4,6 @@ using Jaeger.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace Jaeger.Query.Hosting.Tests;
@@ -15,8 +14,7 @@ public sealed class UiMonitorBrowserTests : IAsyncLifetime
     private const string XssOperation = "<img src=x onerror=alert(1)>";
 
     private IHost? _host;
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
+    private HeadlessChromium? _chromium;
     private Uri _base = null!;
 
     public async Task InitializeAsync()
@@ -61,22 +59,15 @@ public sealed class UiMonitorBrowserTests : IAsyncLifetime
         await _host.Services.GetRequiredService<IMetricsWriter>().WriteMetricsAsync(aggregates);
         await _host.StartAsync();
         _base = _host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress!;
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = ChromiumFactAttribute.ChromiumPath,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        _chromium = await HeadlessChromium.LaunchAsync();
     }
 
     public async Task DisposeAsync()
     {
-        if (_browser is not null)
+        if (_chromium is not null)
         {
-            await _browser.DisposeAsync();
+            await _chromium.DisposeAsync();
         }
-
-        _playwright?.Dispose();
         if (_host is not null)
         {
             await _host.StopAsync();
@@ -87,7 +78,7 @@ public sealed class UiMonitorBrowserTests : IAsyncLifetime
     [ChromiumFact]
     public async Task Monitor_ListsServicesWithRedFigures_ChartsAService_AndLinksAnOperationToItsTraces()
     {
-        var context = await _browser!.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+        var context = await _chromium!.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
         var page = await context.NewPageAsync();
         var dialogs = new List<string>();
         var errors = new List<string>();
