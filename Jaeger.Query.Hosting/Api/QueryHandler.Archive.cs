@@ -20,10 +20,11 @@ internal sealed partial class QueryHandler
 
     /// <summary>
     /// <c>GET /api/ui/capabilities</c>: what the built-in UI may offer, the object the official UI gets in its index.html as
-    /// <c>JAEGER_BACKEND_CAPABILITIES</c> (<c>archiveStorage</c>, <c>metricsStorage</c>, <c>searchWithoutServiceName</c>).
+    /// <c>JAEGER_BACKEND_CAPABILITIES</c> (<c>archiveStorage</c>, <c>metricsStorage</c>, <c>searchWithoutServiceName</c>),
+    /// plus <c>filter</c>: the backend applies the structured filter, so the UI offers its box.
     /// </summary>
     public Task GetUiCapabilitiesAsync(HttpContext context) =>
-        WriteAsync(context, StatusCodes.Status200OK, Ui.BackendCapabilities.Of(this), static (w, c) => c.Write(w));
+        WriteAsync(context, StatusCodes.Status200OK, Ui.BackendCapabilities.Of(this), static (w, c) => c.Write(w, builtInUi: true));
 
     /// <summary>
     /// The trace from the primary store, else from the archive (as Jaeger's query service does), or null when neither

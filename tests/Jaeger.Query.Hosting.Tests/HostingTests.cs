@@ -204,7 +204,7 @@ public sealed class FailingStorageTests
             Assert.Equal("parameter 'service' is required", error.RootElement.GetProperty("errors")[0].GetProperty("msg").GetString());
         }
 
-        Assert.Equal("{\"archiveStorage\":false,\"metricsStorage\":false,\"searchWithoutServiceName\":false}", await client.GetStringAsync("api/ui/capabilities"));
+        Assert.Equal("{\"archiveStorage\":false,\"metricsStorage\":false,\"searchWithoutServiceName\":false,\"filter\":false}", await client.GetStringAsync("api/ui/capabilities"));
 
         // What the storage can answer is answered, and the server keeps serving.
         using var fine = await client.GetAsync("api/traces?service=svc&tags=%7B%22a%22%3A%22b%22%7D");

@@ -241,10 +241,10 @@ public sealed class OfficialUiTests : IDisposable
     }
 
     [Fact]
-    public async Task The_built_in_ui_gets_the_same_capabilities_object_from_the_api()
+    public async Task The_built_in_ui_gets_the_same_capabilities_object_from_the_api_plus_the_filter_capability()
     {
         var (status, _, text) = await WithHostAsync(Build(_ => { }, archive: true), c => GetAsync(c, "api/ui/capabilities"));
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal("""{"archiveStorage":true,"metricsStorage":false,"searchWithoutServiceName":true}""", text);
+        Assert.Equal("""{"archiveStorage":true,"metricsStorage":false,"searchWithoutServiceName":true,"filter":true}""", text);
     }
 }

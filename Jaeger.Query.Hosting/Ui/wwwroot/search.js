@@ -1,6 +1,7 @@
 import { h, s, clear, formatDuration, formatTime, timeAgo, serviceColor, message } from './dom.js';
 import { api } from './api.js';
 import { transformTrace } from './model.js';
+import { filterControls, filterErrorView } from './filter.js';
 
 const LOOKBACKS = [
   ['5m', 'Last 5 Minutes'], ['15m', 'Last 15 Minutes'], ['30m', 'Last 30 Minutes'], ['1h', 'Last Hour'], ['2h', 'Last 2 Hours'],
@@ -50,6 +51,8 @@ export async function renderSearch(main, params, { navigate, isCurrent }) {
   const [services, capabilities] = await Promise.all([api.services().catch(() => []), api.capabilities()]);
   if (!isCurrent()) return;
   const anyService = capabilities.searchWithoutServiceName === true;
+  // The structured filter box only where the backend can apply it; a filter in the URL is still sent (and refused).
+  const canFilter = capabilities.filter === true;
 
   const service = h('select', { id: 'search-service', name: 'service', required: !anyService });
   service.append(h('option', { value: '' }, anyService ? 'All Services' : services.length ? 'Select a service' : 'No services yet'));
@@ -65,6 +68,8 @@ export async function renderSearch(main, params, { navigate, isCurrent }) {
   const maxDuration = h('input', { id: 'search-max-duration', name: 'maxDuration', placeholder: 'e.g. 1.1s' });
   const limit = h('input', { id: 'search-limit', name: 'limit', type: 'number', min: '1', max: '1500', value: '20' });
   const formError = h('div', { class: 'form-error', role: 'alert' });
+  let form;
+  const filter = canFilter ? filterControls(params.get('filter'), () => form) : null;
   const submit = h('button', { id: 'search-submit', type: 'submit', class: 'primary' }, 'Find Traces');
 
   async function loadOperations(selected) {
@@ -98,10 +103,11 @@ export async function renderSearch(main, params, { navigate, isCurrent }) {
   maxDuration.value = params.get('maxDuration') || '';
   limit.value = params.get('limit') || '20';
 
-  const form = h('form', { class: 'search-form', id: 'search-form', autocomplete: 'off' },
+  form = h('form', { class: 'search-form', id: 'search-form', autocomplete: 'off' },
     h('h2', null, 'Search'),
     field('Service', service), field('Operation', operation), field('Tags', tags),
     h('p', { class: 'hint' }, 'logfmt: space-separated key=value; quote values with spaces.'),
+    filter ? [field('Filter', filter.input), filter.elements] : null,
     field('Lookback', lookback), custom,
     h('div', { class: 'row' }, field('Min Duration', minDuration), field('Max Duration', maxDuration)),
     field('Limit Results', limit), formError, submit);
@@ -129,6 +135,8 @@ export async function renderSearch(main, params, { navigate, isCurrent }) {
     if (service.value) q.set('service', service.value);
     if (operation.value) q.set('operation', operation.value);
     if (Object.keys(parsedTags).length) q.set('tags', JSON.stringify(parsedTags));
+    // Sent as typed, so the offset in the server's error points into the text the user sees.
+    if (filter && filter.input.value.trim()) q.set('filter', filter.input.value);
     q.set('lookback', lookback.value);
     let startMicros;
     let endMicros;
@@ -163,7 +171,7 @@ export async function renderSearch(main, params, { navigate, isCurrent }) {
 
   results.append(message('Searching…'));
   const query = {};
-  for (const key of ['service', 'operation', 'tags', 'lookback', 'start', 'end', 'minDuration', 'maxDuration', 'limit']) {
+  for (const key of ['service', 'operation', 'tags', 'filter', 'lookback', 'start', 'end', 'minDuration', 'maxDuration', 'limit']) {
     if (params.get(key)) query[key] = params.get(key);
   }
   let response;
@@ -171,7 +179,8 @@ export async function renderSearch(main, params, { navigate, isCurrent }) {
     response = await api.searchTraces(query);
   } catch (error) {
     if (!isCurrent()) return;
-    clear(results).append(message(error.message, 'error'));
+    clear(results).append(filterErrorView(error.message, params.get('filter')));
+    if (filter && error.message.includes("'filter'")) filter.input.setAttribute('aria-invalid', 'true');
     results.dataset.state = 'error';
     return;
   }
