@@ -1,6 +1,7 @@
 using Jaeger.Hosting.Http;
 using Jaeger.Query.Api;
 using Jaeger.Query.Grpc;
+using Jaeger.Query.Mcp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -56,13 +57,30 @@ internal sealed partial class JaegerQueryHostedService(
             ListenAddress.Parse(o.HttpListenAddress),
             HttpProtocols.Http1,
             loggerFactory,
-            static _ => { },
-            routes => QueryEndpoints.Map(routes, o.BasePath, handler, o.EnableUi),
+            services =>
+            {
+                if (o.Mcp.Enabled)
+                {
+                    McpEndpoint.AddServices(services, handler);
+                }
+            },
+            routes =>
+            {
+                QueryEndpoints.Map(routes, o.BasePath, handler, o.EnableUi);
+                if (o.Mcp.Enabled)
+                {
+                    McpEndpoint.Map(routes, o.BasePath);
+                }
+            },
             maxRequestBodySize: 64 * 1024,
             cancellationToken).ConfigureAwait(false);
         var baseAddress = new Uri(_http.BaseAddress, o.BasePath == "/" ? "/" : o.BasePath + "/");
         state.SetHttp(_http.BoundEndpoint, baseAddress);
         LogListening(logger, baseAddress);
+        if (o.Mcp.Enabled)
+        {
+            LogMcpListening(logger, new Uri(baseAddress, McpEndpoint.Path.TrimStart('/')));
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -98,4 +116,7 @@ internal sealed partial class JaegerQueryHostedService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Jaeger query API and UI listening on {Address}")]
     private static partial void LogListening(ILogger logger, Uri address);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Jaeger query MCP endpoint at {Address}")]
+    private static partial void LogMcpListening(ILogger logger, Uri address);
 }

@@ -1,4 +1,5 @@
 using Jaeger.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Jaeger.Query;
 
@@ -64,6 +65,13 @@ public sealed class JaegerQueryOptions
     /// <c>JAEGER_CONFIG</c>, or a <c>.js</c> file defining <c>function UIConfig()</c>. Used with <see cref="UiAssetsPath"/>.
     /// </summary>
     public string? UiConfigPath { get; set; }
+
+    /// <summary>
+    /// The MCP endpoint <c>{BasePath}/api/ai/mcp</c> for AI agents (section <c>Jaeger:Query:Mcp</c>), off by default. It is
+    /// served by the role's own HTTP listener, not by <c>MapJaegerQuery()</c>.
+    /// </summary>
+    [ValidateObjectMembers]
+    public JaegerQueryMcpOptions Mcp { get; set; } = new();
 
     internal static bool IsValidBasePath(string? path) =>
         path is not null && path.StartsWith('/') && (path.Length == 1 || !path.EndsWith('/')) && !path.Contains("//", StringComparison.Ordinal);

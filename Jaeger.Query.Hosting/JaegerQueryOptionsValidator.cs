@@ -37,6 +37,11 @@ internal sealed class JaegerQueryOptionsRules : IValidateOptions<JaegerQueryOpti
             failures.Add($"{Section}:{nameof(options.DefaultLimit)} must not exceed {Section}:{nameof(options.MaxLimit)} ({options.MaxLimit}), not {options.DefaultLimit}.");
         }
 
+        if (options.Mcp.Enabled && string.IsNullOrEmpty(options.HttpListenAddress))
+        {
+            failures.Add($"{Section}:Mcp:Enabled needs {Section}:{nameof(options.HttpListenAddress)}: the MCP endpoint is served by the role's own HTTP listener.");
+        }
+
         Ui.OfficialUi.Validate(options, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -236,14 +236,34 @@ internal sealed partial class QueryHandler
 
         var end = endTs is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(e, -62135596800000, 253402300799999)) : _time.GetUtcNow();
         var lookback = lookbackMs is { } l ? TimeSpan.FromMilliseconds(Math.Min(l, (long)TimeSpan.MaxValue.TotalMilliseconds / 2)) : _options.DefaultDependenciesLookback;
-        var service = q["service"].ToString();
-        var links = DependencyReader is { } reader
-            ? await reader.GetDependenciesAsync(end, lookback, context.RequestAborted).ConfigureAwait(false)
-            : [];
+        var links = await GetSummedDependenciesAsync(end, lookback, q["service"].ToString(), context.RequestAborted).ConfigureAwait(false);
+        await WriteAsync(context, StatusCodes.Status200OK, links, static (w, links) =>
+        {
+            UiJson.StartEnvelope(w);
+            UiJson.WriteDataPropertyName(w);
+            w.WriteStartArray();
+            foreach (var link in links)
+            {
+                UiJson.WriteDependency(w, link.Parent, link.Child, link.CallCount);
+            }
 
-        // Jaeger sums the links of one parent and child pair.
-        var summed = new Dictionary<(string, string), ulong>();
-        var order = new List<(string Parent, string Child)>();
+            w.WriteEndArray();
+            UiJson.EndEnvelope(w, 0, null);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The dependency links of the window, one per parent and child pair with their call counts summed (as Jaeger
+    /// answers), in the order the pairs first appear; only the links touching <paramref name="service"/> when it is not
+    /// empty. Empty when no dependency reader is registered.
+    /// </summary>
+    internal async ValueTask<List<DependencyLink>> GetSummedDependenciesAsync(DateTimeOffset end, TimeSpan lookback, string service, CancellationToken cancellationToken)
+    {
+        var links = DependencyReader is { } reader
+            ? await reader.GetDependenciesAsync(end, lookback, cancellationToken).ConfigureAwait(false)
+            : [];
+        var index = new Dictionary<(string, string), int>();
+        var summed = new List<DependencyLink>();
         foreach (var link in links)
         {
             if (service.Length > 0 && link.Parent != service && link.Child != service)
@@ -252,30 +272,18 @@ internal sealed partial class QueryHandler
             }
 
             var key = (link.Parent, link.Child);
-            if (summed.TryGetValue(key, out var count))
+            if (index.TryGetValue(key, out var at))
             {
-                summed[key] = count + link.CallCount;
+                summed[at] = summed[at] with { CallCount = summed[at].CallCount + link.CallCount };
             }
             else
             {
-                summed[key] = link.CallCount;
-                order.Add(key);
+                index[key] = summed.Count;
+                summed.Add(new DependencyLink(link.Parent, link.Child, link.CallCount));
             }
         }
 
-        await WriteAsync(context, StatusCodes.Status200OK, (summed, order), static (w, s) =>
-        {
-            UiJson.StartEnvelope(w);
-            UiJson.WriteDataPropertyName(w);
-            w.WriteStartArray();
-            foreach (var key in s.order)
-            {
-                UiJson.WriteDependency(w, key.Parent, key.Child, s.summed[key]);
-            }
-
-            w.WriteEndArray();
-            UiJson.EndEnvelope(w, 0, null);
-        }).ConfigureAwait(false);
+        return summed;
     }
 
     private static bool TryGetFlags(HttpContext context, out bool raw, out bool pretty, out string error)

@@ -83,6 +83,7 @@ public sealed class HostingTests
     [InlineData("Jaeger:Query:MaxLimit", "0", "Jaeger:Query:MaxLimit must be at least 1, not 0.|Jaeger:Query:DefaultLimit must not exceed Jaeger:Query:MaxLimit (0), not 100.")]
     [InlineData("Jaeger:Query:DefaultLookback", "-1.00:00:00", "Jaeger:Query:DefaultLookback must be positive, not -1.00:00:00.")]
     [InlineData("Jaeger:Query:MaxClockSkewAdjustment", "-00:00:01", "Jaeger:Query:MaxClockSkewAdjustment must not be negative, not -00:00:01.")]
+    [InlineData("Jaeger:Query:Mcp:MaxSpanDetails", "0", "Jaeger:Query:Mcp:MaxSpanDetails must be between 1 and 1000, not 0.")]
     public async Task A_bad_value_in_configuration_stops_the_host_at_start_naming_the_configuration_key(string key, string value, string expected)
     {
         var builder = Host.CreateApplicationBuilder();
