@@ -1,8 +1,8 @@
-using System.Buffers.Text;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using Jaeger.Model;
+using Jaeger.Storage.Elasticsearch.Writing;
 
 namespace Jaeger.Storage.Elasticsearch.Documents;
 
@@ -25,104 +25,109 @@ internal sealed class SpanDocument
 
     public SpanDocument(TagsAsFields tagsAsFields) => _tagsAsFields = tagsAsFields;
 
-    /// <summary>Writes the document of <paramref name="span"/> with the process <paramref name="process"/>.</summary>
-    public void Write(Utf8JsonWriter w, Span span, Process process)
+    /// <summary>Writes the document of <paramref name="span"/> with the process <paramref name="process"/>, compact, on one line.</summary>
+    /// <remarks>
+    /// The key order and the separators are fixed, so they are written as pre-composed UTF-8 fragments; the values go
+    /// through <see cref="RawJsonWriter"/>, which escapes as <see cref="Utf8JsonWriter"/> does.
+    /// </remarks>
+    public void Write(RawJsonWriter w, Span span, Process process)
     {
-        w.WriteStartObject();
-        WriteTraceId(w, SpanDocumentNames.TraceID, span.TraceId);
-        WriteSpanId(w, SpanDocumentNames.SpanID, span.SpanId);
+        w.Raw("{\"traceID\":"u8);
+        WriteTraceId(w, span.TraceId);
+        w.Raw(",\"spanID\":"u8);
+        WriteSpanId(w, span.SpanId);
         if (span.Flags != SpanFlags.None)
         {
-            w.WriteNumber(SpanDocumentNames.Flags, (uint)span.Flags);
+            w.Raw(",\"flags\":"u8);
+            w.Number((uint)span.Flags);
         }
 
-        w.WriteString(SpanDocumentNames.OperationName, span.OperationName);
-        w.WriteStartArray(SpanDocumentNames.References);
+        w.Raw(",\"operationName\":"u8);
+        w.String(span.OperationName);
+        w.Raw(",\"references\":["u8);
+        var first = true;
         foreach (var reference in span.References)
         {
-            w.WriteStartObject();
-            w.WriteString(SpanDocumentNames.RefType, reference.RefType == SpanRefType.FollowsFrom ? SpanDocumentNames.FollowsFrom : SpanDocumentNames.ChildOf);
-            WriteTraceId(w, SpanDocumentNames.TraceID, reference.TraceId);
-            WriteSpanId(w, SpanDocumentNames.SpanID, reference.SpanId);
-            w.WriteEndObject();
+            w.Raw(first ? "{\"refType\":"u8 : ",{\"refType\":"u8);
+            first = false;
+            w.Raw(reference.RefType == SpanRefType.FollowsFrom ? "\"FOLLOWS_FROM\",\"traceID\":"u8 : "\"CHILD_OF\",\"traceID\":"u8);
+            WriteTraceId(w, reference.TraceId);
+            w.Raw(",\"spanID\":"u8);
+            WriteSpanId(w, reference.SpanId);
+            w.Raw("}"u8);
         }
 
-        w.WriteEndArray();
-        w.WriteNumber(SpanDocumentNames.StartTime, span.StartTimeMicros);
-        w.WriteNumber(SpanDocumentNames.StartTimeMillis, span.StartTimeMicros / 1000);
-        w.WriteNumber(SpanDocumentNames.Duration, span.DurationMicros);
-        WriteTags(w, SpanDocumentNames.Tags, SpanDocumentNames.Tag, span.Tags);
-        w.WriteStartArray(SpanDocumentNames.Logs);
+        w.Raw("],\"startTime\":"u8);
+        w.Number(span.StartTimeMicros);
+        w.Raw(",\"startTimeMillis\":"u8);
+        w.Number(span.StartTimeMicros / 1000);
+        w.Raw(",\"duration\":"u8);
+        w.Number(span.DurationMicros);
+        w.Raw(",\"tags\":"u8);
+        WriteTags(w, span.Tags);
+        w.Raw(",\"logs\":["u8);
+        first = true;
         foreach (var log in span.Logs)
         {
-            w.WriteStartObject();
-            w.WriteNumber(SpanDocumentNames.Timestamp, log.TimestampMicros);
-            w.WritePropertyName(SpanDocumentNames.Fields);
+            w.Raw(first ? "{\"timestamp\":"u8 : ",{\"timestamp\":"u8);
+            first = false;
+            w.Number(log.TimestampMicros);
             if (log.Fields.IsEmpty)
             {
                 // Jaeger (Go) writes a nil slice: null.
-                w.WriteNullValue();
+                w.Raw(",\"fields\":null}"u8);
             }
             else
             {
+                w.Raw(",\"fields\":"u8);
                 WriteKeyValues(w, log.Fields, null);
+                w.Raw("}"u8);
             }
-
-            w.WriteEndObject();
         }
 
-        w.WriteEndArray();
-        w.WritePropertyName(SpanDocumentNames.Process);
-        if (w.Options.Indented)
-        {
-            WriteProcess(w, process);
-        }
-        else
-        {
-            w.WriteRawValue(EncodedProcess(process, w.Options).Json.Span, skipInputValidation: true);
-        }
+        w.Raw("],\"process\":"u8);
+        WriteProcess(w, process);
         if (span.Warnings.Length > 0)
         {
-            w.WriteStartArray(SpanDocumentNames.Warnings);
+            w.Raw(",\"warnings\":["u8);
+            first = true;
             foreach (var warning in span.Warnings)
             {
-                w.WriteStringValue(warning);
+                if (!first)
+                {
+                    w.Raw(","u8);
+                }
+
+                first = false;
+                w.String(warning);
             }
 
-            w.WriteEndArray();
+            w.Raw("]"u8);
         }
 
-        w.WriteEndObject();
+        w.Raw("}"u8);
     }
 
-    private void WriteProcess(Utf8JsonWriter w, Process process)
-    {
-        w.WriteStartObject();
-        w.WriteString(SpanDocumentNames.ServiceName, process.ServiceName);
-        WriteTags(w, SpanDocumentNames.Tags, SpanDocumentNames.Tag, process.Tags);
-        w.WriteEndObject();
-    }
-
-    private ProcessJson EncodedProcess(Process process, JsonWriterOptions options)
+    // The process object; its bytes are kept for the next span of the same Process instance (the rest of its batch).
+    private void WriteProcess(RawJsonWriter w, Process process)
     {
         var last = Volatile.Read(ref _lastProcess);
-        if (last is not null && ReferenceEquals(last.Process, process) && ReferenceEquals(last.Encoder, options.Encoder))
+        if (last is not null && ReferenceEquals(last.Process, process))
         {
-            return last;
+            w.Raw(last.Json);
+            return;
         }
 
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, options))
-        {
-            WriteProcess(writer, process);
-        }
-
-        var encoded = new ProcessJson(process, options.Encoder, buffer.WrittenMemory);
-        Volatile.Write(ref _lastProcess, encoded);
-        return encoded;
+        var start = w.WrittenCount;
+        w.Raw("{\"serviceName\":"u8);
+        w.String(process.ServiceName);
+        w.Raw(",\"tags\":"u8);
+        WriteTags(w, process.Tags);
+        w.Raw("}"u8);
+        Volatile.Write(ref _lastProcess, new ProcessJson(process, w.WrittenFrom(start).ToArray()));
     }
 
-    private sealed record ProcessJson(Process Process, System.Text.Encodings.Web.JavaScriptEncoder? Encoder, ReadOnlyMemory<byte> Json);
+    private sealed record ProcessJson(Process Process, byte[] Json);
 
     /// <summary>Reads a span document (<c>_source</c>), as Jaeger's <c>to_domain</c> does; throws <see cref="FormatException"/> on a malformed one.</summary>
     public Span Read(JsonElement doc)
@@ -209,24 +214,29 @@ internal sealed class SpanDocument
         return span;
     }
 
-    /// <summary>Jaeger's trace-id text: 16 lower-case hex characters when the high half is 0, else 32.</summary>
-    public static void WriteTraceId(Utf8JsonWriter w, JsonEncodedText name, TraceId id)
+    // Jaeger's trace-id text: 16 lower-case hex characters when the high half is 0, else 32.
+    private static void WriteTraceId(RawJsonWriter w, TraceId id)
     {
-        Span<byte> buffer = stackalloc byte[32];
-        id.TryFormat(buffer, out var n);
-        w.WriteString(name, buffer[..n]);
+        w.Raw("\""u8);
+        if (id.High != 0)
+        {
+            w.Hex(id.High);
+        }
+
+        w.Hex(id.Low);
+        w.Raw("\""u8);
     }
 
-    private static void WriteSpanId(Utf8JsonWriter w, JsonEncodedText name, SpanId id)
+    private static void WriteSpanId(RawJsonWriter w, SpanId id)
     {
-        Span<byte> buffer = stackalloc byte[16];
-        id.TryFormat(buffer, out var n);
-        w.WriteString(name, buffer[..n]);
+        w.Raw("\""u8);
+        w.Hex(id.Value);
+        w.Raw("\""u8);
     }
 
-    private void WriteTags(Utf8JsonWriter w, JsonEncodedText arrayName, JsonEncodedText mapName, ImmutableArray<KeyValue> tags)
+    // The key/type/value array, then (tags as fields) the "tag" object.
+    private void WriteTags(RawJsonWriter w, ImmutableArray<KeyValue> tags)
     {
-        w.WritePropertyName(arrayName);
         var asFields = _tagsAsFields.IsEnabled ? WriteKeyValues(w, tags, _tagsAsFields) : WriteKeyValues(w, tags, null);
         if (asFields == 0)
         {
@@ -243,35 +253,48 @@ internal sealed class SpanDocument
             }
         }
 
-        w.WriteStartObject(mapName);
+        w.Raw(",\"tag\":{"u8);
+        var first = true;
         foreach (var (name, tag) in fields)
         {
-            w.WritePropertyName(name);
+            if (!first)
+            {
+                w.Raw(","u8);
+            }
+
+            first = false;
+            w.String(name);
+            w.Raw(":"u8);
             switch (tag.Type)
             {
                 case KeyValueType.Bool:
-                    w.WriteBooleanValue(tag.BoolValue);
+                    w.Raw(tag.BoolValue ? "true"u8 : "false"u8);
                     break;
                 case KeyValueType.Int64:
-                    w.WriteNumberValue(tag.Int64Value);
+                    w.Number(tag.Int64Value);
+                    break;
+                case KeyValueType.Float64 when double.IsFinite(tag.Float64Value):
+                    w.Number(tag.Float64Value);
                     break;
                 case KeyValueType.Float64:
-                    WriteFloatValue(w, tag.Float64Value);
+                    w.String(FormatFloat(tag.Float64Value));
                     break;
                 default:
-                    w.WriteStringValue(tag.StringValue);
+                    w.String(tag.StringValue);
                     break;
             }
         }
 
-        w.WriteEndObject();
+        w.Raw("}"u8);
     }
 
-    // Writes the key/type/value array of the tags that are not fields; returns how many were fields.
-    private static int WriteKeyValues(Utf8JsonWriter w, ImmutableArray<KeyValue> tags, TagsAsFields? asFields)
+    // Writes the key/type/value array of the tags that are not fields; returns how many were fields. The value is
+    // text, as Jaeger's KeyValue.AsString: floats as Go's %.10g, binary as lower-case hex.
+    private static int WriteKeyValues(RawJsonWriter w, ImmutableArray<KeyValue> tags, TagsAsFields? asFields)
     {
         var fields = 0;
-        w.WriteStartArray();
+        var first = true;
+        w.Raw("["u8);
         foreach (var tag in tags)
         {
             if (asFields is not null && asFields.IsField(tag))
@@ -280,53 +303,37 @@ internal sealed class SpanDocument
                 continue;
             }
 
-            w.WriteStartObject();
-            w.WriteString(SpanDocumentNames.Key, tag.Key);
-            w.WriteString(SpanDocumentNames.Type, TypeName(tag.Type));
-            w.WritePropertyName(SpanDocumentNames.Value);
-            WriteValueText(w, tag);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        return fields;
-    }
-
-    private static JsonEncodedText TypeName(KeyValueType type) => type switch
-    {
-        KeyValueType.Bool => SpanDocumentNames.Bool,
-        KeyValueType.Int64 => SpanDocumentNames.Int64,
-        KeyValueType.Float64 => SpanDocumentNames.Float64,
-        KeyValueType.Binary => SpanDocumentNames.Binary,
-        _ => SpanDocumentNames.String,
-    };
-
-    /// <summary>The value as text, as Jaeger's <c>KeyValue.AsString</c>: floats as Go's <c>%.10g</c>, binary as lower-case hex.</summary>
-    private static void WriteValueText(Utf8JsonWriter w, KeyValue tag)
-    {
-        switch (tag.Type)
-        {
-            case KeyValueType.String:
-                w.WriteStringValue(tag.StringValue);
-                break;
-            case KeyValueType.Bool:
-                w.WriteStringValue(tag.BoolValue ? SpanDocumentNames.True : SpanDocumentNames.False);
-                break;
-            case KeyValueType.Int64:
+            w.Raw(first ? "{\"key\":"u8 : ",{\"key\":"u8);
+            first = false;
+            w.String(tag.Key);
+            switch (tag.Type)
             {
-                Span<byte> buffer = stackalloc byte[24];
-                Utf8Formatter.TryFormat(tag.Int64Value, buffer, out var n);
-                w.WriteStringValue(buffer[..n]);
-                break;
+                case KeyValueType.String:
+                    w.Raw(",\"type\":\"string\",\"value\":"u8);
+                    w.String(tag.StringValue);
+                    break;
+                case KeyValueType.Bool:
+                    w.Raw(tag.BoolValue ? ",\"type\":\"bool\",\"value\":\"true\""u8 : ",\"type\":\"bool\",\"value\":\"false\""u8);
+                    break;
+                case KeyValueType.Int64:
+                    w.Raw(",\"type\":\"int64\",\"value\":"u8);
+                    w.NumberString(tag.Int64Value);
+                    break;
+                case KeyValueType.Float64:
+                    w.Raw(",\"type\":\"float64\",\"value\":"u8);
+                    w.String(FormatFloat(tag.Float64Value));
+                    break;
+                default:
+                    w.Raw(",\"type\":\"binary\",\"value\":"u8);
+                    w.String(Convert.ToHexStringLower(tag.BinaryValue.Span));
+                    break;
             }
 
-            case KeyValueType.Float64:
-                w.WriteStringValue(FormatFloat(tag.Float64Value));
-                break;
-            default:
-                w.WriteStringValue(Convert.ToHexStringLower(tag.BinaryValue.Span));
-                break;
+            w.Raw("}"u8);
         }
+
+        w.Raw("]"u8);
+        return fields;
     }
 
     /// <summary>Go's <c>strconv.FormatFloat(v, 'g', 10, 64)</c>: at most 10 significant digits, exponent as <c>e+NN</c>.</summary>
@@ -345,18 +352,6 @@ internal sealed class SpanDocument
         var text = value.ToString("G10", CultureInfo.InvariantCulture);
         var e = text.IndexOf('E', StringComparison.Ordinal);
         return e < 0 ? text : string.Concat(text.AsSpan(0, e), "e", text.AsSpan(e + 1));
-    }
-
-    private static void WriteFloatValue(Utf8JsonWriter w, double value)
-    {
-        if (double.IsFinite(value))
-        {
-            w.WriteNumberValue(value);
-        }
-        else
-        {
-            w.WriteStringValue(FormatFloat(value));
-        }
     }
 
     private ImmutableArray<KeyValue> ReadTags(JsonElement parent, string arrayName, string mapName)
@@ -493,38 +488,4 @@ internal sealed class TagsAsFields
 
     /// <summary>The tag key of a field name: the replacement turned back into ".".</summary>
     public string KeyFromFieldName(string name) => name.Replace(_dotReplacement, ".", StringComparison.Ordinal);
-}
-
-/// <summary>The span document's property names and fixed values, encoded once: the writer then copies them without checking each for escaping.</summary>
-internal static class SpanDocumentNames
-{
-    public static readonly JsonEncodedText ChildOf = JsonEncodedText.Encode("CHILD_OF");
-    public static readonly JsonEncodedText FollowsFrom = JsonEncodedText.Encode("FOLLOWS_FROM");
-    public static readonly JsonEncodedText Binary = JsonEncodedText.Encode("binary");
-    public static readonly JsonEncodedText Bool = JsonEncodedText.Encode("bool");
-    public static readonly JsonEncodedText Duration = JsonEncodedText.Encode("duration");
-    public static readonly JsonEncodedText False = JsonEncodedText.Encode("false");
-    public static readonly JsonEncodedText Fields = JsonEncodedText.Encode("fields");
-    public static readonly JsonEncodedText Float64 = JsonEncodedText.Encode("float64");
-    public static readonly JsonEncodedText Flags = JsonEncodedText.Encode("flags");
-    public static readonly JsonEncodedText Int64 = JsonEncodedText.Encode("int64");
-    public static readonly JsonEncodedText Key = JsonEncodedText.Encode("key");
-    public static readonly JsonEncodedText Logs = JsonEncodedText.Encode("logs");
-    public static readonly JsonEncodedText OperationName = JsonEncodedText.Encode("operationName");
-    public static readonly JsonEncodedText Process = JsonEncodedText.Encode("process");
-    public static readonly JsonEncodedText RefType = JsonEncodedText.Encode("refType");
-    public static readonly JsonEncodedText References = JsonEncodedText.Encode("references");
-    public static readonly JsonEncodedText ServiceName = JsonEncodedText.Encode("serviceName");
-    public static readonly JsonEncodedText SpanID = JsonEncodedText.Encode("spanID");
-    public static readonly JsonEncodedText StartTime = JsonEncodedText.Encode("startTime");
-    public static readonly JsonEncodedText StartTimeMillis = JsonEncodedText.Encode("startTimeMillis");
-    public static readonly JsonEncodedText String = JsonEncodedText.Encode("string");
-    public static readonly JsonEncodedText Tag = JsonEncodedText.Encode("tag");
-    public static readonly JsonEncodedText Tags = JsonEncodedText.Encode("tags");
-    public static readonly JsonEncodedText Timestamp = JsonEncodedText.Encode("timestamp");
-    public static readonly JsonEncodedText TraceID = JsonEncodedText.Encode("traceID");
-    public static readonly JsonEncodedText True = JsonEncodedText.Encode("true");
-    public static readonly JsonEncodedText Type = JsonEncodedText.Encode("type");
-    public static readonly JsonEncodedText Value = JsonEncodedText.Encode("value");
-    public static readonly JsonEncodedText Warnings = JsonEncodedText.Encode("warnings");
 }

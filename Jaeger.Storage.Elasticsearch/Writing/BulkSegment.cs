@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Jaeger.Storage.Elasticsearch.Writing;
@@ -19,18 +18,23 @@ internal enum BulkItemKind : byte
 /// </summary>
 internal sealed class BulkSegment
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+    private static readonly JsonWriterOptions WriterOptions = RawJsonWriter.Options;
 
     private readonly PooledBufferWriter _buffer = new(16 * 1024);
     private readonly List<int> _offsets = [];
     private readonly List<BulkItemKind> _kinds = [];
     private readonly Utf8JsonWriter _writer;
+    private readonly RawJsonWriter _raw;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private StorageException? _failure;
     private int _failures;
     private bool _allTransient = true;
 
-    public BulkSegment() => _writer = new Utf8JsonWriter(_buffer, WriterOptions);
+    public BulkSegment()
+    {
+        _writer = new Utf8JsonWriter(_buffer, WriterOptions);
+        _raw = new RawJsonWriter(_buffer, _writer);
+    }
 
     public int Count => _offsets.Count;
 
@@ -81,6 +85,21 @@ internal sealed class BulkSegment
     }
 
     public void EndItem() => EndLine();
+
+    /// <summary>
+    /// Starts an item without id (a span document): writes its action line; the caller then writes the document with
+    /// the returned writer and calls <see cref="EndRawItem"/>.
+    /// </summary>
+    public RawJsonWriter BeginRawItem(BulkItemKind kind, string index)
+    {
+        _offsets.Add(_buffer.WrittenCount);
+        _kinds.Add(kind);
+        _raw.Raw(ActionLine(index));
+        return _raw;
+    }
+
+    /// <summary>Ends an item started with <see cref="BeginRawItem"/>.</summary>
+    public void EndRawItem() => _raw.Raw("\n"u8);
 
     [ThreadStatic]
     private static (string Index, byte[] Line)? t_lastActionLine;

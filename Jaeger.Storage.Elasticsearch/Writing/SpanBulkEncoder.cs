@@ -58,8 +58,8 @@ internal sealed class SpanBulkEncoder
                     }
                 }
 
-                _document.Write(segment.BeginItem(BulkItemKind.Span, _names.WriteIndex(IndexKind.Span, start), null), span, process);
-                segment.EndItem();
+                _document.Write(segment.BeginRawItem(BulkItemKind.Span, _names.WriteIndex(IndexKind.Span, start)), span, process);
+                segment.EndRawItem();
             }
         }
 

@@ -62,6 +62,81 @@ public sealed class SpanDocumentTests
     public void Float_values_are_written_as_Gos_10_significant_digit_g_format(double value, string text) =>
         Assert.Equal(text, SpanDocument.FormatFloat(value));
 
+    // Strings the document writer must escape exactly as Utf8JsonWriter does with the bulk's encoder.
+    private static readonly string[] AwkwardStrings =
+    [
+        "plain ascii",
+        "quote \" and backslash \\",
+        "control \u0001, tab \t, newline \n",
+        "accents é ü, CJK 漢字, <html> & 'apostrophes' +",
+        "outside the BMP: \U0001F600",
+        "a lone surrogate \ud800 here",
+        "unassigned \u0378 and a zero-width joiner \u200d",
+        new string('a', 5000),
+        new string('é', 5000) + "\"",
+        string.Empty,
+    ];
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(9)]
+    public void Strings_are_escaped_byte_for_byte_as_Utf8JsonWriter_escapes_them(int which)
+    {
+        var text = AwkwardStrings[which];
+        var span = TestData.FixtureSpan();
+        span.OperationName = text;
+        span.Tags = [KeyValue.String(text, text)];
+        span.Warnings = [text];
+        span.Process = new Process(text, [KeyValue.String("k", text)]);
+
+        var written = System.Text.Encoding.UTF8.GetString(TestData.Write(Nested, span));
+
+        var expected = Utf8JsonWriterText(w => w.WriteStringValue(text));
+        Assert.Contains($",\"operationName\":{expected},", written, StringComparison.Ordinal);
+        Assert.Contains($"\"tags\":[{{\"key\":{expected},\"type\":\"string\",\"value\":{expected}}}]", written, StringComparison.Ordinal);
+        Assert.Contains($"\"process\":{{\"serviceName\":{expected},\"tags\":[{{\"key\":\"k\",\"type\":\"string\",\"value\":{expected}}}]}}", written, StringComparison.Ordinal);
+        Assert.EndsWith($",\"warnings\":[{expected}]}}", written, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tags_as_fields_are_written_byte_for_byte_as_Utf8JsonWriter_writes_their_names_and_numbers()
+    {
+        var span = TestData.FixtureSpan();
+        span.Tags = [KeyValue.Float64("ratio \"x\"", 0.1), KeyValue.Float64("tiny", 1e-300), KeyValue.Float64("huge", -1.7976931348623157e308), KeyValue.Float64("nan", double.NaN)];
+
+        var written = System.Text.Encoding.UTF8.GetString(TestData.Write(AllAsFields, span));
+
+        var expected = Utf8JsonWriterText(w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("huge", -1.7976931348623157e308);
+            w.WriteString("nan", "NaN");
+            w.WriteNumber("ratio \"x\"", 0.1);
+            w.WriteNumber("tiny", 1e-300);
+            w.WriteEndObject();
+        });
+        Assert.Contains($",\"tag\":{expected},\"logs\":", written, StringComparison.Ordinal);
+    }
+
+    private static string Utf8JsonWriterText(Action<System.Text.Json.Utf8JsonWriter> write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            write(w);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     [Fact]
     public void Span_round_trips_through_the_nested_document()
     {

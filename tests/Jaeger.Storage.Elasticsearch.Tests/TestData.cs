@@ -1,10 +1,9 @@
-using System.Buffers;
 using System.Collections.Immutable;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Jaeger.Model;
 using Jaeger.Storage.Elasticsearch.Documents;
+using Jaeger.Storage.Elasticsearch.Writing;
 
 namespace Jaeger.Storage.Elasticsearch.Tests;
 
@@ -46,13 +45,16 @@ internal static class TestData
 
     public static byte[] Write(SpanDocument document, Span span)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        var buffer = new PooledBufferWriter(256);
+        try
         {
-            document.Write(w, span, span.Process);
+            document.Write(new RawJsonWriter(buffer, null), span, span.Process);
+            return buffer.WrittenMemory.ToArray();
         }
-
-        return buffer.WrittenSpan.ToArray();
+        finally
+        {
+            buffer.Return();
+        }
     }
 
     public static Span Read(SpanDocument document, JsonNode node)
