@@ -69,7 +69,7 @@ internal sealed partial class JaegerQueryHostedService(
                 QueryEndpoints.Map(routes, o.BasePath, handler, o.EnableUi);
                 if (o.Mcp.Enabled)
                 {
-                    McpEndpoint.Map(routes, o.BasePath);
+                    McpEndpoint.Map(routes, o.BasePath, handler);
                 }
             },
             maxRequestBodySize: 64 * 1024,

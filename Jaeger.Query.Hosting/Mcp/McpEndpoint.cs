@@ -30,7 +30,11 @@ internal static class McpEndpoint
             .WithTools<JaegerMcpTools>();
     }
 
-    /// <summary>Maps the endpoint under <paramref name="basePath"/>.</summary>
-    public static void Map(IEndpointRouteBuilder routes, string basePath) =>
-        routes.MapMcp((basePath == "/" ? string.Empty : basePath) + Path);
+    /// <summary>
+    /// Maps the endpoint under <paramref name="basePath"/>, its requests counted on the <c>Jaeger.Query</c> meter as
+    /// the API's are (endpoint <c>/api/ai/mcp</c>).
+    /// </summary>
+    public static void Map(IEndpointRouteBuilder routes, string basePath, QueryHandler handler) =>
+        routes.MapMcp((basePath == "/" ? string.Empty : basePath) + Path)
+            .Add(endpoint => endpoint.RequestDelegate = handler.Guard(Path, endpoint.RequestDelegate!));
 }

@@ -6,7 +6,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using System.Diagnostics.Metrics;
+using Jaeger.Storage.Builder;
+using Jaeger.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -19,15 +23,18 @@ namespace Jaeger.Query.Hosting.Tests;
 public sealed class McpEndpointTests : IAsyncLifetime
 {
     private const int MaxSpans = 3;
+    private static readonly TraceId ArchivedTraceId = new(0, 0xa4c4);
     private readonly long _base = Time.ToUnixMicros(DateTimeOffset.UtcNow) - 10 * 60 * 1_000_000L;
     private IHost? _host;
     private McpClient? _client;
+    private MetricCollector<long>? _requests;
 
     public async Task InitializeAsync()
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddJaegerInMemoryStorage();
+        builder.Services.Configure<JaegerStorageOptions>(o => o.Archive.Type = "memory");
         builder.Services.AddJaegerQuery(o =>
         {
             o.HttpListenAddress = "127.0.0.1:0";
@@ -41,6 +48,11 @@ public sealed class McpEndpointTests : IAsyncLifetime
         });
         _host = builder.Build();
         await _host.Services.GetRequiredService<ISpanWriter>().WriteSpansAsync(QueryFixture.Spans(_base));
+
+        // A trace only the archive holds.
+        var archived = new Span { TraceId = ArchivedTraceId, SpanId = new SpanId(0xa1), OperationName = "kept", Process = QueryFixture.Mysql, StartTimeMicros = _base, DurationMicros = 5 };
+        await _host.Services.GetRequiredService<ArchiveSpanStorage>().Writer.WriteSpansAsync([archived]);
+        _requests = new MetricCollector<long>(_host.Services.GetRequiredService<IMeterFactory>(), "Jaeger.Query", "jaeger.query.requests");
         await _host.StartAsync();
         var endpoint = new Uri(_host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress!, "api/ai/mcp");
         Assert.Equal("/jaeger/api/ai/mcp", endpoint.AbsolutePath);
@@ -49,6 +61,7 @@ public sealed class McpEndpointTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        _requests?.Dispose();
         if (_client is not null)
         {
             await _client.DisposeAsync();
@@ -199,6 +212,31 @@ public sealed class McpEndpointTests : IAsyncLifetime
 
         var errors = await CallAsync("get_trace_topology", new() { ["trace_id"] = QueryFixture.ErrorTraceId.ToString() });
         Assert.Equal(["Error", "Error"], Strings(errors.GetProperty("spans"), "status"));
+    }
+
+    [Fact]
+    public async Task Traces_are_read_as_the_http_api_reads_them_adjusted_and_from_the_archive()
+    {
+        // The skew trace's child host runs 500 ms behind: the clock-skew adjuster moves its span into its parent.
+        var skew = await CallAsync("get_trace_topology", new() { ["trace_id"] = QueryFixture.SkewTraceId.ToString() });
+        var starts = skew.GetProperty("spans").EnumerateArray()
+            .Select(s => DateTimeOffset.Parse(s.GetProperty("start_time").GetString()!, System.Globalization.CultureInfo.InvariantCulture))
+            .ToArray();
+        Assert.Equal(3, starts.Length);
+        Assert.True(starts[1] >= starts[0], $"adjusted child start {starts[1]:O} before its parent's {starts[0]:O}");
+
+        var archived = await CallAsync("get_span_details", new() { ["trace_id"] = ArchivedTraceId.ToString(), ["span_ids"] = new[] { "a1" } });
+        Assert.Equal("kept", Assert.Single(archived.GetProperty("spans").EnumerateArray()).GetProperty("operation").GetString());
+    }
+
+    [Fact]
+    public async Task Mcp_requests_are_counted_on_the_query_meter()
+    {
+        await CallAsync("get_services", new());
+
+        await Eventually.UntilAsync(
+            () => _requests!.GetMeasurementSnapshot().Any(m => (string?)m.Tags["endpoint"] == "/api/ai/mcp" && (int?)m.Tags["status_code"] == 200),
+            "an MCP request counted");
     }
 
     [Fact]
