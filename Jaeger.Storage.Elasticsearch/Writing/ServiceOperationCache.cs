@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Jaeger.Storage.Elasticsearch.Writing;
 
 /// <summary>
@@ -6,13 +8,21 @@ namespace Jaeger.Storage.Elasticsearch.Writing;
 /// index may wait up to the TTL for its document; keyed by index and pair, each new index gets it at once.
 /// Bounded at 100 000 entries, as Jaeger's LRU.
 /// </summary>
+/// <remarks>
+/// Two levels: (index, service), then operation. The spans of a batch share their service and, but for the turn of a
+/// day (or hour), their index, so a write call resolves the first level once per batch (<see cref="For"/>) and a span
+/// then hashes only its operation name. Entries are added under a lock; reads are lock-free.
+/// </remarks>
 internal sealed class ServiceOperationCache
 {
     private const int Capacity = 100_000;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Index, string Service, string Operation), long> _expiry = new();
+    private readonly ConcurrentDictionary<(string Index, string Service), Operations> _services = new();
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private readonly TimeSpan _ttl;
+
+    // Entries in every Operations, kept under _lock; recounted when the cache is pruned.
+    private int _count;
 
     public ServiceOperationCache(TimeProvider time, TimeSpan ttl)
     {
@@ -20,22 +30,33 @@ internal sealed class ServiceOperationCache
         _ttl = ttl;
     }
 
+    /// <summary>The current time in UTC ticks, read once per write call and passed to <see cref="ShouldWrite(Operations, string, long, out string)"/>.</summary>
+    public long NowTicks() => _time.GetUtcNow().UtcTicks;
+
+    /// <summary>The operations of <paramref name="service"/> written to <paramref name="index"/>.</summary>
+    public Operations For(string index, string service) =>
+        _services.TryGetValue((index, service), out var operations)
+            ? operations
+            : _services.GetOrAdd((index, service), static key => new Operations(key.Index, key.Service));
+
     /// <summary>
     /// True when the pair must be written now (and remembers it as written), with the document id in
     /// <paramref name="id"/>; the id is computed only then, so a cached pair costs no allocation.
     /// </summary>
-    public bool ShouldWrite(string index, string service, string operation, out string id)
+    public bool ShouldWrite(string index, string service, string operation, out string id) =>
+        ShouldWrite(For(index, service), operation, NowTicks(), out id);
+
+    /// <summary>As <see cref="ShouldWrite(string, string, string, out string)"/>, for an operation of <paramref name="operations"/> at <paramref name="now"/> (UTC ticks).</summary>
+    public bool ShouldWrite(Operations operations, string operation, long now, out string id)
     {
         id = string.Empty;
         if (_ttl <= TimeSpan.Zero)
         {
-            id = Id(service, operation);
+            id = Id(operations.Service, operation);
             return true;
         }
 
-        var now = _time.GetUtcNow().UtcTicks;
-        var key = (index, service, operation);
-        if (_expiry.TryGetValue(key, out var cached) && cached > now)
+        if (operations.Expiry.TryGetValue(operation, out var cached) && cached > now)
         {
             // The common case, without the lock: ConcurrentDictionary reads are lock-free.
             return false;
@@ -43,28 +64,26 @@ internal sealed class ServiceOperationCache
 
         lock (_lock)
         {
-            if (_expiry.TryGetValue(key, out var until) && until > now)
+            var known = operations.Expiry.TryGetValue(operation, out var until);
+            if (known && until > now)
             {
                 return false;
             }
 
-            if (_expiry.Count >= Capacity)
+            if (!known && _count >= Capacity)
             {
-                foreach (var entry in _expiry.Where(e => e.Value <= now).Select(e => e.Key).ToList())
-                {
-                    _expiry.TryRemove(entry, out _);
-                }
-
-                if (_expiry.Count >= Capacity)
-                {
-                    _expiry.Clear();
-                }
+                Prune(now);
+                _services.TryAdd((operations.Index, operations.Service), operations);
             }
 
-            _expiry[key] = now + _ttl.Ticks;
+            operations.Expiry[operation] = now + _ttl.Ticks;
+            if (!known)
+            {
+                _count++;
+            }
         }
 
-        id = Id(service, operation);
+        id = Id(operations.Service, operation);
         return true;
     }
 
@@ -73,15 +92,21 @@ internal sealed class ServiceOperationCache
     {
         lock (_lock)
         {
-            _expiry.TryRemove((index, service, operation), out _);
+            if (_services.TryGetValue((index, service), out var operations) && operations.Expiry.TryRemove(operation, out _))
+            {
+                _count--;
+            }
         }
     }
 
+    /// <summary>Forgets every pair (the indices were deleted).</summary>
     public void Clear()
     {
         lock (_lock)
         {
-            _expiry.Clear();
+            // A write call holding an Operations of before keeps filling it unseen: its pairs are written again later.
+            _services.Clear();
+            _count = 0;
         }
     }
 
@@ -103,5 +128,57 @@ internal sealed class ServiceOperationCache
         }
 
         return hash.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    // Under _lock, at capacity: drops the expired entries, and everything when that is not enough.
+    private void Prune(long now)
+    {
+        var count = 0;
+        foreach (var (key, operations) in _services)
+        {
+            foreach (var entry in operations.Expiry)
+            {
+                if (entry.Value <= now)
+                {
+                    operations.Expiry.TryRemove(entry.Key, out _);
+                }
+            }
+
+            if (operations.Expiry.IsEmpty)
+            {
+                // A write call may still hold it: what it adds there is lost, which only costs a repeated document.
+                _services.TryRemove(key, out _);
+            }
+
+            count += operations.Expiry.Count;
+        }
+
+        if (count >= Capacity)
+        {
+            foreach (var operations in _services.Values)
+            {
+                operations.Expiry.Clear();
+            }
+
+            count = 0;
+        }
+
+        _count = count;
+    }
+
+    /// <summary>The operations of one service written to one index, with the time each may be written again.</summary>
+    internal sealed class Operations
+    {
+        public Operations(string index, string service)
+        {
+            Index = index;
+            Service = service;
+        }
+
+        public string Index { get; }
+
+        public string Service { get; }
+
+        public ConcurrentDictionary<string, long> Expiry { get; } = new(StringComparer.Ordinal);
     }
 }

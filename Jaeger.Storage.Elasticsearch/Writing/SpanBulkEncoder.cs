@@ -34,6 +34,10 @@ internal sealed class SpanBulkEncoder
     {
         var segment = new BulkSegment();
         written = null;
+
+        // Read once per call: the de-duplication's clock needs no finer grain than a write call.
+        var now = _names.Archive ? 0 : _services.NowTicks();
+        ServiceOperationCache.Operations? operations = null;
         for (var b = 0; b < batches.Count; b++)
         {
             var batch = batches[b];
@@ -46,7 +50,13 @@ internal sealed class SpanBulkEncoder
                 if (!_names.Archive)
                 {
                     var serviceIndex = _names.WriteIndex(IndexKind.Service, start);
-                    if (_services.ShouldWrite(serviceIndex, process.ServiceName, span.OperationName, out var id))
+                    if (operations is null || operations.Index != serviceIndex || operations.Service != process.ServiceName)
+                    {
+                        // Once per batch mostly: its spans share the service and, but for a day's turn, the index.
+                        operations = _services.For(serviceIndex, process.ServiceName);
+                    }
+
+                    if (_services.ShouldWrite(operations, span.OperationName, now, out var id))
                     {
                         (written ??= []).Add((serviceIndex, process.ServiceName, span.OperationName));
                         var w = segment.BeginItem(BulkItemKind.Service, serviceIndex, id);
