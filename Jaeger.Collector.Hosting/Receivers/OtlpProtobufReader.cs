@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
 using Jaeger.Model;
+using Jaeger.Text;
 using Jaeger.Thrift;
 
 namespace Jaeger.Collector.Receivers;

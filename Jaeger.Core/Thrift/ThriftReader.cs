@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
-using System.Text;
+using Jaeger.Text;
 
 namespace Jaeger.Thrift;
 
@@ -343,7 +343,7 @@ internal ref struct ThriftReader
 
         if (!bytes.IsEmpty)
         {
-            value = Encoding.UTF8.GetString(bytes);
+            value = Utf8StringCache.Current.Get(bytes);
         }
 
         return true;

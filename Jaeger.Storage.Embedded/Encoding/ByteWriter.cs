@@ -191,7 +191,7 @@ internal ref struct ByteReader
     public string ReadString()
     {
         var bytes = ReadLengthPrefixed();
-        return bytes.IsEmpty ? string.Empty : System.Text.Encoding.UTF8.GetString(bytes);
+        return Jaeger.Text.Utf8StringCache.Current.Get(bytes);
     }
 
     private static InvalidDataException Truncated() => new("A value of the embedded store ends early (corrupt data).");

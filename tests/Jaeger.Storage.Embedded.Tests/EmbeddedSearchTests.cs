@@ -160,6 +160,22 @@ public sealed class EmbeddedSearchTests : IDisposable
         Assert.Equal([id], await _store.FindTraceIdsAsync(new TraceQueryParameters { ServiceName = "wide-tag-svc", Tags = new Dictionary<string, string> { ["k"] = "v" }, StartTimeMin = Base, StartTimeMax = Base.AddMinutes(2) }));
     }
 
+    [Fact]
+    public async Task A_loaded_trace_shares_one_instance_of_each_repeated_short_string()
+    {
+        var process = new Process("shared-svc");
+        var id = new TraceId(0x9A, 11);
+        await _store.WriteSpansAsync([Span(id, 1, process, "GET /orders", Base, 1000, KeyValue.String("http.method", "GET")), Span(id, 2, process, "GET /orders", Base.AddMilliseconds(1), 500, KeyValue.String("http.method", "GET"))]);
+
+        var spans = (await _store.GetTraceAsync(new TraceGetParameters(id)))!.Spans;
+
+        Assert.Equal(2, spans.Count);
+        Assert.Equal("GET /orders", spans[0].OperationName);
+        Assert.Same(spans[0].OperationName, spans[1].OperationName);
+        Assert.Same(spans[0].Tags[0].Key, spans[1].Tags[0].Key);
+        Assert.Same(spans[0].Tags[0].StringValue, spans[1].Tags[0].StringValue);
+    }
+
     /// <summary>The service, operation and tag entries of a service, over every hour.</summary>
     private int CountIndexEntries(string service)
     {

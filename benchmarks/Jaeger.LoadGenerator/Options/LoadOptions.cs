@@ -41,6 +41,9 @@ internal sealed record LoadOptions
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Query mode: how long the workers send the same requests unrecorded before the measured duration (JIT tiering, caches).</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Spans per request or datagram; null = 100 for HTTP/gRPC, as many as fit 65,000 bytes for UDP.</summary>
     public int? BatchSpans { get; init; }
 

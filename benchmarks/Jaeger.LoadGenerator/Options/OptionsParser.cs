@@ -32,6 +32,8 @@ internal static class OptionsParser
           --settle-timeout D           how long to wait after sending for stored to stop changing (default 30s)
           --no-progress                no live progress line on stderr
           --preload-spans N            query mode: spans to preload in traces of 10 (default 1000000)
+          --warmup D                   query mode: unrecorded requests before the measured duration; 0 = none
+                                       (default 5s)
           --max-traces N               --self-host: the in-memory store's bound (default: enough for the run)
 
         Targets (Jaeger's default ports on localhost):
@@ -111,6 +113,7 @@ internal static class OptionsParser
                     "--tags-per-span" => options with { TagsPerSpan = Int(name, value, 0, 1_000) },
                     "--payload" => options with { PayloadBytes = Int(name, value, 0, 60_000) },
                     "--duration" => options with { Duration = Duration(name, value) },
+                    "--warmup" => options with { Warmup = value == "0" ? TimeSpan.Zero : Duration(name, value) },
                     "--batch-spans" => options with { BatchSpans = Int(name, value, 1, 1_000_000) },
                     "--service" => options with { Service = NonEmpty(name, value) },
                     "--latency-samples" => options with { LatencySamplesPerSecond = Double(name, value, 0) },

@@ -39,7 +39,7 @@ internal sealed class QueryKind(string description, string pathAndQuery)
 }
 
 /// <summary>What the query mode measured.</summary>
-internal sealed record QueryResult(string Service, long PreloadedSpans, int LargeTraceSpans, int Workers, double Seconds, IReadOnlyList<QueryKind> Kinds);
+internal sealed record QueryResult(string Service, long PreloadedSpans, int LargeTraceSpans, int Workers, double Seconds, double WarmupSeconds, IReadOnlyList<QueryKind> Kinds);
 
 /// <summary>
 /// Issue 5's measurement: preload the store over collector-http-thrift (traces of 10 spans, plus one 1,000-span
@@ -84,7 +84,21 @@ internal sealed class QueryBenchmark(LoadOptions options, TextWriter progress, H
             new($"trace: /api/traces/{{id}} of {LargeTraceSpans:N0} spans", "api/traces/" + large.FirstTraceId),
         ];
 
+        if (options.Warmup > TimeSpan.Zero)
+        {
+            progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warming up with {options.Workers} workers for {options.Warmup.TotalSeconds:F0} s (not recorded) ..."));
+            await RunWorkersAsync(kinds, options.Warmup, record: false, cancellationToken).ConfigureAwait(false);
+        }
+
         progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"querying with {options.Workers} workers for {options.Duration.TotalSeconds:F0} s ..."));
+        var clock = Stopwatch.StartNew();
+        await RunWorkersAsync(kinds, options.Duration, record: true, cancellationToken).ConfigureAwait(false);
+        return (new QueryResult(options.Service, preload.Balance.Sent, LargeTraceSpans, options.Workers, clock.Elapsed.TotalSeconds, options.Warmup.TotalSeconds, kinds), preload, large);
+    }
+
+    // Each worker cycles through the kinds for the given time; unrecorded runs only warm the server and the client.
+    private async Task RunWorkersAsync(QueryKind[] kinds, TimeSpan duration, bool record, CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
         var workers = new Task[options.Workers];
         for (var w = 0; w < workers.Length; w++)
@@ -93,13 +107,18 @@ internal sealed class QueryBenchmark(LoadOptions options, TextWriter progress, H
             workers[w] = Task.Run(
                 async () =>
                 {
-                    for (var i = first; clock.Elapsed < options.Duration && !cancellationToken.IsCancellationRequested; i++)
+                    for (var i = first; clock.Elapsed < duration && !cancellationToken.IsCancellationRequested; i++)
                     {
                         var kind = kinds[i % kinds.Length];
                         var started = Stopwatch.GetTimestamp();
                         try
                         {
                             using var response = await http.GetAsync(new Uri(options.QueryUrl, kind.PathAndQuery), HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+                            if (!record)
+                            {
+                                continue;
+                            }
+
                             if (response.IsSuccessStatusCode)
                             {
                                 kind.Latency.Record(Stopwatch.GetElapsedTime(started));
@@ -113,9 +132,13 @@ internal sealed class QueryBenchmark(LoadOptions options, TextWriter progress, H
                                 kind.Failed();
                             }
                         }
-                        catch (HttpRequestException)
+                        catch (HttpRequestException) when (record)
                         {
                             kind.Failed();
+                        }
+                        catch (HttpRequestException)
+                        {
+                            // Warm-up requests are not counted; the measured run counts its own failures.
                         }
                     }
                 },
@@ -123,6 +146,5 @@ internal sealed class QueryBenchmark(LoadOptions options, TextWriter progress, H
         }
 
         await Task.WhenAll(workers).ConfigureAwait(false);
-        return (new QueryResult(options.Service, preload.Balance.Sent, LargeTraceSpans, options.Workers, clock.Elapsed.TotalSeconds, kinds), preload, large);
     }
 }

@@ -91,7 +91,7 @@ internal static class MarkdownReport
     public static string Query(QueryResult result)
     {
         var text = new StringBuilder();
-        text.AppendLine(Invariant($"### query API: {result.Workers} workers, {result.Seconds:F1} s, store preloaded with {result.PreloadedSpans:N0} spans of service `{result.Service}` (+ one {result.LargeTraceSpans:N0}-span trace of `{result.Service}-large`)"));
+        text.AppendLine(Invariant($"### query API: {result.Workers} workers, {result.Seconds:F1} s after {result.WarmupSeconds:0.#} s of unrecorded warm-up, store preloaded with {result.PreloadedSpans:N0} spans of service `{result.Service}` (+ one {result.LargeTraceSpans:N0}-span trace of `{result.Service}-large`)"));
         text.AppendLine();
         text.AppendLine("| request | first answer | count | errors | requests/s | p50 ms | p90 ms | p99 ms | max ms |");
         text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");

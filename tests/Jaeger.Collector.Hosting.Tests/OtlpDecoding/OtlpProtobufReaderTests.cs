@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Jaeger.Collector.Receivers;
 using Jaeger.Hosting.Otlp;
 using Jaeger.Model;
+using Jaeger.Text;
 using Jaeger.Protos.Otlp.Collector.Trace.V1;
 using static Jaeger.Collector.Hosting.Tests.OtlpDecoding.OtlpSamples;
 using Common = Jaeger.Protos.Otlp.Common.V1;

@@ -66,6 +66,22 @@ public sealed class ThriftRoundTripTests
     }
 
     [Theory]
+    [MemberData(nameof(Cases))]
+    public void Repeated_short_strings_decode_to_one_instance(ThriftProtocol protocol, bool emitBatch)
+    {
+        var bytes = ThriftFixtures.Encode(ThriftFixtures.Hundred(5), protocol, emitBatch);
+
+        Assert.True(ThriftFixtures.TryDecode(bytes, protocol, emitBatch, out var first, out _));
+        Assert.True(ThriftFixtures.TryDecode(bytes, protocol, emitBatch, out var second, out _));
+
+        var key = first!.Spans[0].Tags[0].Key;
+        Assert.True(key.Length <= Jaeger.Text.Utf8StringCache.MaxCachedLength);
+        Assert.Same(key, second!.Spans[0].Tags[0].Key);
+        Assert.Same(first.Spans[0].Tags[1].StringValue, second.Spans[1].Tags[1].StringValue);
+        Assert.Same(first.Process.ServiceName, second.Process.ServiceName);
+    }
+
+    [Theory]
     [InlineData(ThriftProtocol.Binary)]
     [InlineData(ThriftProtocol.Compact)]
     public void SequenceId_IsWrittenIntoTheEnvelope(ThriftProtocol protocol)

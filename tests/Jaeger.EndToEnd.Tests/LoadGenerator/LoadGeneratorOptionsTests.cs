@@ -23,6 +23,9 @@ public sealed class LoadGeneratorOptionsTests
         Assert.Equal("svc", options.Service);
         Assert.Equal(new Uri("http://otel:4317/"), options.OtlpGrpcUrl);
         Assert.True(options.SelfHost);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.Warmup);
+        Assert.Equal(TimeSpan.Zero, OptionsParser.Parse(["--warmup", "0"]).Options!.Warmup);
+        Assert.Equal(TimeSpan.FromSeconds(2), OptionsParser.Parse(["--warmup=2s"]).Options!.Warmup);
     }
 
     [Fact]
@@ -46,6 +49,7 @@ public sealed class LoadGeneratorOptionsTests
     [InlineData("--transport carrier-pigeon", "--transport must be one of")]
     [InlineData("--workers 0", "--workers must be a whole number from 1")]
     [InlineData("--duration soon", "--duration must be a positive duration")]
+    [InlineData("--warmup never", "--warmup must be a positive duration")]
     [InlineData("--frobnicate 1", "unknown option '--frobnicate'")]
     [InlineData("--rate", "--rate needs a value")]
     [InlineData("--collector-url ftp://x", "--collector-url must be an http:// or https:// URL")]

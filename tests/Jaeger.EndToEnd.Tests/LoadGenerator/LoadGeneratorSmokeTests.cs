@@ -56,6 +56,7 @@ public sealed class LoadGeneratorSmokeTests
             Workers = 2,
             PreloadSpans = 2_000,
             Duration = TimeSpan.FromSeconds(1),
+            Warmup = TimeSpan.FromMilliseconds(300),
             Progress = false,
         };
         using var output = new StringWriter();
@@ -66,6 +67,8 @@ public sealed class LoadGeneratorSmokeTests
         Assert.Equal(2_000, outcome.Ingest!.Balance.Stored);
         var query = Assert.IsType<Jaeger.LoadGenerator.Query.QueryResult>(outcome.Query);
         Assert.Equal(4, query.Kinds.Count);
+        Assert.Equal(0.3, query.WarmupSeconds, 3);
+        Assert.Contains("after 0.3 s of unrecorded warm-up", output.ToString(), StringComparison.Ordinal);
         Assert.All(query.Kinds, k => Assert.True(k.Latency.Count > 0 && k.Errors == 0, k.Description));
         Assert.Equal("20 traces, 200 spans", query.Kinds[0].FirstResult);
         Assert.Equal("1 traces, 1,000 spans", query.Kinds[3].FirstResult);

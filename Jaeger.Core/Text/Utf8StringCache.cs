@@ -1,16 +1,18 @@
 using System.Text;
 
-namespace Jaeger.Collector.Receivers;
+namespace Jaeger.Text;
 
 /// <summary>
 /// Decodes short UTF-8 strings, handing back the same string instance for bytes seen recently on this thread:
 /// attribute keys, span names and common values repeat across the spans of a request and across requests, so most
 /// of them cost a hash and a compare instead of an allocation. A fixed table of two-entry sets bounds the memory
 /// whatever the input: two strings that share a set both stay (the older of a set's two goes on a third), and the
-/// hash is fixed (not seeded per process), so which strings share a set is the same on every run.
+/// hash is fixed (not seeded per process), so which strings share a set is the same on every run. Decoders of every
+/// wire format and storage encoding use it (Thrift, OTLP protobuf, the embedded store's records).
 /// </summary>
-internal sealed class Utf8StringCache
+public sealed class Utf8StringCache
 {
+    /// <summary>Longer strings are decoded every time: they rarely repeat and would crowd out the short ones.</summary>
     public const int MaxCachedLength = 32;
 
     private const int Size = 1024;
@@ -24,7 +26,7 @@ internal sealed class Utf8StringCache
     /// <summary>The calling thread's cache.</summary>
     public static Utf8StringCache Current => t_current ??= new Utf8StringCache();
 
-    /// <summary>The string of <paramref name="utf8"/> (already checked to be valid UTF-8).</summary>
+    /// <summary>The string of <paramref name="utf8"/>; invalid UTF-8 becomes U+FFFD, as <see cref="Encoding.UTF8"/> decodes it.</summary>
     public string Get(ReadOnlySpan<byte> utf8)
     {
         if (utf8.IsEmpty)
