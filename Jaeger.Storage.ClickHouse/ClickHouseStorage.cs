@@ -28,7 +28,7 @@ internal sealed class ClickHouseStorage : IStorageMaintenance, IAsyncDisposable
         Database = new ClickHouseDatabase(options, httpClient);
         Schema = new ClickHouseSchema(options);
         Writer = new ClickHouseSpanWriter(Database, options, _metrics, _logger, time);
-        Reader = new ClickHouseSpanReader(Database, options);
+        Reader = new ClickHouseSpanReader(Database, options, time);
         Dependencies = new ClickHouseDependencyStore(Database);
         Sampling = new ClickHouseSamplingStore(Database, time);
         Metrics = new ClickHouseMetricsReader(Database);

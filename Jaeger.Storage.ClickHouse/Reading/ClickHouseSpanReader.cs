@@ -5,19 +5,21 @@ namespace Jaeger.Storage.ClickHouse.Reading;
 
 /// <summary>
 /// Reads Jaeger v2's ClickHouse tables. Services and operations come from their materialized tables; a search finds
-/// trace ids on <c>spans</c> and orders them by trace start from <c>trace_id_timestamps</c> (exact limit, newest
-/// first); a trace is read by id within its time range (the caller's hint, else <c>trace_id_timestamps</c>), which
+/// trace ids on <c>spans</c> in time windows growing back from the newest (<see cref="NewestTraces"/>) and orders
+/// them by trace start from <c>trace_id_timestamps</c> (exact limit, newest first); a trace is read by id within its time range (the caller's hint, else <c>trace_id_timestamps</c>), which
 /// prunes day partitions; summaries are aggregated by the server.
 /// </summary>
 internal sealed class ClickHouseSpanReader : ISpanReader
 {
     private readonly ClickHouseDatabase _db;
     private readonly int _maxSearchDepth;
+    private readonly TimeProvider _time;
 
-    public ClickHouseSpanReader(ClickHouseDatabase database, ClickHouseStorageOptions options)
+    public ClickHouseSpanReader(ClickHouseDatabase database, ClickHouseStorageOptions options, TimeProvider? time = null)
     {
         _db = database;
         _maxSearchDepth = options.MaxSearchDepth;
+        _time = time ?? TimeProvider.System;
     }
 
     public SearchCapabilities Capabilities => SearchCapabilities.All;
@@ -133,19 +135,8 @@ internal sealed class ClickHouseSpanReader : ISpanReader
         ArgumentNullException.ThrowIfNull(query);
         SearchCapabilityCheck.ThrowIfUnsupported(query, Capabilities);
         query.Validate();
-        var search = new TraceSearch(query, binaryTags: true);
-        var limit = search.Add("UInt32", (uint)Math.Min(query.Limit, _maxSearchDepth));
-        var sql = $"""
-            SELECT trace_id, toUnixTimestamp64Nano(min(start)) AS trace_start, toUnixTimestamp64Nano(max(end)) AS trace_end
-            FROM {_db.Table("trace_id_timestamps")}
-            WHERE trace_id IN (SELECT s.trace_id FROM {_db.Table("spans")} AS s WHERE {search.Where})
-            GROUP BY trace_id
-            ORDER BY trace_start DESC, trace_id DESC
-            LIMIT {limit}
-            """;
-        var found = new List<(string, long, long)>();
-        await _db.ReadAsync("search", sql, r => found.Add((r.GetString(0), r.GetInt64(1), r.GetInt64(2))), cancellationToken, search.Parameters).ConfigureAwait(false);
-        return found;
+        var limit = Math.Min(query.Limit, _maxSearchDepth);
+        return await NewestTraces.FindAsync(_db, query, limit, TraceSearch.Nanos(_time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The spans of the traces, read within [from, to] of span start when given.</summary>

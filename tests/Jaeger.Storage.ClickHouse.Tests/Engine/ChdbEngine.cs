@@ -21,6 +21,8 @@ internal sealed unsafe class ChdbEngine : IDisposable
     private readonly delegate* unmanaged<IntPtr, IntPtr> _resultError;
     private readonly delegate* unmanaged<IntPtr, void> _destroyResult;
     private readonly delegate* unmanaged<IntPtr, void> _closeConnection;
+    private readonly delegate* unmanaged<IntPtr, ulong> _storageRowsRead;
+    private readonly delegate* unmanaged<IntPtr, ulong> _storageBytesRead;
     private IntPtr _connectionHandle;
 
     private ChdbEngine(IntPtr library, string dataPath)
@@ -34,6 +36,8 @@ internal sealed unsafe class ChdbEngine : IDisposable
         _resultError = (delegate* unmanaged<IntPtr, IntPtr>)NativeLibrary.GetExport(library, "chdb_result_error");
         _destroyResult = (delegate* unmanaged<IntPtr, void>)NativeLibrary.GetExport(library, "chdb_destroy_query_result");
         _closeConnection = (delegate* unmanaged<IntPtr, void>)NativeLibrary.GetExport(library, "chdb_close_conn");
+        _storageRowsRead = (delegate* unmanaged<IntPtr, ulong>)NativeLibrary.GetExport(library, "chdb_result_storage_rows_read");
+        _storageBytesRead = (delegate* unmanaged<IntPtr, ulong>)NativeLibrary.GetExport(library, "chdb_result_storage_bytes_read");
 
         // The .NET runtime owns SIGSEGV and friends (null references are signals); ClickHouse must not take them.
         if (NativeLibrary.TryGetExport(library, "chdb_set_signal_handlers_enabled", out var setSignals))
@@ -92,6 +96,25 @@ internal sealed unsafe class ChdbEngine : IDisposable
     /// <summary>CPU clock ticks (10 ms) the calling threads spent inside INSERT statements while <see cref="MeasureCpu"/> was set.</summary>
     public long InsertCallerCpuTicks { get; private set; }
 
+    /// <summary>
+    /// What SELECT statements read from tables so far (rows, uncompressed bytes, statements), as a server's query log
+    /// counts <c>read_rows</c> and <c>read_bytes</c>: a measure of a query's work that does not depend on the machine's load.
+    /// </summary>
+    public (long Rows, long Bytes, long Statements) SelectReads
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (_selectRows, _selectBytes, _selects);
+            }
+        }
+    }
+
+    private long _selectRows;
+    private long _selectBytes;
+    private long _selects;
+
     /// <summary>Runs one statement; the result in <paramref name="format"/>, or <see cref="ChdbQueryException"/>.</summary>
     public byte[] Query(string sql, string format)
     {
@@ -137,6 +160,13 @@ internal sealed unsafe class ChdbEngine : IDisposable
                 {
                     var message = Marshal.PtrToStringUTF8(error) ?? "unknown error";
                     throw new ChdbQueryException(ChdbQueryException.ParseCode(message), message);
+                }
+
+                if (sql.AsSpan().TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase))
+                {
+                    _selectRows += (long)_storageRowsRead(result);
+                    _selectBytes += (long)_storageBytesRead(result);
+                    _selects++;
                 }
 
                 var length = checked((int)_resultLength(result));
