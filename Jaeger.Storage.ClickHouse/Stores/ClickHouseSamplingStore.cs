@@ -96,8 +96,10 @@ internal sealed class ClickHouseSamplingStore : ISamplingStore, ILeaseStore
 
         var version = Math.Max((ulong)now * 1000 + (ulong)Random.Shared.Next(1000), (current?.Version ?? 0) + 1);
         await WriteLeaseAsync(resource, owner, now + (long)(ttl.Ticks / 10), version, cancellationToken).ConfigureAwait(false);
+        // Taken when this write is the latest: the lease runs from `now`, before the write, whatever the round trips
+        // cost. (Asking whether it is still unexpired after them refused a short lease that a slow engine took.)
         var winner = await ReadLeaseAsync(resource, cancellationToken).ConfigureAwait(false);
-        return winner is { } w && w.Owner == owner && w.ExpiresMicros > NowMicros();
+        return winner is { } w && w.Owner == owner && w.Version == version;
     }
 
     public async ValueTask<bool> ForfeitAsync(string resource, string owner, CancellationToken cancellationToken = default)
