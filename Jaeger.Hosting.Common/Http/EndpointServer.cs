@@ -112,8 +112,8 @@ internal sealed partial class EndpointServer : IAsyncDisposable
     private static partial void LogListening(ILogger logger, string scheme, IPEndPoint endpoint);
 
     /// <summary>
-    /// The outer host's loggers, without the private host's lifetime messages, and with ASP.NET Core's and gRPC's own
-    /// categories at <see cref="LogLevel.Warning"/> and above: their information messages are per request ("Executing
+    /// The outer host's loggers, without the private host's lifetime messages, and with ASP.NET Core's, gRPC's and the MCP
+    /// SDK's own categories at <see cref="LogLevel.Warning"/> and above: their information messages are per request ("Executing
     /// endpoint ...", four lines a request), which at collector rates cost more than the requests' work (a host without
     /// an appsettings.json logs Information by default).
     /// </summary>
@@ -127,7 +127,9 @@ internal sealed partial class EndpointServer : IAsyncDisposable
             }
 
             var logger = outer.CreateLogger(categoryName);
-            return categoryName.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal) || categoryName.StartsWith("Grpc.AspNetCore.", StringComparison.Ordinal)
+            return categoryName.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal)
+                || categoryName.StartsWith("Grpc.AspNetCore.", StringComparison.Ordinal)
+                || categoryName.StartsWith("ModelContextProtocol.", StringComparison.Ordinal)
                 ? new WarningsOnlyLogger(logger)
                 : logger;
         }

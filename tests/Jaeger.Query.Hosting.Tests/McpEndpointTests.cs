@@ -11,6 +11,7 @@ using Jaeger.Storage.Builder;
 using Jaeger.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging.Testing;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -28,11 +29,13 @@ public sealed class McpEndpointTests : IAsyncLifetime
     private IHost? _host;
     private McpClient? _client;
     private MetricCollector<long>? _requests;
+    private readonly FakeLoggerProvider _logs = new();
 
     public async Task InitializeAsync()
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(_logs);
         builder.Services.AddJaegerInMemoryStorage();
         builder.Services.Configure<JaegerStorageOptions>(o => o.Archive.Type = "memory");
         builder.Services.AddJaegerQuery(o =>
@@ -227,6 +230,17 @@ public sealed class McpEndpointTests : IAsyncLifetime
 
         var archived = await CallAsync("get_span_details", new() { ["trace_id"] = ArchivedTraceId.ToString(), ["span_ids"] = new[] { "a1" } });
         Assert.Equal("kept", Assert.Single(archived.GetProperty("spans").EnumerateArray()).GetProperty("operation").GetString());
+    }
+
+    [Fact]
+    public async Task Tool_calls_write_no_log_lines_below_warning()
+    {
+        // The MCP SDK logs each request at Information; the query server keeps per-request lines out of the host's log.
+        _logs.Collector.Clear();
+        await CallAsync("get_services", new());
+        await CallFailingAsync("get_trace_errors", new() { ["trace_id"] = "xyz" });
+
+        Assert.Empty(_logs.Collector.GetSnapshot().Where(r => r.Level < LogLevel.Warning).Select(r => $"{r.Level} {r.Category}: {r.Message}"));
     }
 
     [Fact]
