@@ -24,6 +24,11 @@ internal sealed class RawJsonWriter
     // Longer strings go through Utf8JsonWriter, which sizes its buffer exactly instead of reserving 3 bytes a character.
     private const int MaxDirectLength = 4096;
 
+    private const int MaxAsciiLoopLength = 48;
+
+    // The ASCII characters the encoder writes as they are, asked of the encoder itself.
+    private static readonly bool[] AsciiVerbatim = BuildAsciiVerbatim();
+
     private readonly PooledBufferWriter _buffer;
     private Utf8JsonWriter? _fallback;
 
@@ -42,11 +47,7 @@ internal sealed class RawJsonWriter
     public ReadOnlySpan<byte> WrittenFrom(int start) => _buffer.WrittenMemory.Span[start..];
 
     /// <summary>Copies <paramref name="utf8"/> (JSON text) as is.</summary>
-    public void Raw(ReadOnlySpan<byte> utf8)
-    {
-        utf8.CopyTo(_buffer.GetSpan(utf8.Length));
-        _buffer.Advance(utf8.Length);
-    }
+    public void Raw(ReadOnlySpan<byte> utf8) => _buffer.Write(utf8);
 
     /// <summary>A JSON string (quoted, escaped as <see cref="Utf8JsonWriter"/> escapes it), or <c>null</c>.</summary>
     public void String(string? value)
@@ -54,6 +55,11 @@ internal sealed class RawJsonWriter
         if (value is null)
         {
             Raw("null"u8);
+            return;
+        }
+
+        if (value.Length <= MaxAsciiLoopLength && TryAscii(value))
+        {
             return;
         }
 
@@ -75,6 +81,29 @@ internal sealed class RawJsonWriter
         fallback.WriteStringValue(value);
         fallback.Flush();
         fallback.Reset();
+    }
+
+    // Short strings (keys, most values) are usually printable ASCII: one loop copies and checks them, cheaper than the
+    // two vectorized passes below at these lengths.
+    private bool TryAscii(string value)
+    {
+        var span = _buffer.GetSpan(value.Length + 2);
+        var verbatim = AsciiVerbatim;
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c >= 128 || !verbatim[c])
+            {
+                return false;
+            }
+
+            span[i + 1] = (byte)c;
+        }
+
+        span[0] = (byte)'"';
+        span[value.Length + 1] = (byte)'"';
+        _buffer.Advance(value.Length + 2);
+        return true;
     }
 
     /// <summary>A JSON string of UTF-8 text that needs no escaping (hex, digits).</summary>
@@ -128,6 +157,17 @@ internal sealed class RawJsonWriter
     }
 
     private static ReadOnlySpan<byte> HexDigits => "0123456789abcdef"u8;
+
+    private static bool[] BuildAsciiVerbatim()
+    {
+        var verbatim = new bool[128];
+        for (var c = 0; c < verbatim.Length; c++)
+        {
+            verbatim[c] = !Options.Encoder!.WillEncode(c);
+        }
+
+        return verbatim;
+    }
 
     private Utf8JsonWriter Fallback() => _fallback ??= new Utf8JsonWriter(_buffer, Options);
 }
