@@ -51,9 +51,30 @@ internal sealed partial class QueryHandler
     }
 
     /// <summary>
-    /// Copies a trace from the primary store into the archive. Answers Jaeger's <c>{"data":[],...,"errors":[]}</c>; 404 when
-    /// no store has the trace; 500 with Jaeger's message when no archive is configured. A trace that only the archive
-    /// still holds is already archived, and is not written twice.
+    /// Copies a trace from the primary store into the archive: the one archive operation behind <c>POST /api/archive/{id}</c>
+    /// and gRPC <c>ArchiveTrace</c>. A trace that only the archive still holds is already archived, and is not written twice.
+    /// </summary>
+    internal async ValueTask<ArchiveOutcome> ArchiveTraceAsync(TraceId id, CancellationToken cancellationToken)
+    {
+        if (Archive is not { } archive)
+        {
+            return ArchiveOutcome.NoArchiveStorage;
+        }
+
+        var trace = await Reader.GetTraceAsync(id, cancellationToken).ConfigureAwait(false);
+        if (trace is { Spans.Count: > 0 })
+        {
+            await archive.ArchiveAsync(trace, cancellationToken).ConfigureAwait(false);
+            return ArchiveOutcome.Archived;
+        }
+
+        var archived = await archive.Reader.GetTraceAsync(id, cancellationToken).ConfigureAwait(false);
+        return archived is { Spans.Count: > 0 } ? ArchiveOutcome.AlreadyArchived : ArchiveOutcome.NotFound;
+    }
+
+    /// <summary>
+    /// <c>POST /api/archive/{traceID}</c>: answers Jaeger's <c>{"data":[],...,"errors":[]}</c>; 404 when no store has the
+    /// trace; 500 with Jaeger's message when no archive is configured.
     /// </summary>
     public async Task ArchiveTraceAsync(HttpContext context)
     {
@@ -64,28 +85,18 @@ internal sealed partial class QueryHandler
             return;
         }
 
-        if (Archive is not { } archive)
+        switch (await ArchiveTraceAsync(id, context.RequestAborted).ConfigureAwait(false))
         {
-            await WriteErrorAsync(context, StatusCodes.Status500InternalServerError, ArchiveNotConfigured).ConfigureAwait(false);
-            return;
-        }
-
-        var trace = await Reader.GetTraceAsync(id, context.RequestAborted).ConfigureAwait(false);
-        if (trace is { Spans.Count: > 0 })
-        {
-            await archive.ArchiveAsync(trace, context.RequestAborted).ConfigureAwait(false);
-        }
-        else
-        {
-            var archived = await archive.Reader.GetTraceAsync(id, context.RequestAborted).ConfigureAwait(false);
-            if (archived is not { Spans.Count: > 0 })
-            {
+            case ArchiveOutcome.NoArchiveStorage:
+                await WriteErrorAsync(context, StatusCodes.Status500InternalServerError, ArchiveNotConfigured).ConfigureAwait(false);
+                return;
+            case ArchiveOutcome.NotFound:
                 await WriteErrorAsync(context, StatusCodes.Status404NotFound, "trace not found").ConfigureAwait(false);
                 return;
-            }
+            default:
+                await WriteAsync(context, StatusCodes.Status200OK, 0, static (w, _) => WriteEmptyArchiveResponse(w)).ConfigureAwait(false);
+                return;
         }
-
-        await WriteAsync(context, StatusCodes.Status200OK, 0, static (w, _) => WriteEmptyArchiveResponse(w)).ConfigureAwait(false);
     }
 
     // Jaeger answers an archive with empty arrays for both data and errors.
@@ -101,4 +112,20 @@ internal sealed partial class QueryHandler
         w.WriteEndArray();
         w.WriteEndObject();
     }
+}
+
+/// <summary>What <see cref="QueryHandler.ArchiveTraceAsync(TraceId, CancellationToken)"/> did.</summary>
+internal enum ArchiveOutcome
+{
+    /// <summary>The primary store's trace was written into the archive.</summary>
+    Archived,
+
+    /// <summary>Only the archive holds the trace: nothing to write.</summary>
+    AlreadyArchived,
+
+    /// <summary>Neither store has a span of the trace.</summary>
+    NotFound,
+
+    /// <summary>No archive storage is configured.</summary>
+    NoArchiveStorage,
 }

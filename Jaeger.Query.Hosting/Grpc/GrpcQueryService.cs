@@ -13,21 +13,39 @@ internal sealed class GrpcQueryService(QueryHandler handler) : Proto.QueryServic
     /// <summary>Jaeger streams spans in chunks of this many.</summary>
     internal const int ChunkSize = 10;
 
+    // Jaeger's message for a trace neither the primary store nor the archive has.
+    private const string TraceNotFound = "trace not found";
+
+    /// <summary>The trace from the primary store, else from the archive, as the HTTP API and Jaeger's query service answer it.</summary>
     public override async Task GetTrace(Proto.GetTraceRequest request, IServerStreamWriter<Proto.SpansResponseChunk> responseStream, ServerCallContext context)
     {
-        if (!TraceId.TryReadBytes(request.TraceId.Span, out var id) || id.IsEmpty)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "trace_id must be 16 (or 8) bytes and not zero"));
-        }
-
-        var trace = await handler.GetTraceOrArchivedAsync(id, context.CancellationToken).ConfigureAwait(false);
+        var trace = await handler.GetTraceOrArchivedAsync(ReadTraceId(request.TraceId), context.CancellationToken).ConfigureAwait(false);
         if (trace is null || trace.Spans.Count == 0)
         {
-            throw new RpcException(new Status(StatusCode.NotFound, "trace not found"));
+            throw new RpcException(new Status(StatusCode.NotFound, TraceNotFound));
         }
 
         await SendChunksAsync([handler.Adjust(trace, raw: false)], responseStream).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Copies a trace into the archive storage, as <c>POST /api/archive/{id}</c> does. Fails as Jaeger's does: NOT_FOUND when
+    /// no store has the trace, INTERNAL with Jaeger's message when no archive storage is configured.
+    /// </summary>
+    public override async Task<Proto.ArchiveTraceResponse> ArchiveTrace(Proto.ArchiveTraceRequest request, ServerCallContext context)
+    {
+        return await handler.ArchiveTraceAsync(ReadTraceId(request.TraceId), context.CancellationToken).ConfigureAwait(false) switch
+        {
+            ArchiveOutcome.NoArchiveStorage => throw new RpcException(new Status(StatusCode.Internal, "failed to archive trace: " + QueryHandler.ArchiveNotConfigured)),
+            ArchiveOutcome.NotFound => throw new RpcException(new Status(StatusCode.NotFound, TraceNotFound)),
+            _ => new Proto.ArchiveTraceResponse(),
+        };
+    }
+
+    private static TraceId ReadTraceId(Google.Protobuf.ByteString bytes) =>
+        TraceId.TryReadBytes(bytes.Span, out var id) && !id.IsEmpty
+            ? id
+            : throw new RpcException(new Status(StatusCode.InvalidArgument, "trace_id must be 16 (or 8) bytes and not zero"));
 
     public override async Task FindTraces(Proto.FindTracesRequest request, IServerStreamWriter<Proto.SpansResponseChunk> responseStream, ServerCallContext context)
     {

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Jaeger.Hosting.Protos;
 using Jaeger.Model;
 using Jaeger.Storage;
 using Jaeger.Storage.Builder;
@@ -7,12 +10,14 @@ using Jaeger.Storage.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Proto = Jaeger.Protos.ApiV2;
 
 namespace Jaeger.Query.Hosting.Tests;
 
 /// <summary>
 /// <c>POST /api/archive/{id}</c> and the archive fallback of get-trace, against a memory primary store and a second,
-/// separate memory store as the archive (<c>Jaeger:Storage:Archive:Type=memory</c>).
+/// separate memory store as the archive (<c>Jaeger:Storage:Archive:Type=memory</c>); and the same over api_v2 gRPC
+/// (<c>ArchiveTrace</c>, and <c>GetTrace</c>'s fallback), with Grpc.Net.Client.
 /// </summary>
 public sealed class ArchiveTests : IAsyncLifetime
 {
@@ -58,7 +63,7 @@ public sealed class ArchiveTests : IAsyncLifetime
         builder.Services.AddJaegerQuery(o =>
         {
             o.HttpListenAddress = "127.0.0.1:0";
-            o.GrpcListenAddress = "";
+            o.GrpcListenAddress = "127.0.0.1:0";
         });
         var host = builder.Build();
         await host.StartAsync();
@@ -70,6 +75,21 @@ public sealed class ArchiveTests : IAsyncLifetime
         using var response = await client.SendAsync(new HttpRequestMessage(method, url));
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static GrpcChannel GrpcChannelTo(IHost host) =>
+        GrpcChannel.ForAddress($"http://127.0.0.1:{host.Services.GetRequiredService<JaegerQuery>().GrpcEndpoint!.Port}");
+
+    private static async Task<string[]> GrpcSpanIdsAsync(Proto.QueryService.QueryServiceClient client, TraceId id)
+    {
+        using var call = client.GetTrace(new Proto.GetTraceRequest { TraceId = ApiV2Mapper.TraceIdBytes(id) });
+        var ids = new List<string>();
+        await foreach (var chunk in call.ResponseStream.ReadAllAsync())
+        {
+            ids.AddRange(chunk.Spans.Select(s => Convert.ToHexStringLower(s.SpanId.Span)));
+        }
+
+        return [.. ids.Order(StringComparer.Ordinal)];
     }
 
     private static string[] SpanIds(string json)
@@ -171,6 +191,69 @@ public sealed class ArchiveTests : IAsyncLifetime
             Assert.Equal("""{"data":null,"total":0,"limit":0,"offset":0,"errors":[{"code":500,"msg":"archive span storage was not configured"}]}""", text);
             Assert.Equal(HttpStatusCode.OK, (await SendAsync(client, HttpMethod.Get, $"api/traces/{QueryFixture.DispatchTraceId}")).Status);
             Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(client, HttpMethod.Get, $"api/traces/{Unknown}")).Status);
+        }
+        finally
+        {
+            client.Dispose();
+            await host.StopAsync();
+            host.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Grpc_ArchiveTrace_copies_the_trace_as_the_http_archive_does_and_GetTrace_falls_back_to_the_archive()
+    {
+        using var channel = GrpcChannelTo(_host);
+        var client = new Proto.QueryService.QueryServiceClient(channel);
+        await client.ArchiveTraceAsync(new Proto.ArchiveTraceRequest { TraceId = ApiV2Mapper.TraceIdBytes(Kept) });
+
+        var archive = _host.Services.GetRequiredService<ArchiveSpanStorage>();
+        string[] all = ["0000000000000001", "0000000000000002", "0000000000000003", "0000000000000004"];
+        Assert.Equal(all, (await archive.Reader.GetTraceAsync(Kept))!.Spans.Select(s => s.SpanId.ToString()).Order(StringComparer.Ordinal).ToArray());
+        Assert.Null(await archive.Reader.GetTraceAsync(Other));
+
+        await _host.Services.GetRequiredService<InMemorySpanStore>().PurgeAsync();
+        Assert.Equal(all, await GrpcSpanIdsAsync(client, Kept));
+        var gone = await Assert.ThrowsAsync<RpcException>(() => GrpcSpanIdsAsync(client, Other));
+        Assert.Equal(StatusCode.NotFound, gone.StatusCode);
+
+        // A trace only the archive still has is already archived: success, and not written twice.
+        await client.ArchiveTraceAsync(new Proto.ArchiveTraceRequest { TraceId = ApiV2Mapper.TraceIdBytes(Kept) });
+        Assert.Equal(4, (await archive.Reader.GetTraceAsync(Kept))!.Spans.Count);
+    }
+
+    [Fact]
+    public async Task Grpc_ArchiveTrace_of_an_unknown_trace_is_not_found_of_a_zero_id_invalid_argument_and_writes_nothing()
+    {
+        using var channel = GrpcChannelTo(_host);
+        var client = new Proto.QueryService.QueryServiceClient(channel);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => client.ArchiveTraceAsync(new Proto.ArchiveTraceRequest { TraceId = ApiV2Mapper.TraceIdBytes(Unknown) }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("trace not found", unknown.Status.Detail);
+        var zero = await Assert.ThrowsAsync<RpcException>(() => client.ArchiveTraceAsync(new Proto.ArchiveTraceRequest { TraceId = ApiV2Mapper.TraceIdBytes(default) }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, zero.StatusCode);
+        var shortId = await Assert.ThrowsAsync<RpcException>(() => client.ArchiveTraceAsync(new Proto.ArchiveTraceRequest { TraceId = Google.Protobuf.ByteString.CopyFrom(1, 2, 3) }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, shortId.StatusCode);
+        Assert.Empty(await _host.Services.GetRequiredService<ArchiveSpanStorage>().Reader.GetServicesAsync());
+
+        // The service keeps serving.
+        await client.ArchiveTraceAsync(new Proto.ArchiveTraceRequest { TraceId = ApiV2Mapper.TraceIdBytes(Other) });
+        Assert.Equal(2, (await _host.Services.GetRequiredService<ArchiveSpanStorage>().Reader.GetTraceAsync(Other))!.Spans.Count);
+    }
+
+    [Fact]
+    public async Task Grpc_ArchiveTrace_without_archive_storage_is_jaegers_internal_error_and_GetTrace_still_works()
+    {
+        var (host, client) = await StartAsync(archive: false);
+        try
+        {
+            await host.Services.GetRequiredService<ISpanWriter>().WriteSpansAsync(QueryFixture.Spans(Time.ToUnixMicros(DateTimeOffset.UtcNow)).Take(1));
+            using var channel = GrpcChannelTo(host);
+            var grpc = new Proto.QueryService.QueryServiceClient(channel);
+            var error = await Assert.ThrowsAsync<RpcException>(() => grpc.ArchiveTraceAsync(new Proto.ArchiveTraceRequest { TraceId = ApiV2Mapper.TraceIdBytes(QueryFixture.DispatchTraceId) }).ResponseAsync);
+            Assert.Equal(StatusCode.Internal, error.StatusCode);
+            Assert.Equal("failed to archive trace: archive span storage was not configured", error.Status.Detail);
+            Assert.Equal(["0000000000000001"], await GrpcSpanIdsAsync(grpc, QueryFixture.DispatchTraceId));
         }
         finally
         {
