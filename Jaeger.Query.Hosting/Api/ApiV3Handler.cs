@@ -58,7 +58,7 @@ internal sealed class ApiV3Handler(QueryHandler handler)
             return;
         }
 
-        var trace = await handler.GetTraceOrArchivedAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var trace = await handler.GetTraceOrArchivedAsync(new TraceGetParameters(id), context.RequestAborted).ConfigureAwait(false);
         if (trace is null || trace.Spans.Count == 0)
         {
             await WriteErrorAsync(context, 404, "trace not found").ConfigureAwait(false);

@@ -28,11 +28,11 @@ internal sealed partial class QueryHandler
 
     /// <summary>
     /// The trace from the primary store, else from the archive (as Jaeger's query service does), or null when neither
-    /// has a span of it.
+    /// has a span of it: every get-trace, HTTP and gRPC, reads through here.
     /// </summary>
-    internal async ValueTask<Trace?> GetTraceOrArchivedAsync(TraceId id, CancellationToken cancellationToken)
+    internal async ValueTask<Trace?> GetTraceOrArchivedAsync(TraceGetParameters query, CancellationToken cancellationToken)
     {
-        var trace = await Reader.GetTraceAsync(id, cancellationToken).ConfigureAwait(false);
+        var trace = await Reader.GetTraceAsync(query, cancellationToken).ConfigureAwait(false);
         if (trace is { Spans.Count: > 0 })
         {
             return trace;
@@ -40,7 +40,7 @@ internal sealed partial class QueryHandler
 
         if (Archive is { } archive)
         {
-            trace = await archive.Reader.GetTraceAsync(id, cancellationToken).ConfigureAwait(false);
+            trace = await archive.Reader.GetTraceAsync(query, cancellationToken).ConfigureAwait(false);
             if (trace is { Spans.Count: > 0 })
             {
                 return trace;
@@ -54,21 +54,21 @@ internal sealed partial class QueryHandler
     /// Copies a trace from the primary store into the archive: the one archive operation behind <c>POST /api/archive/{id}</c>
     /// and gRPC <c>ArchiveTrace</c>. A trace that only the archive still holds is already archived, and is not written twice.
     /// </summary>
-    internal async ValueTask<ArchiveOutcome> ArchiveTraceAsync(TraceId id, CancellationToken cancellationToken)
+    internal async ValueTask<ArchiveOutcome> ArchiveTraceAsync(TraceGetParameters query, CancellationToken cancellationToken)
     {
         if (Archive is not { } archive)
         {
             return ArchiveOutcome.NoArchiveStorage;
         }
 
-        var trace = await Reader.GetTraceAsync(id, cancellationToken).ConfigureAwait(false);
+        var trace = await Reader.GetTraceAsync(query, cancellationToken).ConfigureAwait(false);
         if (trace is { Spans.Count: > 0 })
         {
             await archive.ArchiveAsync(trace, cancellationToken).ConfigureAwait(false);
             return ArchiveOutcome.Archived;
         }
 
-        var archived = await archive.Reader.GetTraceAsync(id, cancellationToken).ConfigureAwait(false);
+        var archived = await archive.Reader.GetTraceAsync(query, cancellationToken).ConfigureAwait(false);
         return archived is { Spans.Count: > 0 } ? ArchiveOutcome.AlreadyArchived : ArchiveOutcome.NotFound;
     }
 
@@ -85,7 +85,7 @@ internal sealed partial class QueryHandler
             return;
         }
 
-        switch (await ArchiveTraceAsync(id, context.RequestAborted).ConfigureAwait(false))
+        switch (await ArchiveTraceAsync(new TraceGetParameters(id), context.RequestAborted).ConfigureAwait(false))
         {
             case ArchiveOutcome.NoArchiveStorage:
                 await WriteErrorAsync(context, StatusCodes.Status500InternalServerError, ArchiveNotConfigured).ConfigureAwait(false);
@@ -114,7 +114,7 @@ internal sealed partial class QueryHandler
     }
 }
 
-/// <summary>What <see cref="QueryHandler.ArchiveTraceAsync(TraceId, CancellationToken)"/> did.</summary>
+/// <summary>What <see cref="QueryHandler.ArchiveTraceAsync(TraceGetParameters, CancellationToken)"/> did.</summary>
 internal enum ArchiveOutcome
 {
     /// <summary>The primary store's trace was written into the archive.</summary>

@@ -172,7 +172,7 @@ internal sealed partial class QueryHandler
         {
             foreach (var id in request.TraceIds)
             {
-                var trace = await GetTraceOrArchivedAsync(id, context.RequestAborted).ConfigureAwait(false);
+                var trace = await GetTraceOrArchivedAsync(new TraceGetParameters(id), context.RequestAborted).ConfigureAwait(false);
                 if (trace is null || trace.Spans.Count == 0)
                 {
                     (errors ??= []).Add(new ApiError(StatusCodes.Status404NotFound, "trace not found", id));
@@ -208,7 +208,7 @@ internal sealed partial class QueryHandler
             return;
         }
 
-        var trace = await GetTraceOrArchivedAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var trace = await GetTraceOrArchivedAsync(new TraceGetParameters(id), context.RequestAborted).ConfigureAwait(false);
         if (trace is null || trace.Spans.Count == 0)
         {
             await WriteErrorAsync(context, StatusCodes.Status404NotFound, "trace not found").ConfigureAwait(false);

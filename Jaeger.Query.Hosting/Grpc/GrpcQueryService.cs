@@ -19,7 +19,8 @@ internal sealed class GrpcQueryService(QueryHandler handler) : Proto.QueryServic
     /// <summary>The trace from the primary store, else from the archive, as the HTTP API and Jaeger's query service answer it.</summary>
     public override async Task GetTrace(Proto.GetTraceRequest request, IServerStreamWriter<Proto.SpansResponseChunk> responseStream, ServerCallContext context)
     {
-        var trace = await handler.GetTraceOrArchivedAsync(ReadTraceId(request.TraceId), context.CancellationToken).ConfigureAwait(false);
+        var query = GrpcSearch.TraceGet(ReadTraceId(request.TraceId), request.StartTime, request.EndTime);
+        var trace = await handler.GetTraceOrArchivedAsync(query, context.CancellationToken).ConfigureAwait(false);
         if (trace is null || trace.Spans.Count == 0)
         {
             throw new RpcException(new Status(StatusCode.NotFound, TraceNotFound));
@@ -34,7 +35,8 @@ internal sealed class GrpcQueryService(QueryHandler handler) : Proto.QueryServic
     /// </summary>
     public override async Task<Proto.ArchiveTraceResponse> ArchiveTrace(Proto.ArchiveTraceRequest request, ServerCallContext context)
     {
-        return await handler.ArchiveTraceAsync(ReadTraceId(request.TraceId), context.CancellationToken).ConfigureAwait(false) switch
+        var query = GrpcSearch.TraceGet(ReadTraceId(request.TraceId), request.StartTime, request.EndTime);
+        return await handler.ArchiveTraceAsync(query, context.CancellationToken).ConfigureAwait(false) switch
         {
             ArchiveOutcome.NoArchiveStorage => throw new RpcException(new Status(StatusCode.Internal, "failed to archive trace: " + QueryHandler.ArchiveNotConfigured)),
             ArchiveOutcome.NotFound => throw new RpcException(new Status(StatusCode.NotFound, TraceNotFound)),

@@ -24,11 +24,8 @@ internal sealed class GrpcQueryServiceV3(QueryHandler handler) : Proto.QueryServ
             throw Invalid($"trace_id '{request.TraceId}' is not a non-zero hex trace id of 1 to 32 digits");
         }
 
-        var query = new TraceGetParameters(
-            id,
-            request.StartTime is { } s ? Time.FromUnixMicros(ApiV2Mapper.ToMicros(s)) : null,
-            request.EndTime is { } e ? Time.FromUnixMicros(ApiV2Mapper.ToMicros(e)) : null);
-        var trace = await handler.Reader.GetTraceAsync(query, context.CancellationToken).ConfigureAwait(false);
+        // The archive answers for a trace the primary store has dropped, as in the HTTP APIs and api_v2.
+        var trace = await handler.GetTraceOrArchivedAsync(GrpcSearch.TraceGet(id, request.StartTime, request.EndTime), context.CancellationToken).ConfigureAwait(false);
         if (trace is null || trace.Spans.Count == 0)
         {
             throw new RpcException(new Status(StatusCode.NotFound, "trace not found"));

@@ -11,6 +11,12 @@ namespace Jaeger.Query.Grpc;
 /// <summary>A gRPC search (api_v2 or api_v3) as the storage's query: window defaults, limits, checks, INVALID_ARGUMENT.</summary>
 internal static class GrpcSearch
 {
+    /// <summary>A get-trace or archive request's trace and optional window, the window's bounds as the request gives them.</summary>
+    public static TraceGetParameters TraceGet(TraceId id, Timestamp? startTime, Timestamp? endTime) => new(
+        id,
+        startTime is { } s ? Time.FromUnixMicros(ApiV2Mapper.ToMicros(s)) : null,
+        endTime is { } e ? Time.FromUnixMicros(ApiV2Mapper.ToMicros(e)) : null);
+
     public static TraceQueryParameters ToQuery(
         QueryHandler handler,
         string serviceName,

@@ -439,7 +439,7 @@ internal sealed class JaegerMcpTools(QueryHandler handler)
             throw new McpException($"trace_id: '{Cut(traceId ?? string.Empty)}' is not a non-zero hex trace id of 1 to 32 digits");
         }
 
-        var trace = await handler.GetTraceOrArchivedAsync(id, cancellationToken).ConfigureAwait(false)
+        var trace = await handler.GetTraceOrArchivedAsync(new TraceGetParameters(id), cancellationToken).ConfigureAwait(false)
             ?? throw new McpException($"trace {id} not found");
         return handler.Adjust(trace, raw: false);
     }

@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Proto = Jaeger.Protos.ApiV2;
+using ProtoV3 = Jaeger.Protos.ApiV3;
 
 namespace Jaeger.Query.Hosting.Tests;
 
@@ -201,7 +202,7 @@ public sealed class ArchiveTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Grpc_ArchiveTrace_copies_the_trace_as_the_http_archive_does_and_GetTrace_falls_back_to_the_archive()
+    public async Task Grpc_ArchiveTrace_copies_the_trace_as_the_http_archive_does_and_both_GetTraces_fall_back_to_the_archive()
     {
         using var channel = GrpcChannelTo(_host);
         var client = new Proto.QueryService.QueryServiceClient(channel);
@@ -216,6 +217,31 @@ public sealed class ArchiveTests : IAsyncLifetime
         Assert.Equal(all, await GrpcSpanIdsAsync(client, Kept));
         var gone = await Assert.ThrowsAsync<RpcException>(() => GrpcSpanIdsAsync(client, Other));
         Assert.Equal(StatusCode.NotFound, gone.StatusCode);
+
+        // api_v3 too, with a window around the spans (which the archive is asked with as well).
+        var v3 = new ProtoV3.QueryService.QueryServiceClient(channel);
+        var now = DateTimeOffset.UtcNow;
+        using (var call = v3.GetTrace(new ProtoV3.GetTraceRequest
+        {
+            TraceId = Kept.ToString(),
+            StartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now.AddHours(-1)),
+            EndTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now.AddMinutes(1)),
+        }))
+        {
+            var v3Ids = new List<string>();
+            await foreach (var data in call.ResponseStream.ReadAllAsync())
+            {
+                v3Ids.AddRange(data.ResourceSpans.SelectMany(r => r.ScopeSpans).SelectMany(s => s.Spans).Select(s => Convert.ToHexStringLower(s.SpanId.Span)));
+            }
+
+            Assert.Equal(all, v3Ids.Order(StringComparer.Ordinal).ToArray());
+        }
+
+        using (var missing = v3.GetTrace(new ProtoV3.GetTraceRequest { TraceId = Other.ToString() }))
+        {
+            var v3Gone = await Assert.ThrowsAsync<RpcException>(async () => await missing.ResponseStream.MoveNext(CancellationToken.None));
+            Assert.Equal(StatusCode.NotFound, v3Gone.StatusCode);
+        }
 
         // A trace only the archive still has is already archived: success, and not written twice.
         await client.ArchiveTraceAsync(new Proto.ArchiveTraceRequest { TraceId = ApiV2Mapper.TraceIdBytes(Kept) });
