@@ -66,7 +66,7 @@ internal static class NewestTraces
 
             if (cut)
             {
-                fetch *= 4;
+                fetch = (int)Math.Min(fetch * 4L, int.MaxValue);
             }
             else
             {
