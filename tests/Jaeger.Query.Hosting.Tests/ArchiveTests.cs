@@ -5,11 +5,9 @@ using Grpc.Net.Client;
 using Jaeger.Hosting.Protos;
 using Jaeger.Model;
 using Jaeger.Storage;
-using Jaeger.Storage.Builder;
 using Jaeger.Storage.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Proto = Jaeger.Protos.ApiV2;
 using ProtoV3 = Jaeger.Protos.ApiV3;
 
@@ -53,22 +51,9 @@ public sealed class ArchiveTests : IAsyncLifetime
 
     private static async Task<(IHost, HttpClient)> StartAsync(bool archive)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddJaegerInMemoryStorage();
-        if (archive)
-        {
-            builder.Services.Configure<JaegerStorageOptions>(o => o.Archive.Type = "memory");
-        }
-
-        builder.Services.AddJaegerQuery(o =>
-        {
-            o.HttpListenAddress = "127.0.0.1:0";
-            o.GrpcListenAddress = "127.0.0.1:0";
-        });
-        var host = builder.Build();
+        var host = TestQueryHost.Build(o => o.GrpcListenAddress = "127.0.0.1:0", archive);
         await host.StartAsync();
-        return (host, new HttpClient { BaseAddress = host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress! });
+        return (host, new HttpClient { BaseAddress = host.HttpBaseAddress() });
     }
 
     private static async Task<(HttpStatusCode Status, string Text)> SendAsync(HttpClient client, HttpMethod method, string url)

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using System.Diagnostics.Metrics;
-using Jaeger.Storage.Builder;
 using Jaeger.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -33,23 +32,18 @@ public sealed class McpEndpointTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(_logs);
-        builder.Services.AddJaegerInMemoryStorage();
-        builder.Services.Configure<JaegerStorageOptions>(o => o.Archive.Type = "memory");
-        builder.Services.AddJaegerQuery(o =>
-        {
-            o.HttpListenAddress = "127.0.0.1:0";
-            o.GrpcListenAddress = "";
-            o.BasePath = "/jaeger";
-            o.Mcp.Enabled = true;
-            o.Mcp.MaxSpans = MaxSpans;
-            o.Mcp.MaxSpanDetails = 1;
-            o.Mcp.MaxSearchResults = 2;
-            o.Mcp.MaxValueLength = 16;
-        });
-        _host = builder.Build();
+        _host = TestQueryHost.Build(
+            o =>
+            {
+                o.BasePath = "/jaeger";
+                o.Mcp.Enabled = true;
+                o.Mcp.MaxSpans = MaxSpans;
+                o.Mcp.MaxSpanDetails = 1;
+                o.Mcp.MaxSearchResults = 2;
+                o.Mcp.MaxValueLength = 16;
+            },
+            archive: true,
+            logs: _logs);
         await _host.Services.GetRequiredService<ISpanWriter>().WriteSpansAsync(QueryFixture.Spans(_base));
 
         // A trace only the archive holds.
@@ -57,7 +51,7 @@ public sealed class McpEndpointTests : IAsyncLifetime
         await _host.Services.GetRequiredService<ArchiveSpanStorage>().Writer.WriteSpansAsync([archived]);
         _requests = new MetricCollector<long>(_host.Services.GetRequiredService<IMeterFactory>(), "Jaeger.Query", "jaeger.query.requests");
         await _host.StartAsync();
-        var endpoint = new Uri(_host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress!, "api/ai/mcp");
+        var endpoint = new Uri(_host.HttpBaseAddress(), "api/ai/mcp");
         Assert.Equal("/jaeger/api/ai/mcp", endpoint.AbsolutePath);
         _client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions { Endpoint = endpoint, TransportMode = HttpTransportMode.StreamableHttp }));
     }

@@ -1,11 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using Jaeger.Storage;
-using Jaeger.Storage.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Jaeger.Query.Hosting.Tests;
@@ -54,32 +52,15 @@ public sealed class OfficialUiTests : IDisposable
 
     private static IHost Build(Action<JaegerQueryOptions> configure, bool archive = false, bool metrics = false)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        if (metrics)
-        {
-            builder.Services.AddSingleton<IMetricsReader, FakeMetricsReader>();
-        }
-
-        builder.Services.AddJaegerInMemoryStorage();
-        if (!metrics)
+        return TestQueryHost.Build(configure, archive, services =>
         {
             // The in-memory store keeps RED metrics; without them it stands for a storage that has none.
-            builder.Services.RemoveAll<IMetricsReader>();
-        }
-
-        if (archive)
-        {
-            builder.Services.Configure<JaegerStorageOptions>(o => o.Archive.Type = "memory");
-        }
-
-        builder.Services.AddJaegerQuery(o =>
-        {
-            o.HttpListenAddress = "127.0.0.1:0";
-            o.GrpcListenAddress = "";
-            configure(o);
+            services.RemoveAll<IMetricsReader>();
+            if (metrics)
+            {
+                services.AddSingleton<IMetricsReader, FakeMetricsReader>();
+            }
         });
-        return builder.Build();
     }
 
     private static async Task<T> WithHostAsync<T>(IHost host, Func<HttpClient, Task<T>> test)

@@ -2,7 +2,6 @@ using Jaeger.Model;
 using Jaeger.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Jaeger.Query.Hosting.Tests;
 
@@ -34,18 +33,10 @@ public sealed class QueryFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddJaegerInMemoryStorage();
-        builder.Services.AddJaegerQuery(o =>
-        {
-            o.HttpListenAddress = "127.0.0.1:0";
-            o.GrpcListenAddress = "127.0.0.1:0";
-        });
-        _host = builder.Build();
+        _host = TestQueryHost.Build(o => o.GrpcListenAddress = "127.0.0.1:0");
         await _host.Services.GetRequiredService<ISpanWriter>().WriteSpansAsync(Spans(BaseMicros));
         await _host.StartAsync();
-        BaseAddress = _host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress!;
+        BaseAddress = _host.HttpBaseAddress();
         Client = new HttpClient { BaseAddress = BaseAddress };
     }
 

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Jaeger.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Jaeger.Query.Hosting.Tests;
 
@@ -18,18 +17,9 @@ public sealed class TransformTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddJaegerInMemoryStorage();
-        builder.Services.AddJaegerQuery(o =>
-        {
-            o.HttpListenAddress = "127.0.0.1:0";
-            o.GrpcListenAddress = "";
-            o.MaxTransformBodyBytes = Limit;
-        });
-        _host = builder.Build();
+        _host = TestQueryHost.Build(o => o.MaxTransformBodyBytes = Limit);
         await _host.StartAsync();
-        _client = new HttpClient { BaseAddress = _host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress! };
+        _client = new HttpClient { BaseAddress = _host.HttpBaseAddress() };
     }
 
     public async Task DisposeAsync()

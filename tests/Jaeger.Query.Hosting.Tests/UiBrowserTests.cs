@@ -3,7 +3,6 @@ using Jaeger.Storage;
 using Jaeger.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -28,22 +27,13 @@ public sealed partial class UiBrowserTests : IAsyncLifetime
         // Playwright's 5 s default for Expect is short for a browser on a loaded two-core CI machine.
         SetDefaultExpectTimeout((float)Eventually.DefaultTimeout.TotalMilliseconds);
 
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddJaegerInMemoryStorage();
-        builder.Services.Configure<Jaeger.Storage.Builder.JaegerStorageOptions>(o => o.Archive.Type = "memory");
-        builder.Services.AddJaegerQuery(o =>
-        {
-            o.HttpListenAddress = "127.0.0.1:0";
-            o.GrpcListenAddress = "";
-        });
-        _host = builder.Build();
+        _host = TestQueryHost.Build(archive: true);
         var now = Time.ToUnixMicros(DateTimeOffset.UtcNow);
         var writer = _host.Services.GetRequiredService<ISpanWriter>();
         await writer.WriteSpansAsync(QueryFixture.Spans(now - 600_000_000));
         await writer.WriteSpansAsync(CheckoutTrace(now - 120_000_000));
         await _host.StartAsync();
-        _base = _host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress!;
+        _base = _host.HttpBaseAddress();
 
         _chromium = await HeadlessChromium.LaunchAsync();
     }
@@ -221,19 +211,10 @@ public sealed partial class UiBrowserTests : IAsyncLifetime
     [ChromiumFact]
     public async Task Ui_works_under_a_base_path()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddJaegerInMemoryStorage();
-        builder.Services.AddJaegerQuery(o =>
-        {
-            o.HttpListenAddress = "127.0.0.1:0";
-            o.GrpcListenAddress = "";
-            o.BasePath = "/jaeger";
-        });
-        using var host = builder.Build();
+        using var host = TestQueryHost.Build(o => o.BasePath = "/jaeger");
         await host.Services.GetRequiredService<ISpanWriter>().WriteSpansAsync(CheckoutTrace(Time.ToUnixMicros(DateTimeOffset.UtcNow) - 60_000_000));
         await host.StartAsync();
-        var baseAddress = host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress!;
+        var baseAddress = host.HttpBaseAddress();
         var context = await _chromium!.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
         var errors = new List<string>();

@@ -4,8 +4,6 @@ using Jaeger.Storage;
 using Jaeger.Storage.Memory;
 using Jaeger.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -145,19 +143,10 @@ public sealed partial class UiBrowserTests
     [ChromiumFact]
     public async Task Without_the_filter_capability_there_is_no_filter_box_and_a_filter_in_the_url_is_refused_as_text()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddJaegerInMemoryStorage();
-        builder.Services.AddSingleton<ISpanReader>(sp => new ReaderWithoutFilter(sp.GetRequiredService<InMemorySpanStore>()));
-        builder.Services.AddJaegerQuery(o =>
-        {
-            o.HttpListenAddress = "127.0.0.1:0";
-            o.GrpcListenAddress = "";
-        });
-        using var host = builder.Build();
+        using var host = TestQueryHost.Build(services: s => s.AddSingleton<ISpanReader>(sp => new ReaderWithoutFilter(sp.GetRequiredService<InMemorySpanStore>())));
         await host.Services.GetRequiredService<ISpanWriter>().WriteSpansAsync(CheckoutTrace(Time.ToUnixMicros(DateTimeOffset.UtcNow) - 60_000_000));
         await host.StartAsync();
-        var baseAddress = host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress!;
+        var baseAddress = host.HttpBaseAddress();
         var context = await _chromium!.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
 

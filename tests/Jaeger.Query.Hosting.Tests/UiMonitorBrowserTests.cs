@@ -3,7 +3,6 @@ using Jaeger.Storage;
 using Jaeger.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using static Microsoft.Playwright.Assertions;
 
 namespace Jaeger.Query.Hosting.Tests;
@@ -25,15 +24,7 @@ public sealed class UiMonitorBrowserTests : IAsyncLifetime
         }
 
         SetDefaultExpectTimeout((float)Eventually.DefaultTimeout.TotalMilliseconds);
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddJaegerInMemoryStorage();
-        builder.Services.AddJaegerQuery(o =>
-        {
-            o.HttpListenAddress = "127.0.0.1:0";
-            o.GrpcListenAddress = "";
-        });
-        _host = builder.Build();
+        _host = TestQueryHost.Build();
 
         // Two services with spans (so they are listed) and span metrics in the minutes before now.
         var now = DateTimeOffset.UtcNow;
