@@ -7,7 +7,7 @@ namespace Jaeger.Storage.ClickHouse.Reading;
 /// Reads Jaeger v2's ClickHouse tables. Services and operations come from their materialized tables; a search finds
 /// trace ids on <c>spans</c> in time windows growing back from the newest (<see cref="NewestTraces"/>) and orders
 /// them by trace start from <c>trace_id_timestamps</c> (exact limit, newest first); a trace is read by id within its time range (the caller's hint, else <c>trace_id_timestamps</c>), which
-/// prunes day partitions; summaries are aggregated by the server.
+/// prunes day partitions (one statement: the range is a scalar subquery); summaries are aggregated by the server.
 /// </summary>
 internal sealed class ClickHouseSpanReader : ISpanReader
 {
@@ -29,29 +29,7 @@ internal sealed class ClickHouseSpanReader : ISpanReader
         var id = SpanRows.TraceIdText(query.TraceId);
         long? from = query.StartTime is { } start ? TraceSearch.Nanos(start) : null;
         long? to = query.EndTime is { } end ? TraceSearch.Nanos(end) : null;
-        if (from is null && to is null)
-        {
-            // The time range of the trace, as Jaeger v2 keeps it, narrows the read to the partitions it lives in.
-            long count = 0, first = 0, last = 0;
-            await _db.ReadAsync(
-                "trace time range",
-                $"SELECT count(), toUnixTimestamp64Nano(min(start)), toUnixTimestamp64Nano(max(end)) FROM {_db.Table("trace_id_timestamps")} WHERE trace_id = {{id:String}}",
-                r =>
-                {
-                    count = Convert.ToInt64(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture);
-                    first = r.GetInt64(1);
-                    last = r.GetInt64(2);
-                },
-                cancellationToken,
-                ClickHouseDatabase.Parameter("id", "String", id)).ConfigureAwait(false);
-            if (count > 0)
-            {
-                from = first;
-                to = last;
-            }
-        }
-
-        var traces = await ReadTracesAsync([id], from, to, cancellationToken).ConfigureAwait(false);
+        var traces = await ReadTracesAsync([id], from, to, cancellationToken, rangeOf: from is null && to is null ? id : null).ConfigureAwait(false);
         return traces.TryGetValue(id, out var trace) ? trace : null;
     }
 
@@ -139,13 +117,25 @@ internal sealed class ClickHouseSpanReader : ISpanReader
         return await NewestTraces.FindAsync(_db, query, limit, TraceSearch.Nanos(_time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The spans of the traces, read within [from, to] of span start when given.</summary>
-    private async Task<Dictionary<string, Trace>> ReadTracesAsync(string[] ids, long? from, long? to, CancellationToken cancellationToken)
+    /// <summary>
+    /// The spans of the traces, read within [from, to] of span start when given. With <paramref name="rangeOf"/> (one
+    /// trace, no bounds given), within that trace's time range as Jaeger v2 keeps it in <c>trace_id_timestamps</c>,
+    /// looked up in the same statement (a scalar subquery ClickHouse runs first, so the range still prunes day
+    /// partitions and parts); a trace the table does not know is read without bounds.
+    /// </summary>
+    private async Task<Dictionary<string, Trace>> ReadTracesAsync(string[] ids, long? from, long? to, CancellationToken cancellationToken, string? rangeOf = null)
     {
-        var sql = $"SELECT {SpanRowReader.SelectList} FROM {_db.Table("spans")} WHERE trace_id IN {{ids:Array(String)}}"
+        var sql = (rangeOf is null ? string.Empty : $"WITH (SELECT (count(), min(start), max(end)) FROM {_db.Table("trace_id_timestamps")} WHERE trace_id = {{range_of:String}}) AS trace_range\n")
+            + $"SELECT {SpanRowReader.SelectList} FROM {_db.Table("spans")} WHERE trace_id IN {{ids:Array(String)}}"
             + (from is null ? string.Empty : " AND start_time >= fromUnixTimestamp64Nano({from:Int64})")
-            + (to is null ? string.Empty : " AND start_time <= fromUnixTimestamp64Nano({to:Int64})");
+            + (to is null ? string.Empty : " AND start_time <= fromUnixTimestamp64Nano({to:Int64})")
+            + (rangeOf is null ? string.Empty : " AND (trace_range.1 = 0 OR (start_time >= trace_range.2 AND start_time <= trace_range.3))");
         var parameters = new List<global::ClickHouse.Driver.ADO.Parameters.ClickHouseDbParameter> { ClickHouseDatabase.Parameter("ids", "Array(String)", ids) };
+        if (rangeOf is not null)
+        {
+            parameters.Add(ClickHouseDatabase.Parameter("range_of", "String", rangeOf));
+        }
+
         if (from is { } f)
         {
             parameters.Add(ClickHouseDatabase.Parameter("from", "Int64", f));

@@ -97,7 +97,7 @@ internal sealed unsafe class ChdbEngine : IDisposable
     public long InsertCallerCpuTicks { get; private set; }
 
     /// <summary>
-    /// What SELECT statements read from tables so far (rows, uncompressed bytes, statements), as a server's query log
+    /// What SELECT statements (including those that open with WITH) read from tables so far (rows, uncompressed bytes, statements), as a server's query log
     /// counts <c>read_rows</c> and <c>read_bytes</c>: a measure of a query's work that does not depend on the machine's load.
     /// </summary>
     public (long Rows, long Bytes, long Statements) SelectReads
@@ -162,7 +162,8 @@ internal sealed unsafe class ChdbEngine : IDisposable
                     throw new ChdbQueryException(ChdbQueryException.ParseCode(message), message);
                 }
 
-                if (sql.AsSpan().TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase))
+                var statement = sql.AsSpan().TrimStart();
+                if (statement.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) || statement.StartsWith("WITH", StringComparison.OrdinalIgnoreCase))
                 {
                     _selectRows += (long)_storageRowsRead(result);
                     _selectBytes += (long)_storageBytesRead(result);

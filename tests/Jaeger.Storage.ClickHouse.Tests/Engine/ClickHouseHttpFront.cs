@@ -195,12 +195,22 @@ internal sealed partial class ClickHouseHttpFront : IAsyncDisposable
                 _currentDatabase = use;
             }
 
+            // One SET statement for all that changed (each statement is a round into the engine).
+            var changed = new List<KeyValuePair<string, string>>();
             foreach (var (key, value) in args)
             {
                 if ((key.StartsWith("param_", StringComparison.Ordinal) || !NotSettings.Contains(key))
                     && !(_applied.TryGetValue(key, out var current) && current == value))
                 {
-                    _engine.Query($"SET {key} = {QuoteString(value)}", "TSV");
+                    changed.Add(new(key, value));
+                }
+            }
+
+            if (changed.Count > 0)
+            {
+                _engine.Query("SET " + string.Join(", ", changed.Select(c => $"{c.Key} = {QuoteString(c.Value)}")), "TSV");
+                foreach (var (key, value) in changed)
+                {
                     _applied[key] = value;
                 }
             }
