@@ -10,7 +10,8 @@ namespace Jaeger.Storage.Memory;
 /// <para>
 /// Thread-safe: one reader-writer lock lets searches run side by side while a write (one per
 /// <see cref="WriteAsync"/> call, however many spans) runs alone. Spans are copied when written, into a dense
-/// encoded form (one byte array per span) with repeated strings (operation names, tag keys, low-cardinality values)
+/// encoded form (appended into large shared arrays, <see cref="SpanSlabs"/>, so a stored span is no object of its own
+/// for the garbage collector) with repeated strings (operation names, tag keys, low-cardinality values)
 /// and processes kept once per store; every read decodes new model spans the caller may change, equal in content to
 /// those written (a span's <see cref="Span.Process"/> is the first stored instance equal to its own).
 /// </para>
@@ -42,6 +43,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
     private readonly StringTable _strings;
     private readonly ProcessTable _processes = new();
     private readonly SpanEncoder _encoder = new();
+    private readonly SpanSlabs _slabs = new();
     private readonly int _maxTraces;
     private readonly InMemoryStorageMetrics _metrics;
     private readonly InMemorySamplingStore _sampling;
@@ -101,6 +103,9 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
     /// <summary>The sum of the encoded spans' lengths.</summary>
     internal long EncodedBytes => Interlocked.Read(ref _encodedBytes);
 
+    /// <summary>The arrays the encoded spans are kept in; read under no lock, for tests and measurements of a quiet store.</summary>
+    internal SpanSlabs Slabs => _slabs;
+
     /// <inheritdoc />
     public SearchCapabilities Capabilities => SearchCapabilities.All | SearchCapabilities.Filter;
 
@@ -115,6 +120,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
         var spanCount = batches.CheckedSpanCount();
 
         int newTraces = 0, evicted = 0;
+        long encodedBytes = 0;
         _lock.EnterWriteLock();
         try
         {
@@ -131,7 +137,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
                 var start = span.StartTimeMicros;
                 if (!_traces.TryGetValue(span.TraceId, out var entry))
                 {
-                    entry = new TraceEntry(span.TraceId, _nextSequence++, start);
+                    entry = new TraceEntry(span.TraceId, _nextSequence++, start, SpansOfTraceFrom(spans, i));
                     _traces.Add(span.TraceId, entry);
                     entry.AddIndex(_allTraces);
                     newTraces++;
@@ -172,9 +178,9 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
                 }
 
                 var processIndex = entry.IndexOfProcess(storedProcess!);
-                var encoded = _encoder.Encode(span, entry.BaseMicros, processIndex, _strings);
-                entry.AddSpan(encoded, SpanSignature.ForSpan(span, storedProcess!.Signature));
-                Interlocked.Add(ref _encodedBytes, encoded.Length);
+                var encoded = _encoder.Encode(span, entry.BaseMicros, processIndex, _strings, out var signature);
+                entry.AddSpan(_slabs.Add(encoded), encoded.Length, signature | storedProcess!.Signature);
+                encodedBytes += encoded.Length;
 
                 if (!entry.IsIndexedIn(lastService!.Traces))
                 {
@@ -196,6 +202,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
             }
 
             Interlocked.Add(ref _spanCount, spanCount);
+            Interlocked.Add(ref _encodedBytes, encodedBytes);
             Volatile.Write(ref _traceCount, _traces.Count);
         }
         finally
@@ -316,6 +323,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
             SpanMetrics.Clear();
             _strings.Clear();
             _processes.Clear();
+            _slabs.Clear();
             Interlocked.Exchange(ref _encodedBytes, 0);
             Interlocked.Exchange(ref _spanCount, 0);
             Volatile.Write(ref _traceCount, 0);
@@ -379,7 +387,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
                         break;
                     }
 
-                    if (search.MatchesAnySpan(entry, _strings))
+                    if (search.MatchesAnySpan(entry, _slabs, _strings))
                     {
                         results.Add(select(entry));
                         if (results.Count == query.Limit)
@@ -490,10 +498,26 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
         trace.Spans.Capacity = spans.Length;
         for (var i = 0; i < spans.Length; i++)
         {
-            trace.Spans.Add(SpanEncoding.Decode(spans[i], entry, _strings));
+            trace.Spans.Add(SpanEncoding.Decode(_slabs.Get(spans[i].Location), entry, _strings));
         }
 
         return trace;
+    }
+
+    /// <summary>
+    /// How many spans of the trace of <c>spans[first]</c> follow one another from there: room for them in a new trace
+    /// entry saves regrowing its list (senders usually send a trace's spans together).
+    /// </summary>
+    private static int SpansOfTraceFrom(IList<Span> spans, int first)
+    {
+        var traceId = spans[first].TraceId;
+        var end = first + 1;
+        while (end < spans.Count && spans[end].TraceId == traceId)
+        {
+            end++;
+        }
+
+        return end - first == 1 ? 4 : end - first;
     }
 
     /// <summary><paramref name="value"/> minus <paramref name="amount"/>, or <see cref="long.MinValue"/> when that would be lower.</summary>
@@ -555,6 +579,11 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
         _traces.Remove(entry.Id);
         Interlocked.Add(ref _spanCount, -entry.SpanCount);
         Interlocked.Add(ref _encodedBytes, -entry.EncodedBytes);
+        foreach (var span in entry.Spans)
+        {
+            _slabs.Remove(span.Location);
+        }
+
         foreach (var process in entry.Processes)
         {
             _processes.Release(process);
@@ -614,13 +643,13 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
             services.Clear();
             for (var i = 0; i < spans.Length; i++)
             {
-                var header = new EncodedSpanReader(spans[i]).ReadHeader(entry.BaseMicros);
+                var header = new EncodedSpanReader(_slabs.Get(spans[i].Location)).ReadHeader(entry.BaseMicros);
                 services.TryAdd(new SpanId(header.SpanId), entry.GetProcess(header.ProcessIndex).Process.ServiceName);
             }
 
             for (var i = 0; i < spans.Length; i++)
             {
-                var reader = new EncodedSpanReader(spans[i]);
+                var reader = new EncodedSpanReader(_slabs.Get(spans[i].Location));
                 var header = reader.ReadHeader(entry.BaseMicros);
                 if (header.StartMicros <= after || header.StartMicros > end)
                 {

@@ -8,8 +8,8 @@ using Jaeger.Model;
 namespace Jaeger.Storage.Memory;
 
 /// <summary>
-/// The dense form in which the in-memory store keeps a span: one byte array per span, about a tenth of the model
-/// objects' size. The trace id, the process and repeated strings live outside it (in the trace entry, the
+/// The dense form in which the in-memory store keeps a span (in its <see cref="SpanSlabs"/>), about a tenth of the
+/// model objects' size. The trace id, the process and repeated strings live outside it (in the trace entry, the
 /// <see cref="ProcessTable"/> and the <see cref="StringTable"/>).
 /// </summary>
 /// <remarks>
@@ -53,7 +53,7 @@ internal static class SpanEncoding
     }
 
     /// <summary>Decodes a stored span back into a model span whose process is the stored one.</summary>
-    public static Span Decode(byte[] data, TraceEntry entry, StringTable strings)
+    public static Span Decode(ReadOnlySpan<byte> data, TraceEntry entry, StringTable strings)
     {
         var reader = new EncodedSpanReader(data);
         var header = reader.ReadHeader(entry.BaseMicros);
@@ -148,12 +148,13 @@ internal sealed class SpanEncoder
     private byte[] _buffer = new byte[1024];
     private int _length;
 
-    /// <summary>The span's encoded bytes, in an array of exactly their length.</summary>
+    /// <summary>The span's encoded bytes, valid until the next call; and its <see cref="SpanSignature"/> bits, but for those of its process.</summary>
     /// <param name="span">The span.</param>
     /// <param name="baseMicros">The time the start is stored relative to (the trace entry's).</param>
     /// <param name="processIndex">The span's process, as an index in the trace entry's processes.</param>
     /// <param name="strings">The table repeated strings are interned in.</param>
-    public byte[] Encode(Span span, long baseMicros, int processIndex, StringTable strings)
+    /// <param name="signature">The signature of the operation name, the tags and the log fields.</param>
+    public ReadOnlySpan<byte> Encode(Span span, long baseMicros, int processIndex, StringTable strings, out ulong signature)
     {
         _length = 0;
         WriteFixed64(span.SpanId.Value);
@@ -161,7 +162,9 @@ internal sealed class SpanEncoder
         WriteZigZag(span.DurationMicros);
         WriteVarint((uint)(int)span.Flags);
         WriteVarint((uint)processIndex);
-        WriteString(strings.Intern(span.OperationName), span.OperationName);
+        var operationId = strings.Intern(span.OperationName);
+        WriteString(operationId, span.OperationName);
+        signature = SpanSignature.Operation(Hash(operationId, span.OperationName, strings));
 
         var references = span.References;
         WriteVarint((uint)references.Length);
@@ -177,14 +180,14 @@ internal sealed class SpanEncoder
             }
         }
 
-        WriteKeyValues(span.Tags, strings);
+        signature |= WriteKeyValues(span.Tags, strings);
 
         var logs = span.Logs;
         WriteVarint((uint)logs.Length);
         foreach (var log in logs)
         {
             WriteZigZag(unchecked(log.TimestampMicros - span.StartTimeMicros));
-            WriteKeyValues(log.Fields, strings);
+            signature |= WriteKeyValues(log.Fields, strings);
         }
 
         var warnings = span.Warnings;
@@ -194,32 +197,44 @@ internal sealed class SpanEncoder
             WriteString(-1, warning);
         }
 
-        return _buffer.AsSpan(0, _length).ToArray();
+        return _buffer.AsSpan(0, _length);
     }
 
-    private void WriteKeyValues(ImmutableArray<KeyValue> values, StringTable strings)
+    /// <summary>The <see cref="SpanSignature.Text"/> hash of a string, from the table when it is interned.</summary>
+    private static int Hash(int id, string text, StringTable strings) => id >= 0 ? strings.HashOf(id) : SpanSignature.Text(text);
+
+    /// <summary>Writes the key-values; returns their signature bits.</summary>
+    private ulong WriteKeyValues(ImmutableArray<KeyValue> values, StringTable strings)
     {
+        ulong signature = 0;
         WriteVarint((uint)values.Length);
         foreach (var value in values)
         {
             var keyId = strings.Intern(value.Key);
             WriteString(keyId, value.Key);
+            var keyHash = Hash(keyId, value.Key, strings);
             switch (value.Type)
             {
                 case KeyValueType.String:
                     WriteByte(SpanEncoding.TypeString);
-                    WriteString(strings.InternValue(keyId, value.StringValue), value.StringValue);
+                    var text = value.StringValue;
+                    var textId = strings.InternValue(keyId, text);
+                    WriteString(textId, text);
+                    signature |= SpanSignature.TextValue(keyHash, Hash(textId, text, strings));
                     break;
                 case KeyValueType.Bool:
                     WriteByte(value.BoolValue ? SpanEncoding.TypeTrue : SpanEncoding.TypeFalse);
+                    signature |= SpanSignature.TextValue(keyHash, value.BoolValue ? SpanSignature.TrueHash : SpanSignature.FalseHash);
                     break;
                 case KeyValueType.Int64:
                     WriteByte(SpanEncoding.TypeInt64);
                     WriteZigZag(value.Int64Value);
+                    signature |= SpanSignature.IntValue(keyHash, value.Int64Value);
                     break;
                 case KeyValueType.Float64:
                     WriteByte(SpanEncoding.TypeFloat64);
                     WriteFixed64(unchecked((ulong)BitConverter.DoubleToInt64Bits(value.Float64Value)));
+                    signature |= SpanSignature.FloatValue(keyHash, value.Float64Value);
                     break;
                 default:
                     var bytes = value.BinaryValue.Span;
@@ -227,9 +242,12 @@ internal sealed class SpanEncoder
                     WriteVarint((uint)bytes.Length);
                     bytes.CopyTo(Reserve(bytes.Length));
                     _length += bytes.Length;
+                    signature |= SpanSignature.BinaryValue(keyHash, bytes);
                     break;
             }
         }
+
+        return signature;
     }
 
     /// <summary>A string: the table entry when <paramref name="id"/> is one, else the text inline.</summary>

@@ -55,22 +55,22 @@ internal readonly struct SpanSearch
         return new SpanSearch(query);
     }
 
-    public bool MatchesAnySpan(TraceEntry entry, StringTable strings)
+    public bool MatchesAnySpan(TraceEntry entry, SpanSlabs slabs, StringTable strings)
     {
         var spans = entry.Spans;
-        var signatures = entry.Signatures;
         var required = _requiredSignature;
         for (var i = 0; i < spans.Length; i++)
         {
             // The signature rules most spans out without reading them.
-            var signature = signatures[i];
+            var signature = spans[i].Signature;
             if ((signature & required) != required || !TagsMayMatch(signature))
             {
                 continue;
             }
 
             // The filter reads a decoded span: it runs only on spans that passed the cheaper conditions.
-            if (Matches(entry, spans[i], strings) && (_filter is null || _filter.Matches(SpanEncoding.Decode(spans[i], entry, strings))))
+            var encoded = slabs.Get(spans[i].Location);
+            if (Matches(entry, encoded, strings) && (_filter is null || _filter.Matches(SpanEncoding.Decode(encoded, entry, strings))))
             {
                 return true;
             }
@@ -93,7 +93,7 @@ internal readonly struct SpanSearch
     }
 
     /// <summary>Reads the encoded span only as far as the conditions need.</summary>
-    private bool Matches(TraceEntry entry, byte[] span, StringTable strings)
+    private bool Matches(TraceEntry entry, ReadOnlySpan<byte> span, StringTable strings)
     {
         var reader = new EncodedSpanReader(span);
         var header = reader.ReadHeader(entry.BaseMicros);

@@ -21,6 +21,9 @@ internal sealed class StringTable
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
     private readonly List<string> _strings = [];
 
+    // Per string id: its SpanSignature.Text hash, computed once.
+    private int[] _hashes = new int[16];
+
     // Per string id used as a key: how many distinct values were interned under it.
     private int[] _valuesPerKey = new int[16];
 
@@ -35,6 +38,9 @@ internal sealed class StringTable
     public int Count => _strings.Count;
 
     public string this[int id] => _strings[id];
+
+    /// <summary>The <see cref="SpanSignature.Text"/> hash of the string <paramref name="id"/>.</summary>
+    public int HashOf(int id) => _hashes[id];
 
     /// <summary>A name (operation, tag key): interned while the table has room. Returns -1 when not interned.</summary>
     public int Intern(string text)
@@ -70,6 +76,7 @@ internal sealed class StringTable
         _ids.Clear();
         _strings.Clear();
         Array.Clear(_valuesPerKey);
+        Array.Clear(_hashes);
     }
 
     private int Add(string text)
@@ -80,7 +87,10 @@ internal sealed class StringTable
         if (id == _valuesPerKey.Length)
         {
             Array.Resize(ref _valuesPerKey, id * 2);
+            Array.Resize(ref _hashes, id * 2);
         }
+
+        _hashes[id] = SpanSignature.Text(text);
 
         return id;
     }

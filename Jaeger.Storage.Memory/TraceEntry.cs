@@ -2,16 +2,20 @@ using Jaeger.Model;
 
 namespace Jaeger.Storage.Memory;
 
-/// <summary>A stored trace: its spans encoded (<see cref="SpanEncoding"/>), their processes, its time bounds, and the indexes that list it.</summary>
+/// <summary>A stored trace: where its encoded spans are (<see cref="SpanEncoding"/>, <see cref="SpanSlabs"/>), their processes, its time bounds, and the indexes that list it.</summary>
 internal sealed class TraceEntry
 {
-    private TraceIndex[] _indexes = new TraceIndex[3];
+    private TraceIndex[] _indexes = new TraceIndex[4];
     private StoredProcess[] _processes = new StoredProcess[2];
-    private byte[][] _spans = new byte[4][];
-    private ulong[] _signatures = new ulong[4];
+    private StoredSpan[] _spans;
 
-    public TraceEntry(TraceId id, long sequence, long startMicros)
+    /// <param name="id">The trace id.</param>
+    /// <param name="sequence">The arrival order.</param>
+    /// <param name="startMicros">The first span's start.</param>
+    /// <param name="expectedSpans">How many spans to make room for (those of the trace in the write that creates it).</param>
+    public TraceEntry(TraceId id, long sequence, long startMicros, int expectedSpans = 4)
     {
+        _spans = new StoredSpan[Math.Max(expectedSpans, 1)];
         Id = id;
         Sequence = sequence;
         StartMicros = startMicros;
@@ -21,7 +25,7 @@ internal sealed class TraceEntry
 
     /// <summary>A probe used to position an enumeration; never stored.</summary>
     internal TraceEntry(long startMicros, long sequence)
-        : this(default, sequence, startMicros)
+        : this(default, sequence, startMicros, 1)
     {
     }
 
@@ -41,8 +45,8 @@ internal sealed class TraceEntry
 
     public int SpanCount { get; private set; }
 
-    /// <summary>The encoded spans, in arrival order.</summary>
-    public ReadOnlySpan<byte[]> Spans => _spans.AsSpan(0, SpanCount);
+    /// <summary>The spans' locations in the store's <see cref="SpanSlabs"/> and their signatures, in arrival order.</summary>
+    public ReadOnlySpan<StoredSpan> Spans => _spans.AsSpan(0, SpanCount);
 
     /// <summary>The distinct processes of the spans; an encoded span holds an index into them.</summary>
     public ReadOnlySpan<StoredProcess> Processes => _processes.AsSpan(0, ProcessCount);
@@ -51,9 +55,6 @@ internal sealed class TraceEntry
 
     /// <summary>The sum of the encoded spans' lengths.</summary>
     public long EncodedBytes { get; private set; }
-
-    /// <summary>Each span's <see cref="SpanSignature"/>, at the same position.</summary>
-    public ReadOnlySpan<ulong> Signatures => _signatures.AsSpan(0, SpanCount);
 
     public StoredProcess GetProcess(int index) => _processes[index];
 
@@ -79,18 +80,18 @@ internal sealed class TraceEntry
         return ProcessCount++;
     }
 
-    public void AddSpan(byte[] span, ulong signature)
+    /// <param name="location">Where the encoded span is, in the store's <see cref="SpanSlabs"/>.</param>
+    /// <param name="length">The encoded span's length.</param>
+    /// <param name="signature">The span's <see cref="SpanSignature"/>.</param>
+    public void AddSpan(long location, int length, ulong signature)
     {
         if (SpanCount == _spans.Length)
         {
             Array.Resize(ref _spans, _spans.Length * 2);
-            Array.Resize(ref _signatures, _signatures.Length * 2);
         }
 
-        _spans[SpanCount] = span;
-        _signatures[SpanCount] = signature;
-        SpanCount++;
-        EncodedBytes += span.Length;
+        _spans[SpanCount++] = new StoredSpan(signature, location);
+        EncodedBytes += length;
     }
 
     public int IndexCount { get; private set; }
@@ -122,3 +123,8 @@ internal sealed class TraceEntry
         index.Traces.Add(this);
     }
 }
+
+/// <summary>A stored span as its trace entry lists it.</summary>
+/// <param name="Signature">Its <see cref="SpanSignature"/>, tested before the span is read.</param>
+/// <param name="Location">Where its encoded bytes are, in the store's <see cref="SpanSlabs"/>.</param>
+internal readonly record struct StoredSpan(ulong Signature, long Location);

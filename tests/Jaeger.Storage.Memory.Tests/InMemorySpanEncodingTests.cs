@@ -35,6 +35,29 @@ public sealed class InMemorySpanEncodingTests
 
     [Theory]
     [MemberData(nameof(TableSizes))]
+    public void The_encoder_sets_the_same_signature_bits_as_the_span_model_whether_strings_are_interned_or_inline(int maxInternedStrings)
+    {
+        var strings = new StringTable(maxInternedStrings);
+        var encoder = new SpanEncoder();
+
+        // Twice, so the second pass finds the strings the first one interned.
+        for (var pass = 0; pass < 2; pass++)
+        {
+            foreach (var span in EdgeSpans())
+            {
+                encoder.Encode(span, Base, 0, strings, out var signature);
+                var process = SpanSignature.ForProcess(span.Process);
+                Assert.Equal(SpanSignature.ForSpan(span, process), signature | process);
+                Assert.NotEqual(0UL, signature);
+            }
+        }
+
+        Assert.Equal(SpanSignature.Text(new string("http.method".AsSpan())), SpanSignature.Text("http.method"));
+        Assert.NotEqual(SpanSignature.Text("http.method"), SpanSignature.Text("http.methoe"));
+    }
+
+    [Theory]
+    [MemberData(nameof(TableSizes))]
     public async Task Searches_match_interned_and_inline_values_of_every_type(int maxInternedStrings)
     {
         using var store = new InMemorySpanStore(null, null, maxInternedStrings);

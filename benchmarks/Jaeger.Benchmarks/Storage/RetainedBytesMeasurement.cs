@@ -54,7 +54,7 @@ internal static class RetainedBytesMeasurement
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Bytes retained per stored span: {spans:N0} spans in {store.TraceCount:N0} traces, 8 tags and 1 log of 2 fields each, decoded from compact Thrift"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  InMemorySpanStore (everything it keeps):   {perSpan,8:N0} B per span ({after - before:N0} B)"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  decoded model spans alone, no store:       {modelPerSpan,8:N0} B per span (what a store keeping the model objects starts from)"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  of the store's figure, encoded span bytes: {store.EncodedBytes / (double)spans,8:N0} B per span (plus about 40 B of array header, reference and signature per span; the rest is trace entries and indexes)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  of the store's figure, encoded span bytes: {store.EncodedBytes / (double)spans,8:N0} B per span, in {store.Slabs.SlabCount:N0} slabs of {store.Slabs.SlabBytes:N0} B in all ({store.Slabs.SlabBytes / (double)spans:N0} B per span with the length prefixes and the unused end of the last slab); plus 16 B of location and signature per span; the rest is trace entries and indexes"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  interned strings: {store.Strings.Count:N0}; distinct processes: {store.Processes.Count:N0}"));
         store.Dispose();
     }
