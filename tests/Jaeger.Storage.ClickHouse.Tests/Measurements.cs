@@ -4,6 +4,7 @@ using Jaeger.Model;
 using Jaeger.Storage.ClickHouse.Shared;
 using Jaeger.Storage.ClickHouse.Tests.Engine;
 using Jaeger.Testing;
+using Microsoft.Extensions.Configuration;
 using Xunit.Abstractions;
 using Stopwatch = System.Diagnostics.Stopwatch;
 
@@ -15,9 +16,30 @@ namespace Jaeger.Storage.ClickHouse.Tests;
 /// not a test: set JAEGER_CLICKHOUSE_MEASURE_SPANS (for example 1000000). Figures go to the test output and to
 /// tests/Jaeger.Storage.ClickHouse.Tests/TestResults/clickhouse-measurements-*.md.
 /// </summary>
+/// <remarks>
+/// Spans are written in calls of 1,000 by 64 callers at once (JAEGER_CLICKHOUSE_MEASURE_CALLERS), as a collector with
+/// 64 workers does: the writer's INSERTs hold what is waiting when a slot frees, so their size, which the engine's
+/// work per span depends on, comes from how many spans callers have in flight. The report gives the spans per INSERT,
+/// the CPU per span by where it went (until the merges the insert caused have finished) and the engine's own counters
+/// of merged rows.
+/// </remarks>
 public sealed class Measurements(ITestOutputHelper output)
 {
     private const string Variable = "JAEGER_CLICKHOUSE_MEASURE_SPANS";
+
+    // Optional: how many write calls run at once (default 64), writer options as configuration keys and values
+    // ("BatchSize=50000;BatchMaxBytes=67108864"), and the insert phase alone (no queries).
+    private const string CallersVariable = "JAEGER_CLICKHOUSE_MEASURE_CALLERS";
+    private const string OptionsVariable = "JAEGER_CLICKHOUSE_MEASURE_OPTIONS";
+    private const string InsertOnlyVariable = "JAEGER_CLICKHOUSE_MEASURE_INSERT_ONLY";
+
+    // The engine's own counters of work (system.events), load-independent: how many rows and bytes merges rewrote.
+    private static readonly string[] EngineEvents =
+    [
+        "InsertQuery", "InsertedRows", "InsertedBytes", "MergeTreeDataWriterRows", "MergeTreeDataWriterUncompressedBytes", "MergeTreeDataWriterCompressedBytes",
+        "Merge", "MergedRows", "MergedColumns", "MergedUncompressedBytes", "MergeTotalMilliseconds",
+    ];
+
     private const int SpansPerCall = 1_000;
 
     private readonly StringBuilder _report = new();
@@ -28,16 +50,28 @@ public sealed class Measurements(ITestOutputHelper output)
     {
         var spans = int.Parse(Environment.GetEnvironmentVariable(Variable)!, CultureInfo.InvariantCulture);
         var traces = spans / 10;
-        await using var storage = await EngineStorage.CreateAsync(o => o.MaxConcurrentInserts = 2);
+        var callers = Environment.GetEnvironmentVariable(CallersVariable) is { Length: > 0 } c ? int.Parse(c, CultureInfo.InvariantCulture) : 64;
+        var settings = (Environment.GetEnvironmentVariable(OptionsVariable) ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2)).ToDictionary(p => p[0].Trim(), p => (string?)p[1].Trim(), StringComparer.OrdinalIgnoreCase);
+        ClickHouseStorageOptions options = null!;
+        await using var storage = await EngineStorage.CreateAsync(o =>
+        {
+            options = o;
+            o.MaxConcurrentInserts = 2;
+            o.MaxPendingWrites = Math.Max(o.MaxPendingWrites, callers);
+            new ConfigurationBuilder().AddInMemoryCollection(settings).Build().Bind(o);
+            o.Validate();
+        });
         var front = await ClickHouseTestServer.RequireAsync();
         var engine = ChdbEngine.Shared!;
 
         // Every trace in the past: 10 ms apart, ending an hour ago.
         var start = DateTimeOffset.UtcNow.AddHours(-1).AddMilliseconds(-10.0 * traces);
         Line($"# ClickHouse measurements: {spans:N0} spans ({traces:N0} traces of 10 spans, 11 attributes each)");
-        Line($"started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}, {Environment.ProcessorCount} cores, engine chDB {engine.QueryText("SELECT version()").Trim()}");
+        Line($"started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}, {Environment.ProcessorCount} cores, engine chDB {engine.QueryText("SELECT version()").Trim()} in {engine.DataPath}");
         Line(string.Empty);
 
+        var eventsBefore = Events(engine);
         engine.MeasureCpu = true;
         var callerBefore = engine.InsertCallerCpuTicks;
         var threadsBefore = ThreadCpu.Snapshot();
@@ -45,7 +79,7 @@ public sealed class Measurements(ITestOutputHelper output)
         var frontBefore = front.BodyTicks;
         var cpuBefore = Environment.CpuUsage.TotalTime;
         var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Calls(start, traces), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (b, ct) => await storage.Writer.WriteAsync(b, ct));
+        await Parallel.ForEachAsync(Calls(start, traces), new ParallelOptions { MaxDegreeOfParallelism = callers }, async (b, ct) => await storage.Writer.WriteAsync(b, ct));
         var insertSeconds = clock.Elapsed.TotalSeconds;
         var engineSeconds = Stopwatch.GetElapsedTime(0, engine.InsertTicks - engineBefore).TotalSeconds;
         var frontSeconds = Stopwatch.GetElapsedTime(0, front.BodyTicks - frontBefore).TotalSeconds;
@@ -61,11 +95,52 @@ public sealed class Measurements(ITestOutputHelper output)
             ("insert", "52,129 spans/s", $"{inserted / insertSeconds:N0} spans/s"),
         };
         Line($"insert: {inserted:N0} spans in {insertSeconds:0.0} s = {inserted / insertSeconds:N0} spans/s");
-        Line($"  engine busy in INSERT statements {engineSeconds:0.0} s ({engineSeconds / insertSeconds:P0} of the wall time; the engine runs one statement at a time)");
+        Line($"  engine busy in INSERT statements {engineSeconds:0.0} s ({engineSeconds / insertSeconds:P0} of the wall time; the engine runs one statement at a time): {inserted / engineSeconds:N0} spans per second of INSERT statement time (Jaeger's BENCHMARKING.md measure: spans / sum of the INSERTs' query_duration_ms, with merges running beside them)");
         Line($"  test front reading, decompressing and spooling bodies {frontSeconds:0.0} s");
         Line($"  process CPU {cpuSeconds:0.0} s over {insertSeconds:0.0} s wall ({cpuSeconds / insertSeconds:0.00} of {Environment.ProcessorCount} cores; generator, writer, driver, front and engine share them)");
         Line($"  CPU by thread name (s): {string.Join(", ", threads.Take(10).Select(t => $"{t.Name} {t.Seconds:0.0}"))}");
         Line($"  of the .NET threads' CPU, {callerSeconds:0.0} s was the engine running INSERTs on the calling thread");
+        Line($"  BatchSize {options.BatchSize:N0}, BatchMaxBytes {options.BatchMaxBytes:N0}, FlushInterval {options.FlushInterval.TotalMilliseconds} ms, MaxConcurrentInserts {options.MaxConcurrentInserts}, {callers} callers writing {SpansPerCall:N0} spans per call");
+        CpuPerSpan("during the insert", inserted, cpuSeconds, threads, callerSeconds, frontSeconds);
+        EngineWork("during the insert", eventsBefore, inserted);
+
+        // The merges an insert causes go on after it: wait until the engine has none running (or a deadline), so the
+        // CPU per span counts all the work the inserted spans cost.
+        var settle = Stopwatch.StartNew();
+        var idleSince = TimeSpan.Zero;
+        while (settle.Elapsed < TimeSpan.FromMinutes(5))
+        {
+            var running = engine.QueryText("SELECT count() FROM system.merges").Trim();
+            if (running == "0")
+            {
+                if (idleSince == TimeSpan.Zero)
+                {
+                    idleSince = settle.Elapsed;
+                }
+                else if (settle.Elapsed - idleSince > TimeSpan.FromSeconds(3))
+                {
+                    break;
+                }
+            }
+            else
+            {
+                idleSince = TimeSpan.Zero;
+            }
+
+            await Task.Delay(250);
+        }
+
+        var settledCpu = (Environment.CpuUsage.TotalTime - cpuBefore).TotalSeconds;
+        var settledThreads = ThreadCpu.ByName(threadsBefore, ThreadCpu.Snapshot());
+        Line($"  merges settled {settle.Elapsed.TotalSeconds:0.0} s after the insert (no merge running for 3 s)");
+        CpuPerSpan("insert and the merges after it", inserted, settledCpu, settledThreads, callerSeconds, frontSeconds);
+        EngineWork("insert and the merges after it", eventsBefore, inserted);
+        Line("  parts (active) per table: " + engine.QueryText($"SELECT table, count(), sum(rows), max(level), round(sum(rows * level) / sum(rows), 2) FROM system.parts WHERE database = '{storage.Database.Name}' AND active GROUP BY table ORDER BY table FORMAT CSV").Trim().ReplaceLineEndings("; "));
+        if (Environment.GetEnvironmentVariable(InsertOnlyVariable) == "1")
+        {
+            await WriteReportAsync(spans);
+            return;
+        }
 
         var reader = storage.Reader;
         var window = (Min: start.AddMinutes(-1), Max: DateTimeOffset.UtcNow);
@@ -111,13 +186,7 @@ public sealed class Measurements(ITestOutputHelper output)
             Line($"| {what} | {jaeger} | {here} | {_reads.GetValueOrDefault(what, string.Empty)} |");
         }
 
-        Line(string.Empty);
-        Line($"finished {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
-        var folder = Path.Combine(RepositoryPaths.Root, "tests", "Jaeger.Storage.ClickHouse.Tests", "TestResults");
-        Directory.CreateDirectory(folder);
-        var file = Path.Combine(folder, $"clickhouse-measurements-{spans}-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}.md");
-        await File.WriteAllTextAsync(file, _report.ToString());
-        output.WriteLine($"written to {file}");
+        await WriteReportAsync(spans);
 
         async Task Find(TraceQueryParameters query) => Assert.NotEmpty(await reader.FindTracesAsync(query));
 
@@ -146,6 +215,44 @@ public sealed class Measurements(ITestOutputHelper output)
         {
             yield return call;
         }
+    }
+
+    private static Dictionary<string, long> Events(ChdbEngine engine)
+    {
+        var text = engine.QueryText($"SELECT event, value FROM system.events WHERE event IN ({string.Join(", ", EngineEvents.Select(e => $"'{e}'"))})");
+        return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).ToDictionary(f => f[0], f => long.Parse(f[1], CultureInfo.InvariantCulture), StringComparer.Ordinal);
+    }
+
+    // CPU per span by where it went: the engine's merges, its pool (the materialized views and, with
+    // parallel_view_processing, the spans part itself), the engine on the INSERT's calling thread, the rest of .NET.
+    private void CpuPerSpan(string when, ulong spans, double processSeconds, List<(string Name, double Seconds)> threads, double callerSeconds, double frontSeconds)
+    {
+        double Sum(Func<string, bool> match) => threads.Where(t => match(t.Name)).Sum(t => t.Seconds);
+        var merges = Sum(n => n.StartsWith("MergeMutate", StringComparison.Ordinal));
+        var pool = Sum(n => n == "ThreadPool");
+        // The engine names a thread it runs on "Unknown" (the INSERT's calling thread without parallel_view_processing).
+        var dotnet = Sum(n => n.StartsWith(".NET", StringComparison.Ordinal) || n == "Unknown");
+        var other = threads.Sum(t => t.Seconds) - merges - pool - dotnet;
+        double Micros(double seconds) => seconds * 1e6 / spans;
+        Line($"  CPU per span, {when}: {Micros(processSeconds):0.0} µs in all = merges {Micros(merges):0.0} + engine pool (views) {Micros(pool):0.0} + engine on the INSERT's calling thread {Micros(callerSeconds):0.0} + other .NET {Micros(dotnet - callerSeconds):0.0} + other engine threads {Micros(other):0.0} µs (front, wall: {Micros(frontSeconds):0.0} µs)");
+    }
+
+    private void EngineWork(string when, Dictionary<string, long> before, ulong spans)
+    {
+        var after = Events(ChdbEngine.Shared!);
+        long Delta(string name) => after.GetValueOrDefault(name) - before.GetValueOrDefault(name);
+        Line($"  engine work, {when}: {string.Join(", ", EngineEvents.Select(e => $"{e} {Delta(e):N0}"))}; spans per INSERT {spans / (double)Math.Max(1, Delta("InsertQuery")):N0}, merged rows per inserted span {(double)Delta("MergedRows") / spans:0.00}");
+    }
+
+    private async Task WriteReportAsync(int spans)
+    {
+        Line(string.Empty);
+        Line($"finished {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
+        var folder = Path.Combine(RepositoryPaths.Root, "tests", "Jaeger.Storage.ClickHouse.Tests", "TestResults");
+        Directory.CreateDirectory(folder);
+        var file = Path.Combine(folder, $"clickhouse-measurements-{spans}-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}.md");
+        await File.WriteAllTextAsync(file, _report.ToString());
+        output.WriteLine($"written to {file}");
     }
 
     private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];

@@ -45,7 +45,8 @@ public sealed class RegistrationTests
     [InlineData("Jaeger:Storage:ClickHouse:FlushInterval", "00:02:00", "Jaeger:Storage:ClickHouse:FlushInterval must be between 00:00:00 and 00:01:00, not 00:02:00.")]
     [InlineData("Jaeger:Storage:ClickHouse:Timeout", "00:00:00", "Jaeger:Storage:ClickHouse:Timeout must be positive, not 00:00:00.")]
     [InlineData("Jaeger:Storage:ClickHouse:MaxPendingWrites", "100001", "Jaeger:Storage:ClickHouse:MaxPendingWrites must be between 1 and 100000, not 100001.")]
-    [InlineData("Jaeger:Storage:ClickHouse:BatchMaxBytes", "1000", "Jaeger:Storage:ClickHouse:BatchMaxBytes must be at least 1024, not 1000.")]
+    [InlineData("Jaeger:Storage:ClickHouse:BatchMaxBytes", "1000", "Jaeger:Storage:ClickHouse:BatchMaxBytes must be between 1024 and 1073741824, not 1000.")]
+    [InlineData("Jaeger:Storage:ClickHouse:BatchMaxBytes", "1073741825", "Jaeger:Storage:ClickHouse:BatchMaxBytes must be between 1024 and 1073741824, not 1073741825.")]
     public async Task An_invalid_option_fails_the_host_start_with_a_message_naming_its_key(string key, string value, string named)
     {
         using var host = Host(new Dictionary<string, string?> { ["Jaeger:Storage:Type"] = "clickhouse", [key] = value });
