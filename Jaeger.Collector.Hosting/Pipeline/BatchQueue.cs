@@ -12,12 +12,24 @@ internal readonly record struct QueuedBatch(Batch Batch, StoreAcknowledgement? A
 /// per span while batches are never split except when a policy drops part of one.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Invariant: <see cref="Count"/> is the number of spans reserved or queued and not yet taken by a worker; it never
 /// exceeds <see cref="Capacity"/> except transiently inside <see cref="WriteEvictingOldest"/>, which evicts until it does.
+/// </para>
+/// <para>
+/// Workers waiting for work are resumed on the writing thread (synchronous continuations): a request that finds the
+/// queue idle is prepared and handed to the writers by the receiver's own thread up to the writers' first real await,
+/// without waking another thread and moving the request's spans to another core. The queue's bound and accounting are
+/// unchanged: the batch is queued and taken as from any worker. A worker resumed that way hands further rounds to the
+/// thread pool (see <see cref="InsideWrite"/>), so the request is answered.
+/// </para>
 /// </remarks>
 internal sealed class BatchQueue
 {
-    private readonly Channel<QueuedBatch> _channel = Channel.CreateUnbounded<QueuedBatch>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    [ThreadStatic]
+    private static bool t_insideWrite;
+
+    private readonly Channel<QueuedBatch> _channel;
     private int _count;
 
     // Completed (and replaced) when a worker frees room while someone waits for it; left completed after Complete().
@@ -25,7 +37,21 @@ internal sealed class BatchQueue
     private int _waiting;
     private volatile bool _completed;
 
-    public BatchQueue(int capacity) => Capacity = capacity;
+    /// <param name="capacity">The bound, in spans.</param>
+    /// <param name="resumeWorkersInline">Resume a waiting worker on the thread that queues a batch (see the remarks).</param>
+    public BatchQueue(int capacity, bool resumeWorkersInline = true)
+    {
+        Capacity = capacity;
+        _channel = Channel.CreateUnbounded<QueuedBatch>(new UnboundedChannelOptions
+        {
+            SingleReader = false,
+            SingleWriter = false,
+            AllowSynchronousContinuations = resumeWorkersInline,
+        });
+    }
+
+    /// <summary>True on a thread inside a write to the queue: a worker that sees it was resumed by the writer itself.</summary>
+    public static bool InsideWrite => t_insideWrite;
 
     public int Capacity { get; }
 
@@ -116,7 +142,19 @@ internal sealed class BatchQueue
     /// <summary>Writes a batch whose room was reserved; false (room given back) when the queue was completed.</summary>
     public bool WriteReserved(QueuedBatch batch)
     {
-        if (_channel.Writer.TryWrite(batch))
+        var outer = t_insideWrite;
+        t_insideWrite = true;
+        bool written;
+        try
+        {
+            written = _channel.Writer.TryWrite(batch);
+        }
+        finally
+        {
+            t_insideWrite = outer;
+        }
+
+        if (written)
         {
             return true;
         }

@@ -78,7 +78,7 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
         _metrics = metrics;
         _time = time;
         _logger = loggerFactory.CreateLogger<SpanPipeline>();
-        _queue = new BatchQueue(_options.QueueSize);
+        _queue = new BatchQueue(_options.QueueSize, _options.ResumeWorkersInline);
         List<ISpanSanitizer> sanitizers =
         [
             new ServiceNameSanitizer(loggerFactory.CreateLogger<ServiceNameSanitizer>()),
@@ -432,6 +432,12 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
                 foreach (var item in taken)
                 {
                     item.Acknowledgement?.BatchDone(ok);
+                }
+
+                if (BatchQueue.InsideWrite && reader.TryPeek(out _))
+                {
+                    // Resumed on a receiver's thread, which waits to answer its request: more work goes to the thread pool.
+                    await Task.Yield();
                 }
             }
         }

@@ -7,7 +7,6 @@ using Jaeger.Sampling;
 using Jaeger.Hosting.Protos;
 using Jaeger.Protos.ApiV2;
 using Jaeger.Protos.Otlp.Collector.Trace.V1;
-using Jaeger.Storage;
 using Span = Jaeger.Model.Span;
 
 namespace Jaeger.Collector.Receivers;
@@ -58,7 +57,7 @@ internal sealed class ApiV2CollectorService(SpanPipeline pipeline, CollectorMetr
             throw GrpcOutcome.Invalid(metrics, SpanFormats.Proto, error);
         }
 
-        return GrpcOutcome.AnswerAsync(pipeline.Submit(SpanWriterExtensions.ToBatches(spans), SpanFormats.Proto, SpanFormats.Grpc), Done, context.CancellationToken);
+        return GrpcOutcome.AnswerAsync(pipeline.Submit(ReceivedSpans.ToBatches(spans), SpanFormats.Proto, SpanFormats.Grpc), Done, context.CancellationToken);
     }
 }
 
@@ -88,7 +87,7 @@ internal sealed class OtlpTraceService(SpanPipeline pipeline, CollectorMetrics m
             throw GrpcOutcome.Invalid(metrics, SpanFormats.Otlp, error);
         }
 
-        return GrpcOutcome.AnswerAsync(pipeline.Submit(SpanWriterExtensions.ToBatches(request.Spans), SpanFormats.Otlp, SpanFormats.Grpc), Done, context.CancellationToken);
+        return GrpcOutcome.AnswerAsync(pipeline.Submit(ReceivedSpans.ToBatches(request.Spans), SpanFormats.Otlp, SpanFormats.Grpc), Done, context.CancellationToken);
     }
 }
 
@@ -128,7 +127,7 @@ internal sealed class OtlpExportRequest
 
     public static OtlpExportRequest Decode(ReadOnlySpan<byte> body)
     {
-        var spans = new List<Span>();
+        var spans = ReceivedSpans.ListFor(body.Length);
         return OtlpProtobufReader.TryRead(body, spans, out var error)
             ? new OtlpExportRequest(spans, null)
             : new OtlpExportRequest(spans, OtlpProtobufReader.Describe(error));

@@ -3,7 +3,6 @@ using Jaeger.Hosting.Http;
 using Jaeger.Hosting.Otlp;
 using Jaeger.Model;
 using Jaeger.Sampling;
-using Jaeger.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -86,7 +85,7 @@ internal sealed class HttpReceivers(SpanPipeline pipeline, ISamplingStrategyProv
             return;
         }
 
-        var spans = new List<Span>();
+        var spans = ReceivedSpans.ListFor(body.Length);
         using (body)
         {
             if (json)
@@ -104,7 +103,7 @@ internal sealed class HttpReceivers(SpanPipeline pipeline, ISamplingStrategyProv
             }
         }
 
-        await SubmitAsync(context, SpanWriterExtensions.ToBatches(spans), SpanFormats.Otlp, StatusCodes.Status200OK, json).ConfigureAwait(false);
+        await SubmitAsync(context, ReceivedSpans.ToBatches(spans), SpanFormats.Otlp, StatusCodes.Status200OK, json).ConfigureAwait(false);
     }
 
     private async Task HandleZipkinAsync(HttpContext context)
@@ -133,7 +132,7 @@ internal sealed class HttpReceivers(SpanPipeline pipeline, ISamplingStrategyProv
             }
         }
 
-        await SubmitAsync(context, SpanWriterExtensions.ToBatches(spans), SpanFormats.Zipkin, StatusCodes.Status202Accepted, null).ConfigureAwait(false);
+        await SubmitAsync(context, ReceivedSpans.ToBatches(spans), SpanFormats.Zipkin, StatusCodes.Status202Accepted, null).ConfigureAwait(false);
     }
 
     private async Task SubmitAsync(HttpContext context, IReadOnlyList<Batch> batches, string format, int okStatus, bool? otlpJson)

@@ -113,6 +113,58 @@ public sealed class WritePathTests
         await Eventually.UntilAsync(() => writer.Spans.Count == 2, "the queued spans written");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_batch_offered_while_the_worker_waits_is_written_on_the_offering_thread_only_when_workers_resume_inline(bool inline)
+    {
+        var threads = new ThreadRecordingWriter();
+        await using var host = await CollectorHost.StartAsync(
+            o =>
+            {
+                o.Workers = 1;
+                o.ResumeWorkersInline = inline;
+            },
+            services: s => s.AddSingleton<ISpanWriter>(threads));
+        var sink = host.Host.Services.GetRequiredService<ISpanSink>();
+
+        // The worker waits again after each write; an offer that finds it waiting is written before the offer returns.
+        var onOfferingThread = 0;
+        for (var i = 1; i <= 50; i++)
+        {
+            var thread = Environment.CurrentManagedThreadId;
+            var offer = sink.SubmitAsync(TestSpans.Batch("inline", 1));
+            if (threads.Writes.Skip(i - 1).Contains(thread))
+            {
+                onOfferingThread++;
+            }
+
+            Assert.Equal(new SpanSinkResult(1, 0), await offer);
+            await Eventually.UntilAsync(() => threads.Writes.Count == i, "the batch written");
+        }
+
+        if (inline)
+        {
+            Assert.InRange(onOfferingThread, 1, 50);
+        }
+        else
+        {
+            Assert.Equal(0, onOfferingThread);
+        }
+    }
+
+    /// <summary>Records the managed thread of every write call.</summary>
+    private sealed class ThreadRecordingWriter : ISpanWriter
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<int> Writes { get; } = new();
+
+        public ValueTask WriteAsync(IReadOnlyList<Batch> batches, CancellationToken cancellationToken = default)
+        {
+            Writes.Enqueue(Environment.CurrentManagedThreadId);
+            return ValueTask.CompletedTask;
+        }
+    }
+
     private sealed class FailingWriter : ISpanWriter
     {
         public volatile bool Fail;

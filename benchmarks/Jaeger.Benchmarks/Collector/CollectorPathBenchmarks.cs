@@ -13,24 +13,33 @@ using Microsoft.Extensions.Options;
 namespace Jaeger.Benchmarks.Collector;
 
 /// <summary>
-/// The collector's write path for one Thrift HTTP request of 100 spans (10 traces of 10 spans, 4 tags each), from the
+/// The collector's write path for one Thrift HTTP request of 100 spans (10 traces of 10 spans, 4 tags each), or one
+/// OTLP/HTTP protobuf request of 100 spans (the realistic sample of <c>OtlpDecodeBenchmarks</c>), from the
 /// received bytes to the writer call: decode included (<see cref="DecodeSubmitWrite"/>) and excluded
 /// (<see cref="SubmitWrite"/>, the request decoded once). One pipeline worker, a writer that only signals; each
 /// operation waits until the writer got the request, so time and bytes are per request (divide by 100 for a span).
+/// <see cref="ResumeWorkersInline"/> false wakes the waiting worker on another thread (the write path before
+/// 2026-12-07); true resumes it on the submitting thread.
 /// </summary>
 [MemoryDiagnoser]
 public class CollectorPathBenchmarks
 {
     private byte[] _body = null!;
+    private byte[] _otlpBody = null!;
     private Batch _decoded = null!;
     private SpanPipeline _pipeline = null!;
     private SignallingWriter _writer = null!;
     private ServiceProvider _services = null!;
 
+    /// <summary>Whether the waiting worker resumes on the submitting thread.</summary>
+    [Params(false, true)]
+    public bool ResumeWorkersInline { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
         _body = Body();
+        _otlpBody = Google.Protobuf.MessageExtensions.ToByteArray(Jaeger.Collector.Hosting.Tests.OtlpDecoding.OtlpSamples.Realistic(100));
         if (!ThriftBatchReader.TryRead(_body, out _decoded, out var error))
         {
             throw new InvalidOperationException(error);
@@ -38,7 +47,7 @@ public class CollectorPathBenchmarks
 
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         _writer = new SignallingWriter();
-        var options = Options.Create(new JaegerCollectorOptions { Workers = 1, QueueSize = 10_000, MaxWriteBatch = 1000 });
+        var options = Options.Create(new JaegerCollectorOptions { Workers = 1, QueueSize = 10_000, MaxWriteBatch = 1000, ResumeWorkersInline = ResumeWorkersInline });
         _pipeline = new SpanPipeline(options, [_writer], [], [], _services, new CollectorMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), TimeProvider.System, NullLoggerFactory.Instance);
         _pipeline.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         DecodeSubmitWrite();
@@ -65,6 +74,32 @@ public class CollectorPathBenchmarks
         }
 
         _pipeline.Submit([batch], SpanFormats.Jaeger, SpanFormats.Http);
+        _writer.Done.Wait();
+    }
+
+    [Benchmark(Description = "OTLP bytes -> decode into a growing list -> ToBatches copy -> queue -> worker -> writer (100 spans; the receiver step before 2026-12-07)")]
+    public void OtlpDecodeCopySubmitWrite()
+    {
+        var spans = new List<Span>();
+        if (!OtlpProtobufReader.TryRead(_otlpBody, spans, out var error))
+        {
+            throw new InvalidOperationException(error.ToString());
+        }
+
+        _pipeline.Submit(SpanWriterExtensions.ToBatches(spans), SpanFormats.Otlp, SpanFormats.Http);
+        _writer.Done.Wait();
+    }
+
+    [Benchmark(Description = "OTLP bytes -> decode into a sized list -> one batch -> queue -> worker -> writer (100 spans)")]
+    public void OtlpDecodeSubmitWrite()
+    {
+        var spans = ReceivedSpans.ListFor(_otlpBody.Length);
+        if (!OtlpProtobufReader.TryRead(_otlpBody, spans, out var error))
+        {
+            throw new InvalidOperationException(error.ToString());
+        }
+
+        _pipeline.Submit(ReceivedSpans.ToBatches(spans), SpanFormats.Otlp, SpanFormats.Http);
         _writer.Done.Wait();
     }
 
