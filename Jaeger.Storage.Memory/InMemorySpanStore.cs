@@ -44,6 +44,11 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
     private readonly ProcessTable _processes = new();
     private readonly SpanEncoder _encoder = new();
     private readonly SpanSlabs _slabs = new();
+
+    // The last operations written to, found by reference to the name instance (a decoder hands the spans of a request
+    // the same one) before the service's dictionary is asked; forgotten whenever an operation stops being listed.
+    private readonly (string? Name, OperationIndex? Index)[] _recentOperations = new (string?, OperationIndex?)[8];
+    private int _nextRecentOperation;
     private readonly int _maxTraces;
     private readonly InMemoryStorageMetrics _metrics;
     private readonly InMemorySamplingStore _sampling;
@@ -187,13 +192,14 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
                     entry.AddIndex(lastService.Traces);
                 }
 
-                if (!lastService.Operations.TryGetValue(span.OperationName, out var operation))
+                var operation = FindOrAddOperation(lastService, span.OperationName);
+                var kind = span.SpanKind;
+                if (!ReferenceEquals(kind, operation.LastKind))
                 {
-                    operation = new OperationIndex(lastService.Traces.ServiceName!, span.OperationName);
-                    lastService.Operations.Add(span.OperationName, operation);
+                    operation.Kinds.Add(kind);
+                    operation.LastKind = kind;
                 }
 
-                operation.Kinds.Add(span.SpanKind);
                 if (!entry.IsIndexedIn(operation.Traces))
                 {
                     entry.AddIndex(operation.Traces);
@@ -324,6 +330,7 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
             _strings.Clear();
             _processes.Clear();
             _slabs.Clear();
+            Array.Clear(_recentOperations);
             Interlocked.Exchange(ref _encodedBytes, 0);
             Interlocked.Exchange(ref _spanCount, 0);
             Volatile.Write(ref _traceCount, 0);
@@ -547,6 +554,29 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
         return service.Operations.TryGetValue(search.OperationName, out var operation) ? operation.Traces : null;
     }
 
+    private OperationIndex FindOrAddOperation(ServiceIndex service, string name)
+    {
+        var recent = _recentOperations;
+        for (var i = 0; i < recent.Length; i++)
+        {
+            var (recentName, index) = recent[i];
+            if (index is not null && ReferenceEquals(recentName, name) && ReferenceEquals(index.Service, service))
+            {
+                return index;
+            }
+        }
+
+        if (!service.Operations.TryGetValue(name, out var operation))
+        {
+            operation = new OperationIndex(service, name);
+            service.Operations.Add(name, operation);
+        }
+
+        recent[_nextRecentOperation] = (name, operation);
+        _nextRecentOperation = (_nextRecentOperation + 1) % recent.Length;
+        return operation;
+    }
+
     private ServiceIndex GetOrAddService(string serviceName)
     {
         if (!_services.TryGetValue(serviceName, out var service))
@@ -602,6 +632,8 @@ public sealed class InMemorySpanStore : ISpanWriter, ISpanReader, IDependencyRea
             {
                 continue;
             }
+
+            Array.Clear(_recentOperations);
 
             if (index.OperationName is null)
             {

@@ -145,6 +145,19 @@ internal static class SpanEncoding
 /// <summary>Writes spans in the <see cref="SpanEncoding"/> form through one reusable buffer. Not thread-safe: the store uses it under its write lock.</summary>
 internal sealed class SpanEncoder
 {
+    // Span tags take the first positions, log fields the rest.
+    private const int RecentPositions = 32;
+    private const int FirstLogPosition = 16;
+    private const int RecentOperations = 8;
+
+    // The strings met at each key-value position of the spans before, and the last operation names: a decoder hands
+    // the spans of a request the same string instances, so most string-table look-ups end at a reference comparison.
+    private readonly RecentString[] _recentKeys = new RecentString[RecentPositions];
+    private readonly RecentString[] _recentValues = new RecentString[RecentPositions];
+    private readonly RecentString[] _recentOperations = new RecentString[RecentOperations];
+    private int _nextOperation;
+    private int _stringsVersion;
+
     private byte[] _buffer = new byte[1024];
     private int _length;
 
@@ -156,15 +169,24 @@ internal sealed class SpanEncoder
     /// <param name="signature">The signature of the operation name, the tags and the log fields.</param>
     public ReadOnlySpan<byte> Encode(Span span, long baseMicros, int processIndex, StringTable strings, out ulong signature)
     {
+        if (strings.Version != _stringsVersion)
+        {
+            // The table was cleared: the ids remembered are gone with it.
+            Array.Clear(_recentKeys);
+            Array.Clear(_recentValues);
+            Array.Clear(_recentOperations);
+            _stringsVersion = strings.Version;
+        }
+
         _length = 0;
         WriteFixed64(span.SpanId.Value);
         WriteZigZag(unchecked(span.StartTimeMicros - baseMicros));
         WriteZigZag(span.DurationMicros);
         WriteVarint((uint)(int)span.Flags);
         WriteVarint((uint)processIndex);
-        var operationId = strings.Intern(span.OperationName);
-        WriteString(operationId, span.OperationName);
-        signature = SpanSignature.Operation(Hash(operationId, span.OperationName, strings));
+        var operation = Operation(span.OperationName, strings);
+        WriteString(operation.Id, span.OperationName);
+        signature = SpanSignature.Operation(operation.Hash);
 
         var references = span.References;
         WriteVarint((uint)references.Length);
@@ -180,14 +202,14 @@ internal sealed class SpanEncoder
             }
         }
 
-        signature |= WriteKeyValues(span.Tags, strings);
+        signature |= WriteKeyValues(span.Tags, 0, strings);
 
         var logs = span.Logs;
         WriteVarint((uint)logs.Length);
         foreach (var log in logs)
         {
             WriteZigZag(unchecked(log.TimestampMicros - span.StartTimeMicros));
-            signature |= WriteKeyValues(log.Fields, strings);
+            signature |= WriteKeyValues(log.Fields, FirstLogPosition, strings);
         }
 
         var warnings = span.Warnings;
@@ -203,24 +225,84 @@ internal sealed class SpanEncoder
     /// <summary>The <see cref="SpanSignature.Text"/> hash of a string, from the table when it is interned.</summary>
     private static int Hash(int id, string text, StringTable strings) => id >= 0 ? strings.HashOf(id) : SpanSignature.Text(text);
 
+    /// <summary>The table id (or -1) and hash of an operation name.</summary>
+    private RecentString Operation(string name, StringTable strings)
+    {
+        var recent = _recentOperations;
+        for (var i = 0; i < recent.Length; i++)
+        {
+            if (ReferenceEquals(recent[i].Text, name))
+            {
+                return recent[i];
+            }
+        }
+
+        var id = strings.Intern(name);
+        var found = new RecentString(name, id, Hash(id, name, strings), -1);
+        recent[_nextOperation] = found;
+        _nextOperation = (_nextOperation + 1) % recent.Length;
+        return found;
+    }
+
+    /// <summary>The table id (or -1) and hash of the key at a key-value position.</summary>
+    private RecentString Key(string key, int position, StringTable strings)
+    {
+        if (position < RecentPositions)
+        {
+            ref var recent = ref _recentKeys[position];
+            if (!ReferenceEquals(recent.Text, key))
+            {
+                var id = strings.Intern(key);
+                recent = new RecentString(key, id, Hash(id, key, strings), -1);
+            }
+
+            return recent;
+        }
+
+        var keyId = strings.Intern(key);
+        return new RecentString(key, keyId, Hash(keyId, key, strings), -1);
+    }
+
+    /// <summary>The table id (or -1) and hash of a string value under a key, at a key-value position.</summary>
+    private RecentString Value(string text, int keyId, int position, StringTable strings)
+    {
+        if (position < RecentPositions)
+        {
+            ref var recent = ref _recentValues[position];
+            if (!ReferenceEquals(recent.Text, text) || recent.KeyId != keyId)
+            {
+                // The same value under the same key gets the same answer from the table as long as it is not cleared
+                // (-1 only for reasons that last: too long, the table or the key's share of it full).
+                var id = strings.InternValue(keyId, text);
+                recent = new RecentString(text, id, Hash(id, text, strings), keyId);
+            }
+
+            return recent;
+        }
+
+        var textId = strings.InternValue(keyId, text);
+        return new RecentString(text, textId, Hash(textId, text, strings), keyId);
+    }
+
     /// <summary>Writes the key-values; returns their signature bits.</summary>
-    private ulong WriteKeyValues(ImmutableArray<KeyValue> values, StringTable strings)
+    private ulong WriteKeyValues(ImmutableArray<KeyValue> values, int firstPosition, StringTable strings)
     {
         ulong signature = 0;
         WriteVarint((uint)values.Length);
+        var position = firstPosition;
         foreach (var value in values)
         {
-            var keyId = strings.Intern(value.Key);
+            var key = Key(value.Key, position, strings);
+            var keyId = key.Id;
             WriteString(keyId, value.Key);
-            var keyHash = Hash(keyId, value.Key, strings);
+            var keyHash = key.Hash;
             switch (value.Type)
             {
                 case KeyValueType.String:
                     WriteByte(SpanEncoding.TypeString);
-                    var text = value.StringValue;
-                    var textId = strings.InternValue(keyId, text);
-                    WriteString(textId, text);
-                    signature |= SpanSignature.TextValue(keyHash, Hash(textId, text, strings));
+                    var text = Value(value.StringValue, keyId, position, strings);
+                    WriteString(text.Id, value.StringValue);
+                    signature |= SpanSignature.TextValue(keyHash, text.Hash);
                     break;
                 case KeyValueType.Bool:
                     WriteByte(value.BoolValue ? SpanEncoding.TypeTrue : SpanEncoding.TypeFalse);
@@ -245,10 +327,15 @@ internal sealed class SpanEncoder
                     signature |= SpanSignature.BinaryValue(keyHash, bytes);
                     break;
             }
+
+            position++;
         }
 
         return signature;
     }
+
+    /// <summary>A string as the table answered for it: its id (-1 when inline), its hash, and for a value the key id it was asked under.</summary>
+    private readonly record struct RecentString(string? Text, int Id, int Hash, int KeyId);
 
     /// <summary>A string: the table entry when <paramref name="id"/> is one, else the text inline.</summary>
     private void WriteString(int id, string text)

@@ -37,6 +37,9 @@ internal sealed class StringTable
 
     public int Count => _strings.Count;
 
+    /// <summary>Changes whenever the table is cleared, so those who remember ids know to forget them.</summary>
+    public int Version { get; private set; }
+
     public string this[int id] => _strings[id];
 
     /// <summary>The <see cref="SpanSignature.Text"/> hash of the string <paramref name="id"/>.</summary>
@@ -77,6 +80,7 @@ internal sealed class StringTable
         _strings.Clear();
         Array.Clear(_valuesPerKey);
         Array.Clear(_hashes);
+        Version++;
     }
 
     private int Add(string text)

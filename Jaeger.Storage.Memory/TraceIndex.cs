@@ -36,12 +36,18 @@ internal sealed class ServiceIndex
 /// <summary>An operation's traces and the span kinds it was seen with.</summary>
 internal sealed class OperationIndex
 {
-    public OperationIndex(string serviceName, string operationName)
+    public OperationIndex(ServiceIndex service, string operationName)
     {
-        Traces = new TraceIndex(serviceName, operationName);
+        Service = service;
+        Traces = new TraceIndex(service.Traces.ServiceName, operationName);
     }
 
+    public ServiceIndex Service { get; }
+
     public TraceIndex Traces { get; }
+
+    /// <summary>The kind instance last added to <see cref="Kinds"/>, so a span of the same kind skips the set.</summary>
+    public string? LastKind { get; set; }
 
     /// <summary>Span kinds seen ("" for spans without <c>span.kind</c>); usually one.</summary>
     public HashSet<string> Kinds { get; } = new(1, StringComparer.Ordinal);

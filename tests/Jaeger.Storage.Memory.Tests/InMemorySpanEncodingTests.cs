@@ -300,6 +300,50 @@ public sealed class InMemorySpanEncodingTests
         Assert.Equal(1, store.Processes.Count);
     }
 
+    [Fact]
+    public async Task The_same_string_instances_written_again_after_a_purge_read_back_and_match_exactly()
+    {
+        using var store = new InMemorySpanStore();
+        var process = new Process("svc");
+        KeyValue[] tags = [KeyValue.String("http.method", "GET"), KeyValue.String("peer", "db"), KeyValue.Int64("n", 5)];
+        Span SpanOf(ulong trace, string operation) => new() { TraceId = new TraceId(6, trace), SpanId = new SpanId(1), OperationName = operation, Process = process, Tags = [.. tags] };
+
+        await store.WriteSpansAsync([SpanOf(1, "first"), SpanOf(2, "second")]);
+        await store.PurgeAsync();
+        Assert.Equal(0, store.Strings.Count);
+
+        // Interned anew in another order, so the ids the first writes got now mean other strings.
+        await store.WriteSpansAsync([new Span { TraceId = new TraceId(6, 9), SpanId = new SpanId(1), OperationName = "other", Process = process, Tags = [KeyValue.String("zzz", "yyy")] }]);
+        await store.WriteSpansAsync([SpanOf(3, "second")]);
+
+        var trace = await store.GetTraceAsync(new TraceId(6, 3));
+        Assert.Equal("second", trace!.Spans[0].OperationName);
+        Assert.Equal<KeyValue>(tags, trace.Spans[0].Tags);
+        var query = new TraceQueryParameters { ServiceName = "svc", OperationName = "second", Tags = new Dictionary<string, string> { ["peer"] = "db", ["http.method"] = "GET" } };
+        Assert.Equal([new TraceId(6, 3)], await store.FindTraceIdsAsync(query));
+        Assert.Equal(["other", "second"], (await store.GetOperationsAsync(new OperationQueryParameters { ServiceName = "svc" })).Select(o => o.Name));
+    }
+
+    [Fact]
+    public async Task An_operation_unlisted_by_eviction_is_listed_again_when_the_same_name_instance_comes_back()
+    {
+        // The service keeps traces throughout; only the operation goes and comes back.
+        using var store = new InMemorySpanStore(new InMemoryStorageOptions { MaxTraces = 2 });
+        var process = new Process("svc");
+        const string x = "x";
+        async Task WriteAsync(ulong trace, string operation) =>
+            await store.WriteSpansAsync([new Span { TraceId = new TraceId(7, trace), SpanId = new SpanId(1), OperationName = operation, Process = process, StartTimeMicros = (long)trace }]);
+
+        await WriteAsync(1, x);
+        await WriteAsync(2, "y");
+        await WriteAsync(3, "y");
+        Assert.Equal(["y"], (await store.GetOperationsAsync(new OperationQueryParameters { ServiceName = "svc" })).Select(o => o.Name));
+
+        await WriteAsync(4, x);
+        Assert.Equal(["x", "y"], (await store.GetOperationsAsync(new OperationQueryParameters { ServiceName = "svc" })).Select(o => o.Name));
+        Assert.Equal([new TraceId(7, 4)], await store.FindTraceIdsAsync(new TraceQueryParameters { ServiceName = "svc", OperationName = x }));
+    }
+
     private static string Fresh(string text) => new(text.AsSpan());
 
     [MethodImpl(MethodImplOptions.NoInlining)]
