@@ -69,6 +69,43 @@ public sealed class SearchWindowTests
         }
     }
 
+    [EngineFact]
+    public async Task A_search_starts_at_the_newest_data_and_a_trace_by_id_is_one_statement()
+    {
+        await using var storage = await EngineStorage.CreateAsync();
+        var front = await ClickHouseTestServer.RequireAsync();
+        var marker = storage.Database.Name;
+
+        // 30 one-span traces a second apart, the newest two hours ago: the minutes before now hold nothing.
+        var newest = DateTimeOffset.UtcNow.AddHours(-2);
+        var process = new Process("svc-quiet", []);
+        var spans = Enumerable.Range(1, 30).Select(t => new Span
+        {
+            TraceId = new TraceId(0x0DE, (ulong)t),
+            SpanId = new SpanId(1),
+            OperationName = "op",
+            Process = process,
+            StartTime = newest.AddSeconds(t - 30),
+            DurationMicros = 1000,
+        }).ToList();
+        await storage.Writer.WriteSpansAsync(spans);
+        var query = new TraceQueryParameters { ServiceName = "svc-quiet", Limit = 5 };
+        var expected = Enumerable.Range(26, 5).Reverse().Select(t => new TraceId(0x0DE, (ulong)t)).ToList();
+
+        var before = front.Arrived(marker);
+        Assert.Equal(expected, await storage.Reader.FindTraceIdsAsync(query));
+        Assert.Equal(before + 1, front.Arrived(marker));
+
+        before = front.Arrived(marker);
+        var traces = await storage.Reader.FindTracesAsync(query);
+        Assert.Equal(expected, traces.Select(t => t.Spans[0].TraceId));
+        Assert.Equal(before + 2, front.Arrived(marker));
+
+        before = front.Arrived(marker);
+        Assert.Single((await storage.Reader.GetTraceAsync(new TraceGetParameters(expected[0])))!.Spans);
+        Assert.Equal(before + 1, front.Arrived(marker));
+    }
+
     private static bool Matches(TraceQueryParameters query, Span span) =>
         (string.IsNullOrEmpty(query.ServiceName) || span.Process.ServiceName == query.ServiceName)
         && (string.IsNullOrEmpty(query.OperationName) || span.OperationName == query.OperationName)

@@ -164,7 +164,8 @@ internal sealed partial class ClickHouseHttpFront : IAsyncDisposable
                 request.Headers.ContentEncoding.ToString()));
         }
 
-        _arrivals.Enqueue(sql.Length > 300 ? sql[..300] : sql);
+        // Long enough to hold the table names of a SELECT with the span reader's column list.
+        _arrivals.Enqueue(sql.Length > 4000 ? sql[..4000] : sql);
         foreach (var (marker, gate) in _holds)
         {
             if (sql.Contains(marker, StringComparison.Ordinal))
