@@ -42,6 +42,10 @@ internal readonly record struct SubmitOutcome(SubmitStatus Status, int Accepted,
 /// </remarks>
 internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposable
 {
+    // The upper bounds of the Workers and MaxWriteBatch options, which writers' preferences do not go past either.
+    private const int MaxWorkers = 1024;
+    private const int MaxSpansPerWrite = 100_000;
+
     private readonly JaegerCollectorOptions _options;
     private readonly ISpanWriter[] _writers;
     private readonly ISpanFilter[] _filters;
@@ -60,6 +64,7 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
     private Task _dependencyFlusher = Task.CompletedTask;
     private Task _spanMetricsFlusher = Task.CompletedTask;
     private volatile bool _stopping;
+    private int _maxWriteBatch;
 
     public SpanPipeline(
         IOptions<JaegerCollectorOptions> options,
@@ -124,7 +129,8 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
             LogNoWriter(_logger);
         }
 
-        _workers = new Task[_options.Workers];
+        (var workers, _maxWriteBatch) = ChooseWriteShape();
+        _workers = new Task[workers];
         for (var i = 0; i < _workers.Length; i++)
         {
             _workers[i] = Task.Run(() => RunWorkerAsync(_abort.Token), CancellationToken.None);
@@ -407,7 +413,7 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
             {
                 taken.Clear();
                 var spans = 0;
-                while (spans < _options.MaxWriteBatch && reader.TryRead(out var item))
+                while (spans < _maxWriteBatch && reader.TryRead(out var item))
                 {
                     taken.Add(item);
                     spans += item.Batch.Spans.Count;
@@ -445,6 +451,27 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
         {
             // Shutdown timeout: what is left was counted by StopAsync.
         }
+    }
+
+    // Concurrent writer calls and spans per call: the larger of the options and what any writer prefers (workers are
+    // async loops, so more of them cost little), within the options' own upper bounds. The queue bound is not touched.
+    private (int Workers, int MaxWriteBatch) ChooseWriteShape()
+    {
+        var (workers, perWrite) = (_options.Workers, _options.MaxWriteBatch);
+        var preferredBy = new List<string>();
+        foreach (var writer in _writers)
+        {
+            if (writer is ISpanWriterPreferences preferences
+                && (preferences.PreferredConcurrentWrites > workers || preferences.PreferredSpansPerWrite > perWrite))
+            {
+                workers = Math.Clamp(preferences.PreferredConcurrentWrites, workers, Math.Max(workers, MaxWorkers));
+                perWrite = Math.Clamp(preferences.PreferredSpansPerWrite, perWrite, Math.Max(perWrite, MaxSpansPerWrite));
+                preferredBy.Add($"{writer.GetType().Name} prefers {preferences.PreferredConcurrentWrites} x {preferences.PreferredSpansPerWrite}");
+            }
+        }
+
+        LogWriteShape(_logger, workers, perWrite, _options.Workers, _options.MaxWriteBatch, preferredBy.Count == 0 ? "no writer prefers more" : string.Join("; ", preferredBy));
+        return (workers, perWrite);
     }
 
     // Sanitizes, filters (removing rejected spans from the batch in place) and runs hooks; false when no span is left.
@@ -624,6 +651,9 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
             LogSpanMetricsWriteFailed(_logger, aggregates.Count, ex);
         }
     }
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "Writing with {Workers} concurrent writer calls of up to {MaxWriteBatch} spans each (options Workers {OptionWorkers}, MaxWriteBatch {OptionMaxWriteBatch}; {Reason}).")]
+    private static partial void LogWriteShape(ILogger logger, int workers, int maxWriteBatch, int optionWorkers, int optionMaxWriteBatch, string reason);
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Error, Message = "Writing {Count} span-metrics aggregates failed.")]
     private static partial void LogSpanMetricsWriteFailed(ILogger logger, int count, Exception exception);

@@ -20,8 +20,15 @@ namespace Jaeger.Storage.ClickHouse.Writing;
 /// Back-pressure: at most <see cref="ClickHouseStorageOptions.MaxPendingWrites"/> writes wait at once; more wait for
 /// a slot, so a slow server slows the collector down instead of filling memory.
 /// </para>
+/// <para>
+/// Preferences (<see cref="ISpanWriterPreferences"/>): since an INSERT holds only the spans in flight, the writer asks
+/// its caller for <see cref="ClickHouseStorageOptions.MaxPendingWrites"/> concurrent writes of
+/// ceil(<see cref="ClickHouseStorageOptions.BatchSize"/> x <see cref="ClickHouseStorageOptions.MaxConcurrentInserts"/> /
+/// <see cref="ClickHouseStorageOptions.MaxPendingWrites"/>) spans each (64 x 1,563 at the defaults): together enough
+/// to fill every INSERT slot with a full group. Lowering <see cref="ClickHouseStorageOptions.BatchSize"/> lowers it.
+/// </para>
 /// </remarks>
-internal sealed class ClickHouseSpanWriter : ISpanWriter, IAsyncDisposable
+internal sealed class ClickHouseSpanWriter : ISpanWriter, ISpanWriterPreferences, IAsyncDisposable
 {
     private readonly ClickHouseDatabase _database;
     private readonly ClickHouseStorageMetrics _metrics;
@@ -51,7 +58,15 @@ internal sealed class ClickHouseSpanWriter : ISpanWriter, IAsyncDisposable
         _flushInterval = options.FlushInterval;
         _maxInserts = options.MaxConcurrentInserts;
         _pendingWrites = new SemaphoreSlim(options.MaxPendingWrites, options.MaxPendingWrites);
+        PreferredConcurrentWrites = options.MaxPendingWrites;
+        PreferredSpansPerWrite = (int)Math.Max(1, ((long)options.BatchSize * options.MaxConcurrentInserts + options.MaxPendingWrites - 1) / options.MaxPendingWrites);
     }
+
+    /// <summary><see cref="ClickHouseStorageOptions.MaxPendingWrites"/>: every write that may wait for an INSERT.</summary>
+    public int PreferredConcurrentWrites { get; }
+
+    /// <summary>Enough spans per write that the preferred writes together fill every INSERT slot with a full group.</summary>
+    public int PreferredSpansPerWrite { get; }
 
     /// <summary>INSERTs running now (tests watch it).</summary>
     internal int RunningInserts => Volatile.Read(ref _running);

@@ -7,9 +7,10 @@ namespace Jaeger.Storage.Builder;
 /// Writes each call to every primary backend, side by side; a backend's transient failure is tried again with
 /// doubling backoff up to <see cref="StorageWriteRetryOptions.MaxAttempts"/>. Retries and final failures are counted
 /// in spans by backend and reason. When a backend finally fails, the call throws once every backend is done, so
-/// the collector counts the spans as not stored (and, with at-least-once ingest, the sender is told).
+/// the collector counts the spans as not stored (and, with at-least-once ingest, the sender is told). Its write
+/// preferences are the largest any backend's writer states, since every call goes to every backend.
 /// </summary>
-internal sealed class StorageWriter : ISpanWriter
+internal sealed class StorageWriter : ISpanWriter, ISpanWriterPreferences
 {
     private readonly StorageBackend[] _backends;
     private readonly StorageWriteRetryOptions _retry;
@@ -22,7 +23,19 @@ internal sealed class StorageWriter : ISpanWriter
         _retry = retry;
         _metrics = metrics;
         _time = time;
+        foreach (var backend in _backends)
+        {
+            if (backend.Writer is ISpanWriterPreferences preferences)
+            {
+                PreferredConcurrentWrites = Math.Max(PreferredConcurrentWrites, preferences.PreferredConcurrentWrites);
+                PreferredSpansPerWrite = Math.Max(PreferredSpansPerWrite, preferences.PreferredSpansPerWrite);
+            }
+        }
     }
+
+    public int PreferredConcurrentWrites { get; }
+
+    public int PreferredSpansPerWrite { get; }
 
     public ValueTask WriteAsync(IReadOnlyList<Batch> batches, CancellationToken cancellationToken = default)
     {
