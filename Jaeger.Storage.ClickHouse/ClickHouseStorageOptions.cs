@@ -83,7 +83,11 @@ public sealed class ClickHouseStorageOptions
     [Between(1, 64)]
     public int MaxConcurrentInserts { get; set; } = 2;
 
-    /// <summary>How many write calls may wait for their INSERT at once; further calls wait for a slot (back-pressure to the collector). Default 64.</summary>
+    /// <summary>
+    /// How many write calls may wait for their INSERT at once; further calls wait for a slot (back-pressure to the
+    /// collector). Default 64. The writer also asks the collector for this many concurrent calls, of
+    /// ceil(<see cref="BatchSize"/> x <see cref="MaxConcurrentInserts"/> / this) spans each, so INSERTs can be full.
+    /// </summary>
     [Between(1, 100_000)]
     public int MaxPendingWrites { get; set; } = 64;
 

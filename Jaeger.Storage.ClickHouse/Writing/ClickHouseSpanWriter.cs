@@ -25,7 +25,7 @@ namespace Jaeger.Storage.ClickHouse.Writing;
 /// its caller for <see cref="ClickHouseStorageOptions.MaxPendingWrites"/> concurrent writes of
 /// ceil(<see cref="ClickHouseStorageOptions.BatchSize"/> x <see cref="ClickHouseStorageOptions.MaxConcurrentInserts"/> /
 /// <see cref="ClickHouseStorageOptions.MaxPendingWrites"/>) spans each (64 x 1,563 at the defaults): together enough
-/// to fill every INSERT slot with a full group. Lowering <see cref="ClickHouseStorageOptions.BatchSize"/> lowers it.
+/// to fill every INSERT slot with a full group. Lowering <see cref="ClickHouseStorageOptions.BatchSize"/> lowers the spans in flight.
 /// </para>
 /// </remarks>
 internal sealed class ClickHouseSpanWriter : ISpanWriter, ISpanWriterPreferences, IAsyncDisposable
