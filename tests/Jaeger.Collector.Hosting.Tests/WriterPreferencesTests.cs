@@ -3,6 +3,7 @@ using Jaeger.Storage;
 using Jaeger.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Jaeger.Collector.Hosting.Tests;
 
@@ -30,6 +31,7 @@ public sealed class WriterPreferencesTests
     private static async Task RunAsync(int workers, int maxWriteBatch, GatedWriter writer, int expectedWrites, int expectedSpans)
     {
         var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders().AddFakeLogging();
         builder.Services.AddSingleton<ISpanWriter>(writer);
         builder.Services.AddJaegerCollector(o =>
         {
@@ -53,6 +55,10 @@ public sealed class WriterPreferencesTests
             await Eventually.UntilAsync(() => writer.Spans == 1_000, "every queued span written");
             Assert.Equal(expectedWrites, writer.MostRunning);
             Assert.Equal(expectedSpans, writer.CallSizes.Max());
+            var chosen = Assert.Single(host.Services.GetFakeLogCollector().GetSnapshot(), r => r.Message.StartsWith("Writing with ", StringComparison.Ordinal));
+            Assert.Equal(LogLevel.Information, chosen.Level);
+            Assert.StartsWith($"Writing with {expectedWrites} concurrent writer calls of up to {expectedSpans} spans each (options Workers {workers}, MaxWriteBatch {maxWriteBatch}; ", chosen.Message, StringComparison.Ordinal);
+            Assert.Contains(expectedWrites == workers && expectedSpans == maxWriteBatch ? "no writer prefers more" : "prefers", chosen.Message, StringComparison.Ordinal);
         }
         finally
         {

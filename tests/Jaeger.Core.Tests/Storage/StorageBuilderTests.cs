@@ -137,6 +137,28 @@ public sealed class StorageBuilderTests
         Assert.Single(store.Written);
     }
 
+    [Fact]
+    public void The_storage_writer_states_the_most_any_primary_backend_prefers_and_no_preference_without_one()
+    {
+        using (var host = Build(new() { ["Jaeger:Storage:Type"] = "alpha,wide,long" }, Preferring))
+        {
+            var writer = Assert.IsAssignableFrom<ISpanWriterPreferences>(host.Services.GetRequiredService<JaegerStorage>().Writer);
+            Assert.Equal((64, 2_000), (writer.PreferredConcurrentWrites, writer.PreferredSpansPerWrite));
+        }
+
+        using (var host = Build(new() { ["Jaeger:Storage:Type"] = "alpha" }, Preferring))
+        {
+            var writer = Assert.IsAssignableFrom<ISpanWriterPreferences>(host.Services.GetRequiredService<JaegerStorage>().Writer);
+            Assert.Equal((0, 0), (writer.PreferredConcurrentWrites, writer.PreferredSpansPerWrite));
+        }
+
+        static void Preferring(IJaegerStorageBuilder b)
+        {
+            b.AddBackend("wide", static (_, role) => new StorageBackend("wide", new PreferringWriter(64, 500), new FakeStore(role)));
+            b.AddBackend("long", static (_, role) => new StorageBackend("long", new PreferringWriter(8, 2_000), new FakeStore(role)));
+        }
+    }
+
     private static Span Span(ulong id) => new() { TraceId = new TraceId(0, id), SpanId = new SpanId(id), OperationName = "op", Process = new Process("svc") };
 
     private static IHost Build(Dictionary<string, string?> configuration, Action<IJaegerStorageBuilder>? configure = null, TimeProvider? time = null)
@@ -202,5 +224,14 @@ public sealed class StorageBuilderTests
         public ValueTask<IReadOnlyList<TraceId>> FindTraceIdsAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) => new([]);
 
         public ValueTask<IReadOnlyList<TraceSummary>> FindTraceSummariesAsync(TraceQueryParameters query, CancellationToken cancellationToken = default) => new([]);
+    }
+
+    private sealed class PreferringWriter(int writes, int spans) : ISpanWriter, ISpanWriterPreferences
+    {
+        public int PreferredConcurrentWrites => writes;
+
+        public int PreferredSpansPerWrite => spans;
+
+        public ValueTask WriteAsync(IReadOnlyList<Batch> batches, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
     }
 }
