@@ -2,7 +2,8 @@ namespace Jaeger.Storage.ClickHouse.Reading;
 
 /// <summary>
 /// Finds the newest traces a search matches (newest trace start first, exact limit) while reading as little of
-/// <c>spans</c> as it can: a search looks at the newest minute of data in its time window first and widens the window
+/// <c>spans</c> as it can: a search looks at the newest minute of data in its time window first (or more, when the
+/// table's average density says a minute cannot hold the traces asked for) and widens the window
 /// (eightfold each time, 64-fold after a window without a match) only while what it found cannot yet be the answer.
 /// </summary>
 /// <remarks>
@@ -30,6 +31,10 @@ internal static class NewestTraces
     private const long WholeWindowNanos = 400L * 24 * 3600 * 1_000_000_000;
     private const int WindowGrowth = 8;
 
+    // Spans per trace asked for that the first window should hold at the table's average density: traces of ten
+    // spans under a filter that keeps a tenth of them. Only the number of rounds depends on it, never the answer.
+    private const int FirstWindowSpansPerCandidate = 100;
+
     // A window without a single match says the data is sparse for this search: widen faster.
     private const int EmptyWindowGrowth = 64;
 
@@ -45,6 +50,7 @@ internal static class NewestTraces
         {
             var round = await RoundAsync(db, query, top, lo, width, bounds, fetch, limit, known, cancellationToken).ConfigureAwait(false);
             bounds = round.Bounds;
+            width = Math.Max(width, round.Bounds.Anchor - round.WindowLo);
             var candidates = round.Candidates;
             var cut = candidates.Count == fetch;
             await LookUpAsync(db, candidates, known, limit, cancellationToken).ConfigureAwait(false);
@@ -106,12 +112,21 @@ internal static class NewestTraces
         }
         else
         {
-            spanBounds = $"(SELECT (toUnixTimestamp64Nano(min(start_time)), toUnixTimestamp64Nano(max(start_time))) FROM {db.Table("spans")}) AS span_bounds,\n    ";
+            spanBounds = $"(SELECT (toUnixTimestamp64Nano(min(start_time)), toUnixTimestamp64Nano(max(start_time))) FROM {db.Table("spans")}) AS span_bounds,\n    (SELECT count() FROM {db.Table("spans")}) AS span_rows,\n    ";
             anchor = $"least(span_bounds.2, {search.Add("Int64", top)})";
             oldest = "span_bounds.1";
         }
 
         var reach = search.Add("Int64", width);
+        if (bounds is null)
+        {
+            // The first window is also at least as wide as the table's average density says holds about
+            // FirstWindowSpansPerCandidate spans per trace asked for (the row count and the bounds come from part
+            // metadata), so a search for many traces does not start with a minute that cannot hold them.
+            var perCandidate = search.Add("Float64", (double)fetch * FirstWindowSpansPerCandidate);
+            reach = $"greatest({reach}, toInt64(least((span_bounds.2 - span_bounds.1) / greatest(span_rows, 1) * {perCandidate}, {search.Add("Float64", (double)WholeWindowNanos)})))";
+        }
+
         var windowLo = lo is { } l ? $"greatest({anchor} - {reach}, {search.Add("Int64", l)})" : $"{anchor} - {reach}";
 
         // Past the whole window, no lower bound at all (spans older than the oldest the table reported may still arrive).

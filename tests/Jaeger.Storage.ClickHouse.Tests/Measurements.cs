@@ -149,7 +149,7 @@ public sealed class Measurements(ITestOutputHelper output)
         figures.Add(("trace by id", "101 ms", await Time("trace by id", async () => Assert.Equal(10, (await reader.GetTraceAsync(new TraceGetParameters(BenchmarkTraces.TraceId(traces / 2))))!.Spans.Count))));
         figures.Add(("services", string.Empty, await Time("services", async () => Assert.Equal(10, (await reader.GetServicesAsync()).Count))));
         figures.Add(("operations", string.Empty, await Time("operations", async () => Assert.NotEmpty(await reader.GetOperationsAsync(new OperationQueryParameters(Service))))));
-        figures.Add(("search by service", "37-47 ms (service, operation, duration or time)", await Time("search by service", () => Find(new TraceQueryParameters { ServiceName = Service, StartTimeMin = window.Min, StartTimeMax = window.Max }))));
+        figures.Add(("search by service", string.Empty, await Time("search by service", () => Find(new TraceQueryParameters { ServiceName = Service, StartTimeMin = window.Min, StartTimeMax = window.Max }))));
         figures.Add(("search by service + operation", string.Empty, await Time("search by service + operation", () => Find(new TraceQueryParameters { ServiceName = Service, OperationName = "op-7", StartTimeMin = window.Min, StartTimeMax = window.Max }))));
         figures.Add(("search by duration", string.Empty, await Time("search by duration", () => Find(new TraceQueryParameters { ServiceName = Service, DurationMin = TimeSpan.FromMilliseconds(5), StartTimeMin = window.Min, StartTimeMax = window.Max }))));
         figures.Add(("search by time", string.Empty, await Time("search by time", () => Find(new TraceQueryParameters { ServiceName = Service, StartTimeMin = slice, StartTimeMax = slice.AddSeconds(10) }))));
@@ -167,7 +167,10 @@ public sealed class Measurements(ITestOutputHelper output)
         figures.Add(("ids by service (1,000)", "37 ms", await Time("ids by service (1,000)", () => FindIds(new TraceQueryParameters { ServiceName = Service, StartTimeMin = window.Min, StartTimeMax = window.Max, Limit = JaegerIds }))));
         figures.Add(("ids by operation (1,000)", "38 ms", await Time("ids by operation (1,000)", () => FindIds(new TraceQueryParameters { OperationName = "op-7", StartTimeMin = window.Min, StartTimeMax = window.Max, Limit = JaegerIds }))));
         figures.Add(("ids by duration (1,000)", "43 ms", await Time("ids by duration (1,000)", () => FindIds(new TraceQueryParameters { DurationMin = TimeSpan.FromMilliseconds(5), StartTimeMin = window.Min, StartTimeMax = window.Max, Limit = JaegerIds }))));
-        figures.Add(("ids by time (1,000)", "47 ms", await Time("ids by time (1,000)", () => FindIds(new TraceQueryParameters { StartTimeMin = slice, StartTimeMax = slice.AddSeconds(10), Limit = JaegerIds }))));
+        // Jaeger's search by time has the whole data range as its window (its TIME_MIN and TIME_MAX are the table's
+        // min and max start_time); the 10-second slice is ours, with no figure of Jaeger's to compare.
+        figures.Add(("ids by time, the whole range (1,000)", "47 ms", await Time("ids by time, the whole range (1,000)", () => FindIds(new TraceQueryParameters { StartTimeMin = start, StartTimeMax = start.AddMilliseconds(10.0 * traces), Limit = JaegerIds }))));
+        figures.Add(("ids in a 10 s slice (1,000)", string.Empty, await Time("ids in a 10 s slice (1,000)", () => FindIds(new TraceQueryParameters { StartTimeMin = slice, StartTimeMax = slice.AddSeconds(10), Limit = JaegerIds }))));
 
         // What one statement costs apart from its work: a trivial SELECT straight into the engine, and through the driver and the test front.
         var direct = await Median(() =>
