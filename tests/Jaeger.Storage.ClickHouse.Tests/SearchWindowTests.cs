@@ -106,6 +106,34 @@ public sealed class SearchWindowTests
         Assert.Equal(before + 1, front.Arrived(marker));
     }
 
+    [EngineFact]
+    public async Task A_search_for_more_traces_than_a_minute_holds_starts_wide_enough_to_be_one_statement()
+    {
+        await using var storage = await EngineStorage.CreateAsync();
+        var front = await ClickHouseTestServer.RequireAsync();
+        var marker = storage.Database.Name;
+
+        // 2,000 one-span traces a second apart over two services: a minute holds 30 of one service, the limit is 500.
+        var newest = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var processes = new[] { new Process("svc-dense", []), new Process("svc-other", []) };
+        var spans = Enumerable.Range(1, 2000).Select(t => new Span
+        {
+            TraceId = new TraceId(0x0DF, (ulong)t),
+            SpanId = new SpanId(1),
+            OperationName = "op",
+            Process = processes[t % 2],
+            StartTime = newest.AddSeconds(t - 2000),
+            DurationMicros = 1000,
+        }).ToList();
+        await storage.Writer.WriteSpansAsync(spans);
+        var query = new TraceQueryParameters { ServiceName = "svc-dense", Limit = 500 };
+        var expected = Enumerable.Range(1, 2000).Where(t => t % 2 == 0).Reverse().Take(500).Select(t => new TraceId(0x0DF, (ulong)t)).ToList();
+
+        var before = front.Arrived(marker);
+        Assert.Equal(expected, await storage.Reader.FindTraceIdsAsync(query));
+        Assert.Equal(before + 1, front.Arrived(marker));
+    }
+
     private static bool Matches(TraceQueryParameters query, Span span) =>
         (string.IsNullOrEmpty(query.ServiceName) || span.Process.ServiceName == query.ServiceName)
         && (string.IsNullOrEmpty(query.OperationName) || span.OperationName == query.OperationName)
