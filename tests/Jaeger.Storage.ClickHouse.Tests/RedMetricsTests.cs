@@ -1,6 +1,10 @@
 using Jaeger.Model;
+using Jaeger.Query;
 using Jaeger.Storage.ClickHouse.Metrics;
 using Jaeger.Storage.ClickHouse.Tests.Engine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Jaeger.Storage.ClickHouse.Tests;
 
@@ -132,6 +136,66 @@ public sealed class RedMetricsTests
         Assert.Equal(TimeSpan.FromSeconds(1), new ClickHouseMetricsReader(db).MinStep);
     }
 
+    [EngineFact]
+    public async Task The_query_service_answers_its_metrics_endpoints_from_ClickHouse_storage_chosen_by_configuration()
+    {
+        var front = await ClickHouseTestServer.RequireAsync();
+        var database = ClickHouseTestServer.NewDatabaseName("red_http");
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Jaeger:Storage:Type"] = "clickhouse",
+            ["Jaeger:Storage:ClickHouse:Endpoint"] = front.Endpoint.ToString(),
+            ["Jaeger:Storage:ClickHouse:Database"] = database,
+            ["Jaeger:Storage:ClickHouse:CreateSchema"] = "true",
+        });
+        builder.Services.AddJaegerStorage(b => b.AddClickHouse());
+        builder.Services.AddJaegerQuery(o =>
+        {
+            o.HttpListenAddress = "127.0.0.1:0";
+            o.GrpcListenAddress = "";
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            await host.Services.GetRequiredService<ISpanWriter>().WriteSpansAsync(Spans());
+            using var http = new HttpClient { BaseAddress = host.Services.GetRequiredService<JaegerQuery>().HttpBaseAddress };
+            var window = $"endTs={End.ToUnixTimeMilliseconds()}&lookback={3 * 60_000}&step=60000&ratePer={2 * 60_000}";
+
+            // The figures of the tests above (calls/sec over the 2 minutes before 10:01, 10:02, 10:03; error shares).
+            Assert.Equal([4 / 120.0, 5 / 120.0, 2 / 120.0], await PointsAsync(http, $"/api/metrics/calls?service=api&{window}"));
+            Assert.Equal([1 / 4.0, 1 / 5.0, 0], await PointsAsync(http, $"/api/metrics/errors?service=api&{window}"));
+            Assert.Equal([20.0, 50.0], await PointsAsync(http, $"/api/metrics/latencies?service=api&quantile=0.5&{window}"));
+
+            // Bad input: 400 naming the parameter, and the service goes on answering.
+            using var bad = await http.GetAsync($"/api/metrics/calls?service=api&{window}&step=-1");
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Contains("step", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal([4 / 120.0, 5 / 120.0, 2 / 120.0], await PointsAsync(http, $"/api/metrics/calls?service=api&{window}"));
+
+            using var trace = await http.GetAsync($"/api/traces/{new TraceId(0x4ED, 4)}");
+            Assert.Equal(System.Net.HttpStatusCode.OK, trace.StatusCode);
+        }
+        finally
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await host.StopAsync(timeout.Token);
+            ChdbEngine.Shared?.QueryText($"DROP DATABASE IF EXISTS {database} SYNC");
+        }
+    }
+
+    // The gauge values of the single series of a metrics answer, in order.
+    private static async Task<List<double>> PointsAsync(HttpClient http, string path)
+    {
+        using var response = await http.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {body}");
+        using var json = System.Text.Json.JsonDocument.Parse(body);
+        var series = Assert.Single(json.RootElement.GetProperty("metrics").EnumerateArray());
+        return [.. series.GetProperty("metricPoints").EnumerateArray().Select(p => p.GetProperty("gaugeValue").GetProperty("doubleValue").GetDouble())];
+    }
+
     public static TheoryData<string, MetricsQueryParameters> BadQueries => new()
     {
         { "ServiceNames", Query with { ServiceNames = [] } },
@@ -174,9 +238,15 @@ public sealed class RedMetricsTests
     private static async Task<ClickHouseStorage> StoreWithSpansAsync()
     {
         var storage = await EngineStorage.CreateAsync();
+        await storage.Writer.WriteSpansAsync(Spans());
+        return storage;
+    }
+
+    private static List<Span> Spans()
+    {
         var api = new Process("api");
         var db = new Process("db");
-        await storage.Writer.WriteSpansAsync(
+        return
         [
             Span(1, api, "GET /a", Ten.AddSeconds(-120), 1_000, "server"), // 09:58, before every window
             Span(2, api, "GET /a", Ten.AddSeconds(-60), 50_000, "server"), // E: 09:59:00, first instant of 10:01's window
@@ -189,8 +259,7 @@ public sealed class RedMetricsTests
             Span(9, api, "call db", Ten.AddSeconds(4), 5_000, "client"),
             Span(10, api, "tick", Ten.AddSeconds(5), 1_000, kind: null),
             Span(11, db, "SELECT", Ten.AddSeconds(5), 4_000, "server", error: true),
-        ]);
-        return storage;
+        ];
     }
 
     private static Span Span(ulong id, Process process, string operation, DateTimeOffset start, long durationMicros, string? kind, bool error = false) => new()
