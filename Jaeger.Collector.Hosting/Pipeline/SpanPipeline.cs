@@ -466,7 +466,7 @@ internal sealed partial class SpanPipeline : ISpanSink, IHostedService, IDisposa
             {
                 workers = Math.Clamp(preferences.PreferredConcurrentWrites, workers, Math.Max(workers, MaxWorkers));
                 perWrite = Math.Clamp(preferences.PreferredSpansPerWrite, perWrite, Math.Max(perWrite, MaxSpansPerWrite));
-                preferredBy.Add($"{writer.GetType().Name} prefers {preferences.PreferredConcurrentWrites} x {preferences.PreferredSpansPerWrite}");
+                preferredBy.Add($"{writer} prefers {preferences.PreferredConcurrentWrites} x {preferences.PreferredSpansPerWrite}");
             }
         }
 

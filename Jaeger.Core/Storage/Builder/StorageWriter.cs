@@ -35,6 +35,9 @@ internal sealed class StorageWriter : ISpanWriter, ISpanWriterPreferences
 
     public int PreferredConcurrentWrites { get; }
 
+    /// <summary>The storage and its backends' types, as logs name it (for example "storage (clickhouse)").</summary>
+    public override string ToString() => $"storage ({string.Join(", ", _backends.Select(b => b.Type))})";
+
     public int PreferredSpansPerWrite { get; }
 
     public ValueTask WriteAsync(IReadOnlyList<Batch> batches, CancellationToken cancellationToken = default)
