@@ -2,10 +2,8 @@ using System.Globalization;
 using Jaeger.Collector;
 using Jaeger.Model;
 using Jaeger.Storage.ClickHouse.Tests.Engine;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using Microsoft.Extensions.Hosting;
 using Xunit.Abstractions;
 
 namespace Jaeger.Storage.ClickHouse.Tests;
@@ -22,17 +20,7 @@ public sealed class CollectorPipelineTests(ITestOutputHelper output)
     {
         const int Traces = 500;
         const int SpansPerTrace = 100;
-        var front = await ClickHouseTestServer.RequireAsync();
-        var database = ClickHouseTestServer.NewDatabaseName("pipeline");
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Jaeger:Storage:Type"] = "clickhouse",
-            ["Jaeger:Storage:ClickHouse:Endpoint"] = front.Endpoint.ToString(),
-            ["Jaeger:Storage:ClickHouse:Database"] = database,
-            ["Jaeger:Storage:ClickHouse:CreateSchema"] = "true",
-        });
-        builder.Services.AddJaegerStorage(b => b.AddClickHouse());
+        var (builder, database) = await ClickHouseHostBuilder.CreateAsync("pipeline");
 
         // Only the queue is sized to hold every span: Workers and MaxWriteBatch keep the collector's defaults.
         builder.Services.AddJaegerCollector(o =>

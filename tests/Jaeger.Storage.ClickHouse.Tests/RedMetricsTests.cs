@@ -4,7 +4,6 @@ using Jaeger.Storage.ClickHouse.Metrics;
 using Jaeger.Storage.ClickHouse.Tests.Engine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Jaeger.Storage.ClickHouse.Tests;
 
@@ -139,17 +138,7 @@ public sealed class RedMetricsTests
     [EngineFact]
     public async Task The_query_service_answers_its_metrics_endpoints_from_ClickHouse_storage_chosen_by_configuration()
     {
-        var front = await ClickHouseTestServer.RequireAsync();
-        var database = ClickHouseTestServer.NewDatabaseName("red_http");
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Jaeger:Storage:Type"] = "clickhouse",
-            ["Jaeger:Storage:ClickHouse:Endpoint"] = front.Endpoint.ToString(),
-            ["Jaeger:Storage:ClickHouse:Database"] = database,
-            ["Jaeger:Storage:ClickHouse:CreateSchema"] = "true",
-        });
-        builder.Services.AddJaegerStorage(b => b.AddClickHouse());
+        var (builder, database) = await ClickHouseHostBuilder.CreateAsync("red_http");
         builder.Services.AddJaegerQuery(o =>
         {
             o.HttpListenAddress = "127.0.0.1:0";
